@@ -1,0 +1,1 @@
+"""Desk Pemilu Bot: configuration, application factory, command line and entry point."""

@@ -1,0 +1,51 @@
+"""The application factory: settings + services in, a wired PTB `Application` out."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import LinkPreviewOptions
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.config import Settings
+from bot.processor import PerPersonProcessor
+from handlers.context import BotData, DeskApplication, DeskContext, Services
+from handlers.setup import register_all
+
+log = logging.getLogger(__name__)
+
+
+def file_base_url(api_base_url: str) -> str:
+    """`https://api.telegram.org/bot` -> `https://api.telegram.org/file/bot`."""
+    head, sep, tail = api_base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}" if sep else api_base_url + "/file"
+
+
+def build_application(settings: Settings, services: Services) -> DeskApplication:
+    """Build the bot without touching the network; `initialize()` does that."""
+    context_types = ContextTypes(context=DeskContext, bot_data=BotData)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .context_types(context_types)
+        .concurrent_updates(PerPersonProcessor())
+        .defaults(
+            Defaults(parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(15)
+        .pool_timeout(10)
+        .get_updates_read_timeout(40)
+    )
+    if settings.webhook_mode:
+        builder = builder.updater(None)
+    app: DeskApplication = builder.build()
+    app.bot_data.services = services
+    register_all(app)
+    return app
+
+
+__all__ = ["Application", "build_application", "file_base_url"]

@@ -1,0 +1,31 @@
+"""A registered person as the rest of the bot sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    telegram_id: int
+    name: str
+    role: Role
+    scope: str
+    language: str
+    reachable: bool = True
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A pending self-registration through /daftar."""
+
+    id: int
+    telegram_id: int
+    name: str
+    tps_id: str
+    status: str
+    language: str

@@ -1,0 +1,1 @@
+"""python-telegram-bot handlers: thin glue between updates, the domain and storage."""

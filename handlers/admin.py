@@ -1,0 +1,186 @@
+"""Admin work in chat: invites, and registering desk groups."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, CommandHandler, TypeHandler
+
+from domain.invites import deep_link
+from domain.people import Member
+from domain.regions import contains, parse_scope
+from domain.roles import Role, ScopeError, check_scope
+from handlers.commands import CommandSpec, add_commands
+from handlers.common import is_private, registered, reply, role_name, scope_label
+from handlers.context import DeskApplication, DeskContext
+from handlers.texts import text
+from storage import people, regions
+
+log = logging.getLogger(__name__)
+
+MAX_CHAT_INVITES = 20
+# Who may invite whom from chat (admins anyone in their scope; the CLI has no limit).
+_MAY_INVITE: dict[Role, frozenset[Role]] = {
+    Role.ADMIN: frozenset(Role),
+    Role.COORDINATOR: frozenset({Role.TPS, Role.CAMAT, Role.COORDINATOR}),
+    Role.CAMAT: frozenset({Role.TPS}),
+}
+
+
+@registered(Role.ADMIN, Role.COORDINATOR, Role.CAMAT)
+async def cmd_invite(update: Update, context: DeskContext, member: Member) -> None:
+    """Make invite links: /undang ROLE CODE [COUNT]."""
+    lang = member.language
+    args = context.args or []
+    if len(args) not in (2, 3):
+        await reply(update, text(lang, "admin.invite_usage", max=MAX_CHAT_INVITES))
+        return
+    try:
+        role = Role(args[0].lower())
+    except ValueError:
+        await reply(update, text(lang, "admin.invite_bad_role", role=args[0]))
+        return
+    if role not in _MAY_INVITE.get(member.role, frozenset()):
+        await reply(update, text(lang, "admin.invite_role_denied", role=role_name(lang, role)))
+        return
+    count_text = args[2] if len(args) == 3 else "1"
+    if not count_text.isdigit() or not 1 <= int(count_text) <= MAX_CHAT_INVITES:
+        await reply(update, text(lang, "admin.invite_bad_count", max=MAX_CHAT_INVITES))
+        return
+    scope = parse_scope(args[1])
+    try:
+        if scope is None:
+            raise ScopeError(args[1])
+        check_scope(role, scope)
+    except ScopeError as exc:
+        await reply(
+            update,
+            text(lang, "admin.invite_bad_scope", scope=args[1], role=role.value, reason=str(exc)),
+        )
+        return
+    if not contains(member.scope, scope):
+        await reply(update, text(lang, "admin.invite_outside", scope=args[1]))
+        return
+    now = context.now()
+    async with context.services.transaction() as session:
+        if await regions.region(session, scope) is None:
+            found = False
+        else:
+            found = True
+            codes, expires = await people.issue_invites(
+                session,
+                role=role,
+                scope=scope,
+                count=int(count_text),
+                created_by=member.id,
+                actor_label=f"telegram:{member.telegram_id}",
+                now=now,
+                ttl=timedelta(days=context.services.invite_ttl_days),
+            )
+    if not found:
+        await reply(update, text(lang, "admin.invite_unknown_region", scope=args[1]))
+        return
+    label = await scope_label(context, scope, lang)
+    lines = [
+        text(
+            lang,
+            "admin.invites_made",
+            count=len(codes),
+            role=role_name(lang, role),
+            scope=label,
+            expires=expires.strftime("%Y-%m-%d"),
+        )
+    ]
+    lines += [deep_link(context.services.bot_username, c) for c in codes]
+    await reply(update, "\n".join(lines))
+
+
+@registered(Role.ADMIN)
+async def cmd_register_group(update: Update, context: DeskContext, member: Member) -> None:
+    """Register the group this is sent in as a desk group."""
+    chat = update.effective_chat
+    if chat is None or is_private(update):
+        await reply(update, text(member.language, "admin.group_only"))
+        return
+    async with context.services.transaction() as session:
+        new = await people.register_group(
+            session,
+            chat_id=chat.id,
+            title=chat.title or "",
+            scope=member.scope,
+            by=member.id,
+            now=context.now(),
+        )
+        if new:
+            await people.audit(
+                session,
+                actor_id=member.id,
+                actor_label=f"telegram:{member.telegram_id}",
+                action="group_registered",
+                now=context.now(),
+                detail={"chat_id": chat.id, "title": chat.title},
+            )
+    if new:
+        label = await scope_label(context, member.scope, member.language)
+        await reply(update, text(member.language, "admin.group_registered", scope=label))
+    else:
+        await reply(update, text(member.language, "admin.group_already"))
+
+
+@registered(Role.ADMIN)
+async def cmd_unregister_group(update: Update, context: DeskContext, member: Member) -> None:
+    """Stop sending to this group."""
+    chat = update.effective_chat
+    if chat is None or is_private(update):
+        await reply(update, text(member.language, "admin.group_only"))
+        return
+    async with context.services.transaction() as session:
+        done = await people.unregister_group(session, chat.id)
+        if done:
+            await people.audit(
+                session,
+                actor_id=member.id,
+                actor_label=f"telegram:{member.telegram_id}",
+                action="group_unregistered",
+                now=context.now(),
+                detail={"chat_id": chat.id},
+            )
+    key = "admin.group_unregistered" if done else "admin.group_not_registered"
+    await reply(update, text(member.language, key))
+
+
+_GROUP_COMMANDS = ("/daftargrup", "/hapusgrup")
+
+
+async def silence_unregistered_groups(update: Update, context: DeskContext) -> None:
+    """Drop everything from groups nobody registered, except the registration command."""
+    chat = update.effective_chat
+    if chat is None or is_private(update):
+        return
+    message = update.effective_message
+    if message is not None and message.text:
+        command = message.text.split()[0].split("@")[0].lower()
+        if command in _GROUP_COMMANDS:
+            return
+    async with context.services.transaction() as session:
+        if await people.is_desk_group(session, chat.id):
+            return
+    raise ApplicationHandlerStop
+
+
+def register(app: DeskApplication) -> None:
+    add_commands(
+        CommandSpec(
+            "undang",
+            "admin.cmd_undang",
+            roles=frozenset({Role.ADMIN, Role.COORDINATOR, Role.CAMAT}),
+        ),
+        CommandSpec("daftargrup", "admin.cmd_daftargrup", roles=frozenset({Role.ADMIN})),
+        CommandSpec("hapusgrup", "admin.cmd_hapusgrup", roles=frozenset({Role.ADMIN})),
+    )
+    app.add_handler(TypeHandler(Update, silence_unregistered_groups), group=-10)
+    app.add_handler(CommandHandler(["undang", "invite"], cmd_invite))
+    app.add_handler(CommandHandler("daftargrup", cmd_register_group))
+    app.add_handler(CommandHandler("hapusgrup", cmd_unregister_group))

@@ -1,0 +1,86 @@
+"""/bantuan, /help, /bahasa: what this person can do, in their language."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from domain.people import Member
+from handlers.commands import CommandSpec, add_commands, commands_for, publish_member_commands
+from handlers.common import (
+    current_member,
+    is_private,
+    lang_for,
+    reply,
+    role_name,
+    scope_label,
+)
+from handlers.context import DeskApplication, DeskContext
+from handlers.keyboards import languages
+from handlers.texts import text
+from storage import people
+
+
+async def help_text(context: DeskContext, member: Member | None, lang: str) -> str:
+    """The command list for this person's role (or for strangers)."""
+    if member is None:
+        lines = [text(lang, "help.unregistered_header"), text(lang, "common.not_registered"), ""]
+    else:
+        scope = await scope_label(context, member.scope, lang)
+        lines = [
+            text(
+                lang,
+                "help.header",
+                name=member.name,
+                role=role_name(lang, member.role),
+                scope=scope,
+            )
+        ]
+    for spec in commands_for(member.role if member else None):
+        lines.append(f"/{spec.name} — {text(lang, spec.description_key)}")
+    lines.append("")
+    lines.append(text(lang, "help.footer"))
+    return "\n".join(lines)
+
+
+async def cmd_help(update: Update, context: DeskContext) -> None:
+    """List what this person can do."""
+    if not is_private(update):
+        return
+    member = await current_member(context, update)
+    lang = lang_for(update, member)
+    await reply(update, await help_text(context, member, lang))
+
+
+async def cmd_language(update: Update, context: DeskContext) -> None:
+    """Offer the two languages."""
+    if not is_private(update):
+        return
+    await reply(update, text("id", "help.language_pick"), reply_markup=languages())
+
+
+async def language_chosen(update: Update, context: DeskContext) -> None:
+    """Store the chosen language and answer in it."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    lang = "en" if query.data == "lang:en" else "id"
+    async with context.services.transaction() as session:
+        await people.set_language(session, user.id, lang)
+        member = await people.member_by_telegram_id(session, user.id)
+    await query.answer()
+    await query.edit_message_text(text(lang, "help.language_set"))
+    if member is not None:
+        await publish_member_commands(context.bot, user.id, member.role, lang)
+
+
+def register(app: DeskApplication) -> None:
+    add_commands(
+        CommandSpec("start", "help.cmd_start", unregistered=True),
+        CommandSpec("bantuan", "help.cmd_bantuan", unregistered=True),
+        CommandSpec("bahasa", "help.cmd_bahasa", unregistered=True),
+    )
+    app.add_handler(CommandHandler(["bantuan", "help"], cmd_help))
+    app.add_handler(CommandHandler(["bahasa", "language"], cmd_language))
+    app.add_handler(CallbackQueryHandler(language_chosen, pattern=r"^lang:(id|en)$"))
