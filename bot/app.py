@@ -6,8 +6,10 @@ import logging
 
 from telegram import LinkPreviewOptions
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.config import Settings
+from bot.lenient import LenientExtBot
 from bot.processor import PerPersonProcessor
 from handlers.context import BotData, DeskApplication, DeskContext, Services
 from handlers.setup import register_all
@@ -24,25 +26,38 @@ def file_base_url(api_base_url: str) -> str:
 def build_application(settings: Settings, services: Services) -> DeskApplication:
     """Build the bot without touching the network; `initialize()` does that."""
     context_types = ContextTypes(context=DeskContext, bot_data=BotData)
+    bot = LenientExtBot(
+        settings.token(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=file_base_url(settings.telegram_api_base_url),
+        defaults=Defaults(
+            parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True)
+        ),
+        request=HTTPXRequest(
+            connection_pool_size=256,
+            connect_timeout=10,
+            read_timeout=15,
+            write_timeout=15,
+            pool_timeout=10,
+            media_write_timeout=60,
+        ),
+        get_updates_request=HTTPXRequest(
+            connection_pool_size=1,
+            connect_timeout=10,
+            read_timeout=40,
+            write_timeout=15,
+            pool_timeout=10,
+        ),
+    )
     builder = (
         ApplicationBuilder()
-        .token(settings.token())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .bot(bot)
         .context_types(context_types)
         .concurrent_updates(PerPersonProcessor())
-        .defaults(
-            Defaults(parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True))
-        )
-        .connect_timeout(10)
-        .read_timeout(15)
-        .write_timeout(15)
-        .pool_timeout(10)
-        .get_updates_read_timeout(40)
     )
     if settings.webhook_mode:
         builder = builder.updater(None)
-    app: DeskApplication = builder.build()
+    app: DeskApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.services = services
     register_all(app)
     return app

@@ -169,8 +169,7 @@ def _check_row(raw: list[str]) -> tuple[VillageRow | None, str]:
     if not vcode.startswith(dcode):
         return (
             None,
-            f"village {vcode} belongs to district {vcode[:6]}, "
-            f"but the row names district {dcode}",
+            f"village {vcode} belongs to district {vcode[:6]}, but the row names district {dcode}",
         )
     try:
         tps = int(count)

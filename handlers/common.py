@@ -113,6 +113,13 @@ async def safe_send(context: DeskContext, chat_id: int, body: str, **kwargs: Any
     """Send to someone who may have blocked the bot; mark them unreachable if so."""
     try:
         await context.bot.send_message(chat_id, body, parse_mode=ParseMode.HTML, **kwargs)
+    except BadRequest as exc:
+        if "chat not found" not in exc.message.lower():
+            raise
+        log.info("chat %s not found; marking unreachable", chat_id)
+        async with context.services.transaction() as session:
+            await people.set_reachable(session, chat_id, False, context.now())
+        return False
     except Forbidden:
         async with context.services.transaction() as session:
             await people.set_reachable(session, chat_id, False, context.now())

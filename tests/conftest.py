@@ -40,8 +40,10 @@ def backend(request: pytest.FixtureRequest) -> str:
     if name == "postgresql" and _pg_admin_dsn() is None:
         if os.environ.get("DESKBOT_REQUIRE_POSTGRES") == "1":
             pytest.fail("DESKBOT_REQUIRE_POSTGRES=1 but no PostgreSQL server could be started")
-        pytest.skip("no PostgreSQL server: set TEST_POSTGRES_URL or install PostgreSQL "
-                    "server binaries (`make test` starts one through .ci/postgres.sh)")
+        pytest.skip(
+            "no PostgreSQL server: set TEST_POSTGRES_URL or install PostgreSQL "
+            "server binaries (`make test` starts one through .ci/postgres.sh)"
+        )
     return name
 
 

@@ -43,8 +43,9 @@ async def test_banten_import_gives_the_official_figures_and_is_idempotent(
 async def test_a_grown_village_gains_only_its_new_tps(
     sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
-    lines = gzip.open(TPS_FILE, "rt", encoding="utf-8").read().splitlines()
-    banten = [lines[0]] + [line for line in lines[1:] if line.startswith("36,")][:3]
+    with gzip.open(TPS_FILE, "rt", encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    banten = [lines[0], *[line for line in lines[1:] if line.startswith("36,")][:3]]
     path = tmp_path / "small.csv"
     path.write_text("\n".join(banten) + "\n", encoding="utf-8")
     async with sessions.begin() as session:
@@ -68,18 +69,30 @@ def _write(tmp_path: Path, body: str) -> Path:
 
 
 async def test_cli_refuses_a_bad_file_whole_and_imports_nothing(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str], sessions: async_sessionmaker[AsyncSession],
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    header = ("kode_provinsi,provinsi,kode_kabupaten_kota,kabupaten_kota,kode_kecamatan,"
-              "kecamatan,kode_desa,desa,jumlah_tps")
+    header = (
+        "kode_provinsi,provinsi,kode_kabupaten_kota,kabupaten_kota,kode_kecamatan,"
+        "kecamatan,kode_desa,desa,jumlah_tps"
+    )
     good = "36,BANTEN,3604,SERANG,360401,CINANGKA,3604012001,BANTARSARI,3"
-    bad_file = _write(tmp_path, "\n".join([
-        header, good,
-        "36,BANTEN,3604,SERANG,360401,CINANGKA,360401200,PENDEK,2",
-        "36,BANTEN,3604,SERANG,360401,CINANGKA,3604022001,SALAH KEC,2",
-        "36,BANTEN,3604,SERANG,360401,CINANGKA,3604012003,NOL,0",
-    ]) + "\n")
+    bad_file = _write(
+        tmp_path,
+        "\n".join(
+            [
+                header,
+                good,
+                "36,BANTEN,3604,SERANG,360401,CINANGKA,360401200,PENDEK,2",
+                "36,BANTEN,3604,SERANG,360401,CINANGKA,3604022001,SALAH KEC,2",
+                "36,BANTEN,3604,SERANG,360401,CINANGKA,3604012003,NOL,0",
+            ]
+        )
+        + "\n",
+    )
     monkeypatch.setenv("DATABASE_URL", db_url)
     code = await _main_in_thread(["import-tps", str(bad_file)])
     err = capsys.readouterr().err

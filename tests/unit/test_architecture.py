@@ -53,12 +53,15 @@ def test_placeholders_match_across_languages() -> None:
 
 
 def test_locale_files_are_paired() -> None:
-    names = {lang: sorted(p.name for p in (LOCALES_DIR / lang).glob("*.toml")) for lang in LANGUAGES}
+    names = {
+        lang: sorted(p.name for p in (LOCALES_DIR / lang).glob("*.toml")) for lang in LANGUAGES
+    }
     assert names["en"] == names["id"]
 
 
 def test_values_are_escaped_unless_marked_html() -> None:
-    rendered = text("id", "registration.welcome", name="<Budi & Sons>", role=Html("<b>x</b>"),
-                    scope="a")
+    rendered = text(
+        "id", "registration.welcome", name="<Budi & Sons>", role=Html("<b>x</b>"), scope="a"
+    )
     assert "&lt;Budi &amp; Sons&gt;" in rendered
     assert "<b>x</b>" in rendered

@@ -57,8 +57,14 @@ def test_contains_and_parents() -> None:
 
 @pytest.mark.parametrize(
     ("text", "scope"),
-    [("all", ""), ("ID", ""), ("36", "36"), ("3604012001-3", "3604012001-003"), ("x", None),
-     ("123", None)],
+    [
+        ("all", ""),
+        ("ID", ""),
+        ("36", "36"),
+        ("3604012001-3", "3604012001-003"),
+        ("x", None),
+        ("123", None),
+    ],
 )
 def test_parse_scope(text: str, scope: str | None) -> None:
     assert parse_scope(text) == scope

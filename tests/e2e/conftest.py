@@ -1,0 +1,181 @@
+"""End-to-end harness: the real application, started by `bot.runner.start` (the code behind
+`deskbot run`), long-polling the fake Bot API server over HTTP, on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import runner
+from bot.config import Settings
+from domain.masterdata import parse_tps_file
+from domain.people import Member
+from domain.roles import Role
+from storage import people, regions
+from tests.conftest import TPS_FILE, FakeClock
+from tests.fakebot import FakeBotApi, FakeUser, RequestRecord
+
+# Kota Cilegon (Banten): 8 districts, 43 villages, 1,247 TPS of the real 2024 list.
+CITY = "3672"
+DISTRICT = "367201"  # Cibeber
+VILLAGE = "3672011001"  # Cibeber, 60 TPS
+TPS = "3672011001-003"
+OTHER_DISTRICT_TPS = "3672021001-001"
+SEND_METHODS = {
+    "sendmessage",
+    "editmessagetext",
+    "editmessagereplymarkup",
+    "sendphoto",
+    "senddocument",
+    "answercallbackquery",
+    "editmessagecaption",
+}
+
+
+@dataclass
+class Desk:
+    """One running bot with its fake Telegram and database, and ways to act on them."""
+
+    api: FakeBotApi
+    running: runner.Running
+    clock: FakeClock
+    settings: Settings
+    _next_user: int = field(default=100_000)
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.running.services.sessions
+
+    def new_user(
+        self, first_name: str = "Siti", *, language_code: str = "id", username: str | None = None
+    ) -> FakeUser:
+        self._next_user += 1
+        return self.api.user(
+            self._next_user, first_name=first_name, language_code=language_code, username=username
+        )
+
+    async def member(
+        self, user: FakeUser, role: Role, scope: str, *, language: str = "id"
+    ) -> Member:
+        """Register someone directly in the database (for tests about something else).
+
+        Their private chat is made known to the fake server, as if they had opened the bot.
+        """
+        self.api.add_chat(user.id, "private", first_name=user.first_name)
+        async with self.sessions.begin() as session:
+            return await people.upsert_member(
+                session,
+                telegram_id=user.id,
+                name=user.first_name,
+                username=None,
+                role=role,
+                scope=scope,
+                language=language,
+                now=self.clock(),
+            )
+
+    async def invite(self, role: Role, scope: str, *, days: int = 30) -> str:
+        async with self.sessions.begin() as session:
+            codes, _ = await people.issue_invites(
+                session,
+                role=role,
+                scope=scope,
+                count=1,
+                created_by=None,
+                actor_label="test",
+                now=self.clock(),
+                ttl=timedelta(days=days),
+            )
+        return codes[0]
+
+    async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until every pushed update is fetched and fully handled."""
+        app = self.running.app
+        processor = app.update_processor
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self.api.wait_idle(timeout=max(0.1, deadline - loop.time()), quiet=0.05)
+            if app.update_queue.empty() and processor.current_concurrent_updates == 0:
+                await asyncio.sleep(0.05)
+                if (
+                    app.update_queue.empty()
+                    and processor.current_concurrent_updates == 0
+                    and not self.api.updates_pending()
+                ):
+                    return
+            if loop.time() > deadline:
+                raise TimeoutError("the bot did not settle")
+            await asyncio.sleep(0.02)
+
+    async def say(self, user: FakeUser, message: str) -> list[RequestRecord]:
+        """Send a text as `user`; return the bot's calls that followed, once it settled."""
+        mark = self.api.mark()
+        user.send_text(message)
+        await self.settle()
+        return self.calls_after(mark)
+
+    async def press(
+        self, user: FakeUser, message: dict[str, Any], data: str
+    ) -> list[RequestRecord]:
+        mark = self.api.mark()
+        user.press(message, data)
+        await self.settle()
+        return self.calls_after(mark)
+
+    def calls_after(self, mark: int) -> list[RequestRecord]:
+        return [r for r in self.api.requests if r.seq > mark and r.method.lower() in SEND_METHODS]
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return [m.get("text") or m.get("caption") or "" for m in self.api.messages_to(chat_id)]
+
+    def last_text(self, chat_id: int) -> str:
+        message = self.api.last_message(chat_id)
+        assert message is not None, f"the bot sent nothing to {chat_id}"
+        return str(message.get("text") or message.get("caption") or "")
+
+    def last_buttons(self, chat_id: int) -> list[tuple[str, str]]:
+        """(label, callback data) of the inline buttons on the last message to a chat."""
+        message = self.api.last_message(chat_id)
+        assert message is not None
+        markup = message.get("reply_markup") or {}
+        return [
+            (b["text"], b.get("callback_data", ""))
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
+
+
+async def load_city(sessions: async_sessionmaker[AsyncSession]) -> None:
+    data = parse_tps_file(TPS_FILE, regencies=[CITY])
+    async with sessions.begin() as session:
+        await regions.import_masterdata(session, data)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def desk(api: FakeBotApi, db_url: str, clock: FakeClock) -> AsyncIterator[Desk]:
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=api.token,  # type: ignore[call-arg]
+        telegram_api_base_url=api.base_url,
+        database_url=db_url,
+    )
+    running = await runner.start(settings, clock=clock, poll_timeout=1)
+    await load_city(running.services.sessions)
+    the_desk = Desk(api=api, running=running, clock=clock, settings=settings)
+    try:
+        yield the_desk
+    finally:
+        await runner.stop(running)

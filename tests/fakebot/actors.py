@@ -1,0 +1,110 @@
+"""Test-side API of FakeBotApi: acting as Telegram users and groups."""
+
+from __future__ import annotations
+
+import copy
+import time
+
+from .factories import FakeGroup, FakeUser, chat_member
+from .state import FakeState, JSONDict
+
+
+class ActorsMixin:
+    state: FakeState
+
+    # -- acting as Telegram users ----------------------------------------------
+    def user(
+        self,
+        user_id: int,
+        first_name: str = "Siti",
+        language_code: str | None = "id",
+        username: str | None = None,
+        last_name: str | None = None,
+    ) -> FakeUser:
+        return FakeUser(self.state, user_id, first_name, language_code, username, last_name)
+
+    def group(
+        self, chat_id: int, title: str = "Grup Uji", chat_type: str = "supergroup"
+    ) -> FakeGroup:
+        return FakeGroup(self.state, chat_id, title, chat_type)
+
+    def add_chat(
+        self,
+        chat_id: int,
+        chat_type: str | None = None,
+        *,
+        title: str | None = None,
+        first_name: str | None = None,
+        username: str | None = None,
+    ) -> JSONDict:
+        """Make a chat known without an update (so sends to it do not fail)."""
+        kind = chat_type or ("private" if chat_id > 0 else "supergroup")
+        chat: JSONDict = {"id": chat_id, "type": kind}
+        if kind == "private":
+            chat["first_name"] = first_name or f"User {chat_id}"
+        else:
+            chat["title"] = title or f"Chat {chat_id}"
+        if username:
+            chat["username"] = username
+        self.state.register_chat(chat)
+        return chat
+
+    def block(self, user_id: int, *, notify: bool = False) -> JSONDict | None:
+        """The user blocks the bot: sends answer 403. With notify, queue my_chat_member."""
+        self.state.blocked.add(user_id)
+        chat = self.state.chats.get(user_id)
+        if not notify or chat is None:
+            return None
+        sender = {"id": user_id, "is_bot": False, "first_name": chat.get("first_name", "User")}
+        return self._member_update(chat, sender, "kicked", "member", None)
+
+    def unblock(self, user_id: int) -> None:
+        self.state.blocked.discard(user_id)
+
+    def add_member_update(
+        self,
+        group: FakeGroup | int,
+        by: FakeUser,
+        *,
+        status: str = "member",
+        old_status: str = "left",
+        date: float | None = None,
+    ) -> JSONDict:
+        """Queue a ``my_chat_member`` update: the bot's status in a group changed."""
+        chat = group.chat_dict if isinstance(group, FakeGroup) else self.state.chats[group]
+        self.state.register_chat(chat)
+        chat_id = int(chat["id"])
+        if status in ("left", "kicked"):
+            kind = "supergroup chat" if chat.get("type") == "supergroup" else "group chat"
+            verb = "was kicked from" if status == "kicked" else "is not a member of"
+            self.state.left_chats[chat_id] = f"Forbidden: bot {verb} the {kind}"
+        else:
+            self.state.left_chats.pop(chat_id, None)
+        return self._member_update(chat, by.user_dict, status, old_status, date)
+
+    def _member_update(
+        self, chat: JSONDict, sender: JSONDict, status: str, old: str, date: float | None
+    ) -> JSONDict:
+        bot = self.state.bot_user
+        event: JSONDict = {
+            "chat": dict(chat),
+            "from": dict(sender),
+            "date": int(time.time() if date is None else date),
+            "old_chat_member": chat_member(bot, old),
+            "new_chat_member": chat_member(bot, status),
+        }
+        return self.state.queue.push({"my_chat_member": event})
+
+    def push_update(self, update: JSONDict) -> JSONDict:
+        """Queue an arbitrary (possibly malformed) update; update_id added if missing.
+
+        A ``callback_query`` with an ``id`` becomes answerable by answerCallbackQuery.
+        """
+        query = update.get("callback_query")
+        if isinstance(query, dict) and "id" in query:
+            self.state.callback_queries[str(query["id"])] = query
+        return self.state.queue.push(update)
+
+    def push_duplicate(self, update: JSONDict) -> JSONDict:
+        """Deliver an update again with the same update_id (even if already confirmed)."""
+        return self.state.queue.push(copy.deepcopy(update), forced=True)

@@ -1,0 +1,272 @@
+"""A fake Telegram Bot API HTTP server for tests (aiohttp, 127.0.0.1, random port).
+
+Usage::
+
+    async with FakeBotApi() as api:
+        bot = telegram.Bot(api.token, base_url=api.base_url, base_file_url=api.base_file_url)
+        user = api.user(1001)
+        user.send_text("/start")
+        ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import logging
+import re
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Literal
+
+from aiohttp import web
+
+from .actors import ActorsMixin
+from .helpers import InspectionMixin
+from .methods_misc import MISC_METHODS
+from .methods_send import SEND_METHODS, Handler
+from .ratelimit import FloodControl
+from .state import ApiError, Call, FakeState, JSONDict, RequestRecord
+from .transport import read_params
+
+logger = logging.getLogger(__name__)
+
+METHODS: dict[str, Handler] = {**SEND_METHODS, **MISC_METHODS}
+BOT_PATH = re.compile(r"/bot([^/]*)/([^/]*)/?")
+FILE_PATH = re.compile(r"/file/bot([^/]*)/(.+)")
+NOT_FOUND: JSONDict = {"ok": False, "error_code": 404, "description": "Not Found"}
+UNAUTHORIZED: JSONDict = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+DEFAULT_FAILURE_TEXT = {
+    409: "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running",
+    429: "Too Many Requests: retry after 1",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+@dataclass
+class FailureSpec:
+    method: str | None  # lower-case method name, None = any method
+    remaining: int
+    status: int | Literal["network"]
+    execute: bool  # perform the call first, then fail the answer (lost response)
+    description: str | None
+    parameters: JSONDict | None
+
+
+class FakeBotApi(ActorsMixin, InspectionMixin):
+    """Fake Telegram Bot API server. See the package docstring for the full API."""
+
+    def __init__(
+        self,
+        token: str = "123456:TEST-token",
+        *,
+        bot_username: str = "desk_pemilu_test_bot",
+        flood_limits: bool = False,
+        per_bot_rate: float = 30,
+        per_chat_rate: float = 1.0,
+        per_group_per_minute: int = 20,
+        private_burst: int = 3,
+        count_edits_per_bot: bool = False,
+    ) -> None:
+        self.token = token
+        flood = FloodControl(
+            enabled=flood_limits,
+            per_bot_rate=per_bot_rate,
+            per_chat_rate=per_chat_rate,
+            per_group_per_minute=per_group_per_minute,
+            private_burst=private_burst,
+            count_edits_per_bot=count_edits_per_bot,
+        )
+        self.state = FakeState(token, bot_username, flood)
+        self._records: list[RequestRecord] = []
+        self._record_event = asyncio.Event()
+        self._seq = itertools.count(1)
+        self._failures: list[FailureSpec] = []
+        self._latency = 0.0
+        self._inflight = 0
+        self._last_activity = time.monotonic()
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+    async def start(self) -> None:
+        self.state.queue.reopen()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        address = self._runner.addresses[0]
+        self._port = int(address[1])
+        logger.debug("fake Bot API listening on %s", self.base_url)
+
+    async def stop(self) -> None:
+        self.state.queue.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeBotApi:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("FakeBotApi is not started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # -- failure injection -----------------------------------------------------
+    def fail_next(
+        self,
+        method: str | None,
+        count: int = 1,
+        status: int | Literal["network"] = 502,
+        *,
+        execute: bool = False,
+        description: str | None = None,
+        parameters: JSONDict | None = None,
+    ) -> None:
+        """Fail the next ``count`` calls of ``method`` (None = any method).
+
+        ``status`` is an HTTP status answered with a Telegram-style error body, or
+        ``"network"`` to drop the connection without answering. With ``execute=True``
+        the call is performed first (e.g. the message is really sent) and only the
+        answer is lost/replaced -- the classic "retry sends a duplicate" situation.
+        """
+        self._failures.append(
+            FailureSpec(
+                method.lower() if method else None,
+                count,
+                status,
+                execute,
+                description,
+                parameters,
+            )
+        )
+
+    def set_latency(self, seconds: float) -> None:
+        self._latency = max(0.0, seconds)
+
+    def _take_failure(self, method: str) -> FailureSpec | None:
+        for spec in self._failures:
+            if spec.remaining > 0 and spec.method in (None, method.lower()):
+                spec.remaining -= 1
+                if spec.remaining == 0:
+                    self._failures.remove(spec)
+                return spec
+        return None
+
+    # -- HTTP ------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        file_match = FILE_PATH.fullmatch(request.path)
+        if file_match is not None:
+            return self._serve_file(*file_match.groups())
+        match = BOT_PATH.fullmatch(request.path)
+        if match is None:
+            return web.json_response(NOT_FOUND, status=404)
+        token, method = match.groups()
+        tracked = method.lower() != "getupdates"
+        if tracked:
+            self._inflight += 1
+            self._last_activity = time.monotonic()
+        try:
+            return await self._handle_call(request, token, method)
+        finally:
+            if tracked:
+                self._inflight -= 1
+                self._last_activity = time.monotonic()
+
+    async def _handle_call(
+        self, request: web.Request, token: str, method: str
+    ) -> web.StreamResponse:
+        record = RequestRecord(seq=next(self._seq), method=method, params={}, time=time.time())
+        try:
+            body = await read_params(request)
+            record.params, record.files = body.params, body.files
+        except ApiError as exc:
+            return self._answer(record, exc.status, exc.body())
+        if token != self.token:
+            return self._answer(record, 401, UNAUTHORIZED)
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        failure = self._take_failure(method)
+        if failure is not None and not failure.execute:
+            return self._fail(request, record, failure)
+        status, answer = await self._call(Call(method, record.params, record.files))
+        if failure is not None:
+            return self._fail(request, record, failure)
+        return self._answer(record, status, answer)
+
+    async def _call(self, call: Call) -> tuple[int, JSONDict]:
+        handler = METHODS.get(call.method.lower())
+        if handler is None:
+            logger.warning("fake Bot API: method %r is not implemented (answered 404)", call.method)
+            return 404, dict(NOT_FOUND)
+        try:
+            result = await handler(self.state, call)
+        except ApiError as exc:
+            return exc.status, exc.body()
+        except Exception as exc:  # a bug in the fake: make it loud
+            logger.exception("fake Bot API failed in %s", call.method)
+            return 500, {
+                "ok": False,
+                "error_code": 500,
+                "description": f"Fake server error: {exc!r}",
+            }
+        # a snapshot: stored messages are edited in place later
+        return 200, {"ok": True, "result": copy.deepcopy(result)}
+
+    def _answer(self, record: RequestRecord, status: int, body: JSONDict) -> web.Response:
+        self._store(record, status, body)
+        return web.json_response(body, status=status)
+
+    def _fail(self, request: web.Request, record: RequestRecord, spec: FailureSpec) -> web.Response:
+        if spec.status == "network":
+            self._store(record, 0, None)
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError()
+        description = spec.description or DEFAULT_FAILURE_TEXT.get(spec.status, "Server Error")
+        body: JSONDict = {"ok": False, "error_code": spec.status, "description": description}
+        parameters = spec.parameters
+        if parameters is None and spec.status == 429:
+            parameters = {"retry_after": 1}
+        if parameters:
+            body["parameters"] = parameters
+        return self._answer(record, spec.status, body)
+
+    def _store(self, record: RequestRecord, status: int, body: JSONDict | None) -> None:
+        record.status, record.response = status, body
+        self._records.append(record)
+        self._record_event.set()
+        logger.debug("%s %s -> %s", record.method, record.params, status)
+
+    def _serve_file(self, token: str, path: str) -> web.Response:
+        stored = self.state.files_by_path.get(path)
+        if token != self.token or stored is None:
+            return web.json_response(NOT_FOUND, status=404)
+        return web.Response(body=stored.data or b"", content_type="application/octet-stream")
