@@ -17,6 +17,7 @@ from bot.app import build_application
 from bot.config import Settings
 from handlers.commands import publish_default_commands
 from handlers.context import Clock, DeskApplication, Services, utc_now
+from reminders.setup import start_background
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
@@ -63,6 +64,7 @@ async def start(
             drop_pending_updates=False,
         )
     await app.start()
+    await start_background(app)
     log.info(
         "bot @%s started (%s)",
         app.bot.username,

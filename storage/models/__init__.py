@@ -1,6 +1,7 @@
 """All tables; importing this module registers them on `Base.metadata`."""
 
 from storage.models.base import Base
+from storage.models.checkins import Checkin
 from storage.models.people import (
     AuditLog,
     DeskGroup,
@@ -14,6 +15,7 @@ from storage.models.regions import District, Province, Regency, Tps, Village
 __all__ = [
     "AuditLog",
     "Base",
+    "Checkin",
     "DeskGroup",
     "District",
     "Invite",
