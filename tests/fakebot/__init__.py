@@ -1,8 +1,26 @@
 """Fake Telegram Bot API server for tests.
 
 ``FakeBotApi`` speaks HTTP on 127.0.0.1 like api.telegram.org, so the real
-python-telegram-bot client (``telegram.Bot`` / ``telegram.ext.Application``) can
-be pointed at it with ``base_url=api.base_url``.
+python-telegram-bot client (``telegram.Bot`` / ``telegram.ext.Application``) can be
+pointed at it with ``base_url=api.base_url`` (and ``base_file_url=api.base_file_url``
+for downloads)::
+
+    async with FakeBotApi() as api:
+        user = api.user(1001, first_name="Siti")
+        mark = api.mark()
+        user.send_text("/start")
+        reply = await api.wait_for("sendMessage", chat_id=1001, after=mark)
+
+Modules: ``server`` (HTTP, failure injection), ``actors`` (acting as users),
+``helpers`` (inspection, webhook delivery), ``factories`` (update shapes),
+``methods_send``/``methods_misc`` (Bot API methods), ``html_check`` (HTML parse
+mode and length rules), ``polling`` (getUpdates), ``ratelimit`` (flood control,
+the chosen model is described there), ``state``, ``transport``, ``fixtures``.
+
+Deliberate simplifications: Markdown/MarkdownV2 are not parsed (text is taken
+as is); plain-http webhook URLs are accepted; inline-mode messages, media groups
+and most methods not listed in ``server.METHODS`` answer 404 (and log a warning).
+Helpers that queue updates must run on the event loop thread of the server.
 """
 
 from .factories import FakeGroup, FakeUser

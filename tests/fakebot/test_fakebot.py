@@ -379,7 +379,7 @@ async def test_unknown_method_and_bad_token(fake_api: FakeBotApi) -> None:
         with pytest.raises(InvalidToken):
             await bot.do_api_request("frobnicate")
     finally:
-        await bot.shutdown()
+        await bot.request.shutdown()  # Bot.shutdown() is a no-op when not initialized
     async with make_bot(fake_api) as ready:
         with pytest.raises(EndPointNotFound):
             await ready.do_api_request("frobnicate")
@@ -394,7 +394,7 @@ async def test_unknown_method_and_bad_token(fake_api: FakeBotApi) -> None:
         with pytest.raises(InvalidToken):
             await wrong_bot.get_me()
     finally:
-        await wrong_bot.shutdown()
+        await wrong_bot.request.shutdown()
 
 
 async def test_raw_json_and_form_bodies(fake_api: FakeBotApi) -> None:
