@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, CommandHandler, TypeHandler
+from telegram.ext import ApplicationHandlerStop, ChatMemberHandler, CommandHandler, TypeHandler
 
 from domain.invites import deep_link
 from domain.people import Member
@@ -170,6 +170,25 @@ async def silence_unregistered_groups(update: Update, context: DeskContext) -> N
     raise ApplicationHandlerStop
 
 
+async def bot_membership_changed(update: Update, context: DeskContext) -> None:
+    """When the bot leaves or is removed from a desk group, stop sending there."""
+    change = update.my_chat_member
+    if change is None or change.chat.type == "private":
+        return
+    if change.new_chat_member.status in ("left", "kicked"):
+        async with context.services.transaction() as session:
+            if await people.unregister_group(session, change.chat.id):
+                await people.audit(
+                    session,
+                    actor_id=None,
+                    actor_label=f"telegram:{change.from_user.id}",
+                    action="group_removed",
+                    now=context.now(),
+                    detail={"chat_id": change.chat.id},
+                )
+        log.info("bot removed from group %s", change.chat.id)
+
+
 def register(app: DeskApplication) -> None:
     add_commands(
         CommandSpec(
@@ -179,6 +198,9 @@ def register(app: DeskApplication) -> None:
         ),
         CommandSpec("daftargrup", "admin.cmd_daftargrup", roles=frozenset({Role.ADMIN})),
         CommandSpec("hapusgrup", "admin.cmd_hapusgrup", roles=frozenset({Role.ADMIN})),
+    )
+    app.add_handler(
+        ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER), group=-20
     )
     app.add_handler(TypeHandler(Update, silence_unregistered_groups), group=-10)
     app.add_handler(CommandHandler(["undang", "invite"], cmd_invite))

@@ -85,22 +85,38 @@ async def import_masterdata(session: AsyncSession, data: MasterData) -> ImportRe
             )
         ).all()
     }
-    village_rows = []
-    tps_rows = []
+    village_rows = [
+        {
+            "code": v.village_code,
+            "district_code": v.district_code,
+            "name": v.village,
+            "tps_count": v.tps_count,
+        }
+        for v in data.villages
+        if known.get(v.village_code) != (v.district_code, v.village, v.tps_count)
+    ]
+    for start in range(0, len(village_rows), CHUNK):
+        stmt = _insert(session, Village)
+        greater = func.max if session.get_bind().dialect.name == "sqlite" else func.greatest
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["code"],
+                set_={
+                    "name": stmt.excluded.name,
+                    "district_code": stmt.excluded.district_code,
+                    # A shrinking count keeps its TPS: check-ins may point at them.
+                    "tps_count": greater(Village.tps_count, stmt.excluded.tps_count),
+                },
+            ),
+            village_rows[start : start + CHUNK],
+        )
+    new_tps = 0
+    batch: list[dict[str, object]] = []
+    tps_insert = _insert(session, Tps).on_conflict_do_nothing(index_elements=["id"])
     for v in data.villages:
         before = known.get(v.village_code)
-        if before != (v.district_code, v.village, v.tps_count):
-            village_rows.append(
-                {
-                    "code": v.village_code,
-                    "district_code": v.district_code,
-                    "name": v.village,
-                    "tps_count": v.tps_count,
-                }
-            )
-        first_new = (before[2] + 1) if before else 1
-        for number in range(first_new, v.tps_count + 1):
-            tps_rows.append(
+        for number in range((before[2] + 1) if before else 1, v.tps_count + 1):
+            batch.append(
                 {
                     "id": tps_id(v.village_code, number),
                     "village_code": v.village_code,
@@ -110,31 +126,20 @@ async def import_masterdata(session: AsyncSession, data: MasterData) -> ImportRe
                     "province_code": v.province_code,
                 }
             )
-    for start in range(0, len(village_rows), CHUNK):
-        stmt = _insert(session, Village)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["code"],
-                set_={
-                    "name": stmt.excluded.name,
-                    "district_code": stmt.excluded.district_code,
-                    "tps_count": func.max(Village.tps_count, stmt.excluded.tps_count)
-                    if session.get_bind().dialect.name == "sqlite"
-                    else func.greatest(Village.tps_count, stmt.excluded.tps_count),
-                },
-            ),
-            village_rows[start : start + CHUNK],
-        )
-    for start in range(0, len(tps_rows), CHUNK):
-        stmt = _insert(session, Tps).on_conflict_do_nothing(index_elements=["id"])
-        await session.execute(stmt, tps_rows[start : start + CHUNK])
+        if len(batch) >= CHUNK:
+            await session.execute(tps_insert, batch)
+            new_tps += len(batch)
+            batch = []
+    if batch:
+        await session.execute(tps_insert, batch)
+        new_tps += len(batch)
     return ImportResult(
         provinces=len(data.provinces()),
         regencies=len(data.regencies()),
         districts=len(data.districts()),
         villages=len(data.villages),
         tps=data.tps_total,
-        new_tps=len(tps_rows),
+        new_tps=new_tps,
         renamed=touched + len(village_rows),
     )
 

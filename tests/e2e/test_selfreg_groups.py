@@ -110,6 +110,9 @@ async def test_the_bot_is_silent_in_groups_until_an_admin_registers_one(desk: De
     async with desk.sessions.begin() as session:
         assert await people.is_desk_group(session, -100123)
         assert [a.action for a in await people.audit_entries(session, action="group_registered")]
+    group.send_text(admin, "/daftargrup")
+    await desk.settle()
+    assert "sudah terdaftar" in desk.last_text(-100123)
     group.send_text(admin, "/hapusgrup")
     await desk.settle()
     assert "tidak lagi menerima" in desk.last_text(-100123)
@@ -176,3 +179,18 @@ async def test_malformed_updates_do_not_crash_the_bot(desk: Desk) -> None:
     await desk.settle()
     await desk.say(officer, "/start")
     assert "belum terdaftar" in desk.last_text(officer.id)
+
+
+async def test_removing_the_bot_from_a_desk_group_stops_sending_there(desk: Desk) -> None:
+    admin = desk.new_user("Admin")
+    await desk.member(admin, Role.ADMIN, "36")
+    group = desk.api.group(-100777, "Desk Banten")
+    group.send_text(admin, "/daftargrup")
+    await desk.settle()
+    async with desk.sessions.begin() as session:
+        assert await people.is_desk_group(session, -100777)
+    desk.api.add_member_update(group, admin, status="kicked", old_status="member")
+    await desk.settle()
+    async with desk.sessions.begin() as session:
+        assert not await people.is_desk_group(session, -100777)
+        assert await people.audit_entries(session, action="group_removed")
