@@ -50,6 +50,9 @@ async def cmd_help(update: Update, context: DeskContext) -> None:
     member = await current_member(context, update)
     lang = lang_for(update, member)
     await reply(update, await help_text(context, member, lang))
+    if member is not None:
+        # Menus set at registration go stale when features change; refresh on request.
+        await publish_member_commands(context.bot, member.telegram_id, member.role, lang)
 
 
 async def cmd_language(update: Update, context: DeskContext) -> None:
