@@ -188,39 +188,32 @@ async def region(session: AsyncSession, code: str) -> RegionRef | None:
     return RegionRef(code, found.name, level) if found else None
 
 
+# For each level, the level below it: (model, its parent column, child level).
+_BELOW: dict[Level, tuple[Any, Any, Level]] = {
+    Level.PROVINCE: (Regency, Regency.province_code, Level.REGENCY),
+    Level.REGENCY: (District, District.regency_code, Level.DISTRICT),
+    Level.DISTRICT: (Village, Village.district_code, Level.VILLAGE),
+}
+
+
 async def children(session: AsyncSession, code: str) -> Sequence[RegionRef]:
     """The regions (or TPS) directly under `code`, sorted by code."""
     level = level_of(code)
     if level is Level.NATION:
         rows = await session.execute(select(Province.code, Province.name).order_by(Province.code))
         return [RegionRef(c, n, Level.PROVINCE) for c, n in rows.all()]
-    if level is Level.PROVINCE:
-        rows = await session.execute(
-            select(Regency.code, Regency.name)
-            .where(Regency.province_code == code)
-            .order_by(Regency.code)
-        )
-        return [RegionRef(c, n, Level.REGENCY) for c, n in rows.all()]
-    if level is Level.REGENCY:
-        rows = await session.execute(
-            select(District.code, District.name)
-            .where(District.regency_code == code)
-            .order_by(District.code)
-        )
-        return [RegionRef(c, n, Level.DISTRICT) for c, n in rows.all()]
-    if level is Level.DISTRICT:
-        rows = await session.execute(
-            select(Village.code, Village.name)
-            .where(Village.district_code == code)
-            .order_by(Village.code)
-        )
-        return [RegionRef(c, n, Level.VILLAGE) for c, n in rows.all()]
     if level is Level.VILLAGE:
         rows = await session.execute(
             select(Tps.id, Tps.number).where(Tps.village_code == code).order_by(Tps.number)
         )
         return [RegionRef(i, f"TPS {n:03d}", Level.TPS) for i, n in rows.all()]
-    return []
+    if level not in _BELOW:
+        return []
+    model, parent, child_level = _BELOW[level]
+    rows = await session.execute(
+        select(model.code, model.name).where(parent == code).order_by(model.code)
+    )
+    return [RegionRef(c, n, child_level) for c, n in rows.all()]
 
 
 async def tps_exists(session: AsyncSession, tps: str) -> bool:
