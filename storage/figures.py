@@ -50,16 +50,16 @@ async def region_names(session: AsyncSession, scope: str, length: int) -> dict[s
     names: dict[str, str] = {}
     if length == 2:
         rows = await session.execute(select(Province.code, Province.name))
-        names.update(rows.tuples().all())
+        names.update({c: n for c, n in rows.all()})
     if length <= 4:
         rows = await session.execute(
             select(Regency.code, Regency.name).where(_prefix(Regency.code, scope))
         )
-        names.update(rows.tuples().all())
+        names.update({c: n for c, n in rows.all()})
     rows = await session.execute(
         select(District.code, District.name).where(_prefix(District.code, scope))
     )
-    names.update(rows.tuples().all())
+    names.update({c: n for c, n in rows.all()})
     return names
 
 

@@ -86,7 +86,7 @@ def upgrade() -> None:
     with op.batch_alter_table("checkin", schema=None) as batch_op:
         batch_op.create_index(
             "ix_checkin_current_district_severity",
-            ["kind", "district_code", "severity"],
+            ["kind", "district_code", "severity", "is_current"],
             unique=False,
             postgresql_where=sa.text("is_current"),
             sqlite_where=sa.text("is_current"),

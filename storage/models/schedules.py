@@ -101,6 +101,7 @@ Index(
     Checkin.kind,
     Checkin.district_code,
     Checkin.severity,
+    Checkin.is_current,  # SQLite covers a query only if every column it names is indexed
     postgresql_where=text("is_current"),
     sqlite_where=text("is_current"),
 )
