@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, and_, exists, func, literal_column, select
+from sqlalchemy import and_, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.roles import Role
 from storage.models import Checkin, District, Person, Regency, Tps, Village
 
 # Written as the bare column so SQLite sees the partial indexes' `WHERE is_current` term.
-CURRENT = literal_column("checkin.is_current", Boolean())
+CURRENT = text("checkin.is_current")
 
 
 def _filed(kind: str) -> Any:

@@ -1,9 +1,11 @@
-"""Counting for digests: one aggregate per figure family, grouped by district.
+"""Counting for digests: one query per figure family, grouped by district.
 
-The main count reads the partial index `ix_checkin_current_district_severity` only (kind,
-district, severity of current check-ins), so its cost is one index scan over the scope. The
-`is_current` filter is written as the bare column, exactly as in the index's WHERE clause, so
-SQLite can prove the partial index applies.
+Coverage, floods and blank spots come from `checkin_count` (current check-ins per district,
+kind and severity, kept by triggers on `checkin`): a few thousand rows for a whole province
+instead of one index entry per check-in. The check-ins a digest names (severe floods) and the
+incidents (whose `resolved` flag lives in the payload) are read through the partial index
+`ix_checkin_current_kind_severity`. The `is_current` filter is written as the bare column,
+exactly as in the partial indexes' WHERE clause, so SQLite can prove they apply.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from domain.checkins.kinds import Kind
 from domain.figures import SERIOUS, Counts
 from domain.regions import NATION
 from storage.coverage import CURRENT
-from storage.models import Checkin, District, Province, Regency, Tps, Village
+from storage.models import Checkin, CheckinCount, District, Province, Regency, Tps, Village
 
 
 def _prefix(column: Any, scope: str) -> ColumnElement[bool]:
@@ -71,15 +73,16 @@ async def load_counts(session: AsyncSession, scope: str, *, length: int) -> Coun
     )
     tps_by_district = {d: int(n) for d, n in tps_rows.all()}
     main = await session.execute(
-        select(Checkin.district_code, Checkin.kind, Checkin.severity, func.count())
-        .where(CURRENT, _prefix(Checkin.district_code, scope))
-        .group_by(Checkin.kind, Checkin.district_code, Checkin.severity)
+        select(
+            CheckinCount.district_code, CheckinCount.kind, CheckinCount.severity, CheckinCount.n
+        ).where(_prefix(CheckinCount.district_code, scope), CheckinCount.n > 0)
     )
     by_district = {(d, k, s): int(n) for d, k, s, n in main.all()}
     incidents = await session.execute(
         select(Checkin.district_code, Checkin.payload).where(
             CURRENT,
             Checkin.kind == Kind.KEJADIAN.value,
+            Checkin.severity.in_(["ok", "warn", "severe", "critical"]),
             _prefix(Checkin.district_code, scope),
         )
     )

@@ -11,12 +11,13 @@ from storage.models.people import (
     StartAttempt,
 )
 from storage.models.regions import District, Province, Regency, Tps, Village
-from storage.models.schedules import DeskScheduleRow, Digest, Slot, SlotDelivery
+from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot, SlotDelivery
 
 __all__ = [
     "AuditLog",
     "Base",
     "Checkin",
+    "CheckinCount",
     "DeskGroup",
     "DeskScheduleRow",
     "Digest",

@@ -7,8 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.figures import COVERAGE_KINDS
@@ -17,7 +16,7 @@ from domain.slots import SlotDef, SlotKind
 from reminders import digest
 from storage import coverage, regions, schedules
 from storage.checkins_seed import add_checkin
-from storage.models import Tps
+from storage.models import Checkin, CheckinCount, Tps
 from tests.conftest import TPS_FILE
 
 CITY = "3672"
@@ -100,23 +99,47 @@ async def test_counts_match_the_stored_checkins(sessions: async_sessionmaker[Asy
     assert len(page) == 5 and all((p.tps_id, "siap") not in current for p in page)
 
 
-async def test_the_count_reads_only_the_covering_index(
-    sessions: async_sessionmaker[AsyncSession], backend: str
+async def test_the_counter_follows_every_write_to_checkin(
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    if backend != "sqlite":
-        pytest.skip("SQLite's planner is the one the bench measures")
+    """Inserts, corrections, direct updates and deletes: the trigger-kept counts equal a
+    fresh aggregate over the current check-ins."""
+    await _seed(sessions)
     async with sessions.begin() as session:
-        plan = (
-            await session.execute(
-                text(
-                    "EXPLAIN QUERY PLAN SELECT district_code, kind, severity, count(*) "
-                    "FROM checkin WHERE checkin.is_current AND district_code >= '36' "
-                    "AND district_code < '37' GROUP BY kind, district_code, severity"
+        await session.execute(
+            update(Checkin)
+            .where(Checkin.kind == "siap", Checkin.tps_id.like("367201%"), Checkin.is_current)
+            .values(severity="severe")
+        )
+        await session.execute(
+            delete(Checkin).where(Checkin.kind == "kejadian", Checkin.version == 1)
+        )
+    async with sessions.begin() as session:
+        counted = {
+            (d, k, s): n
+            for d, k, s, n in (
+                await session.execute(
+                    select(
+                        CheckinCount.district_code,
+                        CheckinCount.kind,
+                        CheckinCount.severity,
+                        CheckinCount.n,
+                    ).where(CheckinCount.n > 0)
                 )
-            )
-        ).all()
-    detail = " ".join(str(row[-1]) for row in plan)
-    assert "COVERING INDEX ix_checkin_current_district_severity" in detail
+            ).all()
+        }
+        fresh = {
+            (d, k, s): n
+            for d, k, s, n in (
+                await session.execute(
+                    select(Checkin.district_code, Checkin.kind, Checkin.severity, func.count())
+                    .where(Checkin.is_current.is_(True))
+                    .group_by(Checkin.district_code, Checkin.kind, Checkin.severity)
+                )
+            ).all()
+        }
+    assert counted == fresh and ("367201", "siap", "severe") in counted
+    assert not any(k == "kejadian" for _, k, _ in counted)
 
 
 def _slot(key: str = "digest:2024-02-13T06:00+07:00") -> SlotDef:
