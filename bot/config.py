@@ -27,7 +27,10 @@ class Settings(BaseSettings):
 
     default_language: Literal["id", "en"] = "id"
     election: Literal["pemilu2024", "pilkada"] = "pemilu2024"
-    desk_config_file: Path | None = Field(default=None, description="YAML/TOML deadlines file")
+    # The desk schedule (election day, deadlines, reminders, digest times): TOML, see
+    # desk.example.toml. Applied at start when its content changed since it was last applied.
+    desk_config_file: Path | None = Field(default=None, description="TOML desk schedule file")
+    schedule_tick_seconds: float = Field(default=15.0, gt=0, le=300)
     download_dir: Path | None = None
     invite_ttl_days: int = Field(default=30, ge=1, le=365)
     log_format: Literal["text", "json"] = "text"
@@ -36,6 +39,11 @@ class Settings(BaseSettings):
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("desk_config_file", mode="before")
+    @classmethod
+    def _blank_path_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("webhook_url", mode="before")

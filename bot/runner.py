@@ -17,7 +17,7 @@ from bot.app import build_application
 from bot.config import Settings
 from handlers.commands import publish_default_commands
 from handlers.context import Clock, DeskApplication, Services, utc_now
-from reminders.setup import start_background
+from reminders.setup import start_background, stop_background
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
@@ -50,6 +50,8 @@ async def start(
     services = Services(
         sessions=create_sessionmaker(engine), clock=clock, invite_ttl_days=settings.invite_ttl_days
     )
+    services.extras["desk_config_file"] = settings.desk_config_file
+    services.extras["schedule_tick_seconds"] = settings.schedule_tick_seconds
     app = build_application(settings, services)
     if on_built is not None:
         on_built(app)
@@ -76,6 +78,8 @@ async def start(
 async def stop(running: Running, *, dispose_engine: bool = True) -> None:
     """Stop fetching, finish the updates in hand, then close everything."""
     app = running.app
+    if app.running:
+        await stop_background(app)
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
     if app.running:

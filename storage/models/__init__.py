@@ -11,18 +11,24 @@ from storage.models.people import (
     StartAttempt,
 )
 from storage.models.regions import District, Province, Regency, Tps, Village
+from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot, SlotDelivery
 
 __all__ = [
     "AuditLog",
     "Base",
     "Checkin",
+    "CheckinCount",
     "DeskGroup",
+    "DeskScheduleRow",
+    "Digest",
     "District",
     "Invite",
     "Person",
     "Province",
     "Regency",
     "RegistrationRequest",
+    "Slot",
+    "SlotDelivery",
     "StartAttempt",
     "Tps",
     "Village",

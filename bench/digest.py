@@ -1,0 +1,213 @@
+"""Digest build time on a province's worth of check-ins, against one bare SQL aggregate.
+
+For Banten (33,276 TPS) and Jawa Barat (140,327 TPS) on SQLite: the regions and TPS are
+imported with the bot's own import, then a full day of check-ins is written (every TPS files
+logistik, siap, banjir and sinyal once, a fifth of them correct one of those, some floods,
+blank spots and incidents). Timed, median of several runs on a warm database:
+
+- `digest`: the figures (all aggregate queries and the roll-up) plus the text, what a
+  scheduled digest or /rekap computes before sending;
+- `raw`: `SELECT kind, regency_code, count(*) FROM checkin WHERE is_current GROUP BY ...`
+  in the same run, the yardstick; `ratio` = digest / raw;
+- `chart` and `xlsx`: the attachments, timed separately.
+
+Targets: Jawa Barat's digest in at most 0.5 s and at most 1.5 times the raw aggregate.
+The seeded databases are cached under `.cache/bench/` (`make clean` removes them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from domain.masterdata import parse_tps_file
+from handlers.desk import render
+from reminders import digest as digest_service
+from reminders import sending
+from storage import figures as counting
+from storage import regions
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+
+REPO = Path(__file__).resolve().parent.parent
+TPS_FILE = REPO / "data/reference/tps_pemilu2024.csv.gz"
+CACHE = REPO / ".cache/bench"
+SEED_VERSION = "digest-v3"
+PROVINCES = {"36": "Banten", "32": "Jawa Barat"}
+TARGET_SECONDS = 0.5
+TARGET_RATIO = 1.5
+DAY = datetime(2024, 2, 13, 23, 0, tzinfo=UTC)  # 06:00 WIB on election day
+
+
+def _rows(tps_ids: list[str], rng: random.Random) -> list[tuple[Any, ...]]:
+    """A day of check-ins: (tps, kind, version, is_current, severity, payload, time)."""
+    rows: list[tuple[Any, ...]] = []
+    for tps in tps_ids:
+        filings: list[tuple[str, str, str]] = [("logistik", "ok", "{}"), ("siap", "ok", "{}")]
+        water = rng.random()
+        if water < 0.01:
+            filings.append(("banjir", "severe", '{"water_cm": 110, "usable": false}'))
+        elif water < 0.06:
+            filings.append(("banjir", "warn", '{"water_cm": 30, "usable": true}'))
+        else:
+            filings.append(("banjir", "ok", '{"water_cm": 0, "usable": true}'))
+        signal = rng.random()
+        level, sev = (
+            ("none", "severe")
+            if signal < 0.08
+            else ("weak", "warn")
+            if signal < 0.23
+            else ("good", "ok")
+        )
+        filings.append(("sinyal", sev, f'{{"level": "{level}"}}'))
+        if rng.random() < 0.02:
+            resolved = "true" if rng.random() < 0.5 else "false"
+            filings.append(("kejadian", "warn", f'{{"resolved": {resolved}, "severity": "low"}}'))
+        corrected = rng.choice(filings[:4]) if rng.random() < 0.2 else None
+        for kind, severity, payload in filings:
+            at = DAY - timedelta(minutes=rng.randrange(24 * 60))
+            if corrected is not None and corrected[0] == kind:
+                rows.append((tps, kind, 1, 0, "warn", payload, at))
+                rows.append((tps, kind, 2, 1, severity, payload, at + timedelta(minutes=30)))
+            else:
+                rows.append((tps, kind, 1, 1, severity, payload, at))
+    return rows
+
+
+async def _build(path: Path, province: str) -> None:
+    url = f"sqlite+aiosqlite:///{path}"
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        data = parse_tps_file(TPS_FILE, provinces=[province])
+        async with create_sessionmaker(engine).begin() as session:
+            await regions.import_masterdata(session, data)
+    finally:
+        await engine.dispose()
+    connection = sqlite3.connect(path)
+    try:
+        tps_ids = [r[0] for r in connection.execute("SELECT id FROM tps ORDER BY id")]
+        rows = _rows(tps_ids, random.Random(int(province)))
+        connection.executemany(
+            "INSERT INTO checkin (tps_id, kind, version, is_current, district_code, regency_code,"
+            " province_code, severity, payload, source, relayed, sent_at, received_at, dedupe_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'guided', 0, ?, ?, ?)",
+            (
+                (
+                    t,
+                    k,
+                    v,
+                    c,
+                    t[:6],
+                    t[:4],
+                    t[:2],
+                    s,
+                    p,
+                    a.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                    a.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                    uuid.uuid4().hex,
+                )
+                for t, k, v, c, s, p, a in rows
+            ),
+        )
+        connection.commit()
+        connection.execute("ANALYZE")
+        connection.commit()
+    finally:
+        connection.close()
+
+
+async def _database(province: str) -> tuple[Path, float]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"{SEED_VERSION}-{province}.sqlite3"
+    if path.exists():
+        return path, 0.0
+    started = time.perf_counter()
+    partial = path.with_suffix(".partial")
+    for leftover in CACHE.glob(f"{partial.name}*"):
+        leftover.unlink()
+    await _build(partial, province)
+    partial.rename(path)
+    return path, time.perf_counter() - started
+
+
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+async def _measure(province: str, runs: int) -> dict[str, Any]:
+    path, built = await _database(province)
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    sessions = create_sessionmaker(engine)
+    digest_times: list[float] = []
+    raw_times: list[float] = []
+    try:
+        async with sessions() as session:
+            setup = await digest_service.desk_setup(session)
+            tps = (await regions.counts(session, province))["tps"]
+            checkins = (await session.execute(_count_sql())).scalar_one()
+        for _ in range(runs + 1):  # the first of each is a warm-up
+            async with sessions() as session:
+                started = time.perf_counter()
+                figures = await digest_service.build(session, province, setup=setup, now=DAY)
+                messages = render.digest_messages("id", figures, None, zone=setup.zone)
+                digest_times.append(time.perf_counter() - started)
+            async with sessions() as session:
+                started = time.perf_counter()
+                await counting.raw_aggregate(session)
+                raw_times.append(time.perf_counter() - started)
+    finally:
+        await engine.dispose()
+    started = time.perf_counter()
+    picture, book = sending.render_attachments(figures, setup, "id")
+    attachments = time.perf_counter() - started
+    started = time.perf_counter()
+    sending.spreadsheet.build_workbook(render.digest_sheets("id", figures))
+    xlsx = time.perf_counter() - started
+    digest_s, raw_s = _median(digest_times[1:]), _median(raw_times[1:])
+    return {
+        "tps": tps,
+        "checkins": checkins,
+        "seed_s": built,
+        "digest_s": digest_s,
+        "raw_s": raw_s,
+        "ratio": digest_s / raw_s if raw_s else float("inf"),
+        "chart_s": attachments - xlsx,
+        "xlsx_s": xlsx,
+        "messages": len(messages),
+        "longest_message": max(len(m) for m in messages),
+        "png_bytes": len(picture),
+        "xlsx_bytes": len(book),
+    }
+
+
+def _count_sql() -> Any:
+    from sqlalchemy import func, select
+
+    from storage.models import Checkin
+
+    return select(func.count()).select_from(Checkin)
+
+
+def main(quick: bool) -> dict[str, Any]:
+    provinces = ["36"] if quick else ["36", "32"]
+    runs = 3 if quick else 7
+    result: dict[str, Any] = {}
+    ok = True
+    for code in provinces:
+        figures = asyncio.run(_measure(code, runs))
+        name = PROVINCES[code]
+        for key, value in figures.items():
+            result[f"{name} {key}"] = value
+        if code == "32":
+            ok = figures["digest_s"] <= TARGET_SECONDS and figures["ratio"] <= TARGET_RATIO
+    result["targets"] = f"Jawa Barat digest <= {TARGET_SECONDS} s and <= {TARGET_RATIO}x raw"
+    result["ok"] = ok
+    return result

@@ -1,0 +1,119 @@
+"""Alerts: a critical incident or a severe flood goes to the desk groups at once.
+
+The check-in feature calls `alert_checkin(app_or_bot, services, checkin_id)` after it
+committed a check-in. The alert is a slot (`alert:<checkin id>`) like any other, so it is
+sent exactly once per group, also when the bot restarts in the middle (the next tick resumes
+it), and calling it twice for the same check-in sends nothing more.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from telegram import Bot
+
+from domain.checkins.kinds import Kind, Severity
+from domain.figures import SERIOUS
+from domain.regions import contains
+from domain.slots import SlotDef, SlotKind
+from handlers.context import Services
+from handlers.texts import text
+from reminders.delivery import deliver
+from reminders.digest import DeskSetup, desk_setup
+from storage import people, regions, schedules
+from storage.models import Checkin, Tps, Village
+from storage.schedules import SlotRecord
+
+log = logging.getLogger(__name__)
+
+ALERT_GRACE = timedelta(hours=6)
+GROUP_LANGUAGE = "id"
+
+
+def is_alert(kind: str, severity: str) -> bool:
+    """Critical incidents, and floods that are severe or critical."""
+    if kind == Kind.KEJADIAN:
+        return severity == Severity.CRITICAL
+    return kind == Kind.BANJIR and severity in SERIOUS
+
+
+async def alert_checkin(app_or_bot: Any, services: Services, checkin_id: int) -> bool:
+    """Send the check-in to the desk groups if it warrants an alert; True if it did."""
+    bot: Bot = getattr(app_or_bot, "bot", app_or_bot)
+    now = services.clock()
+    async with services.transaction() as session:
+        checkin = await session.get(Checkin, checkin_id)
+        if checkin is None or not is_alert(checkin.kind, checkin.severity):
+            return False
+        slot = SlotDef(
+            key=f"alert:{checkin_id}",
+            kind=SlotKind.ALERT,
+            subject=checkin.kind,
+            due_at=now,
+            useful_until=now + ALERT_GRACE,
+        )
+        if not await schedules.record_slot(session, slot, status="sending", now=now):
+            return False  # already alerted (or being alerted by a tick)
+        record = await schedules.slot_by_key(session, slot.key)
+        setup = await desk_setup(session)
+    assert record is not None
+    await send_alert(bot, services, record, setup)
+    async with services.transaction() as session:
+        await schedules.finish_slot(session, record.id, status="done", now=services.clock())
+    return True
+
+
+async def alert_text(services: Services, checkin_id: int, lang: str) -> tuple[str, str] | None:
+    """(TPS id, message) for a check-in; None if it is gone."""
+    async with services.transaction() as session:
+        checkin = await session.get(Checkin, checkin_id)
+        if checkin is None:
+            return None
+        tps = await regions.region(session, checkin.tps_id)
+        district = await regions.region(session, checkin.district_code)
+        tps_row = await session.get(Tps, checkin.tps_id)
+        village_row = await session.get(Village, tps_row.village_code) if tps_row else None
+        payload = dict(checkin.payload or {})
+        kind, severity, tps_id = checkin.kind, checkin.severity, checkin.tps_id
+    village = village_row.name if village_row else ""
+    place = {
+        "tps": tps.name if tps else tps_id,
+        "village": village,
+        "district": district.name if district else checkin.district_code,
+    }
+    if kind == Kind.BANJIR:
+        usable = payload.get("usable")
+        body = text(
+            lang,
+            "digest.alert_flood",
+            water=payload.get("water_cm", "?"),
+            usable=text(lang, "digest.alert_usable_yes" if usable else "digest.alert_usable_no"),
+            **place,
+        )
+    else:
+        summary = payload.get("text") or payload.get("description") or payload.get("category") or ""
+        body = text(
+            lang,
+            "digest.alert_incident",
+            severity=payload.get("severity", severity),
+            summary=str(summary)[:500],
+            **place,
+        )
+    return tps_id, body
+
+
+async def send_alert(bot: Bot, services: Services, slot: SlotRecord, setup: DeskSetup) -> None:
+    checkin_id = int(slot.key.split(":", 1)[1])
+    found = await alert_text(services, checkin_id, GROUP_LANGUAGE)
+    if found is None:
+        return
+    tps_id, body = found
+    async with services.transaction() as session:
+        groups = await people.desk_groups(session)
+    for chat_id, _title, scope in groups:
+        if not contains(scope, tps_id):
+            continue
+        await deliver(services, slot.id, chat_id, "msg", partial(bot.send_message, chat_id, body))

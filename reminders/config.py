@@ -1,0 +1,57 @@
+"""The desk config file (TOML, `DESK_CONFIG_FILE`): read at start, stored in the database.
+
+The database holds the schedule that runs; admins change it in chat (/tenggat, /pengingat,
+/jadwalrekap, audited). At start the file is applied only when its content changed since it
+was last applied (its hash is stored): editing the file and restarting wins, a plain restart
+keeps the admins' edits. A file that does not parse stops the start with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tomllib
+from pathlib import Path
+
+from domain.schedule import DeskSchedule, ScheduleError
+from handlers.context import Services
+from storage import people, schedules
+
+log = logging.getLogger(__name__)
+
+
+class DeskConfigError(RuntimeError):
+    """The desk config file cannot be used."""
+
+
+def read_config(path: Path) -> tuple[DeskSchedule, str]:
+    raw = path.read_bytes()
+    try:
+        schedule = DeskSchedule.from_dict(tomllib.loads(raw.decode("utf-8")))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ScheduleError) as exc:
+        raise DeskConfigError(f"{path}: {exc}") from exc
+    return schedule, hashlib.sha256(raw).hexdigest()
+
+
+async def apply_config_file(services: Services) -> bool:
+    """Store the file's schedule if the file changed since last time; True if it did."""
+    path = services.extras.get("desk_config_file")
+    if not path:
+        return False
+    schedule, digest = read_config(Path(path))
+    now = services.clock()
+    async with services.transaction() as session:
+        _, stored_hash = await schedules.load_schedule(session)
+        if stored_hash == digest:
+            return False
+        await schedules.save_schedule(session, schedule, now=now, by=None, file_hash=digest)
+        await people.audit(
+            session,
+            actor_id=None,
+            actor_label="config-file",
+            action="schedule_from_file",
+            now=now,
+            detail={"file": Path(path).name, "sha256": digest, "schedule": schedule.to_dict()},
+        )
+    log.info("desk schedule applied from %s", path)
+    return True

@@ -1,0 +1,175 @@
+"""What each slot sends: reminders to officers, escalations to camats, digests to groups."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import timedelta
+from functools import partial
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+
+from domain.figures import Figures, change
+from handlers.context import DeskApplication, Services
+from handlers.desk import render
+from handlers.texts import text
+from reminders import chart, digest, spreadsheet
+from reminders.delivery import deliver
+from reminders.digest import DeskSetup
+from storage import coverage, people, regions, schedules
+from storage.schedules import SlotRecord
+
+log = logging.getLogger(__name__)
+
+GROUP_LANGUAGE = "id"
+# matplotlib's pyplot is not thread-safe: one picture at a time.
+_RENDER_LOCK = threading.Lock()
+
+
+def _services(app: DeskApplication) -> Services:
+    services = app.bot_data.services
+    assert services is not None
+    return services
+
+
+def filing_button(lang: str, kind: str) -> InlineKeyboardMarkup:
+    """`ci:start:<kind>` starts the guided filing (the check-in feature handles the prefix)."""
+    label = text(lang, "digest.reminder_button", kind=render.kind_name(lang, kind))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"ci:start:{kind}")]])
+
+
+async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
+    services = _services(app)
+    async with services.transaction() as session:
+        recipients = await coverage.officers_to_remind(session, slot.subject, setup.scope)
+    deadline = slot.useful_until  # a reminder is useful until its deadline
+    for person in recipients:
+        body = render.reminder_text(
+            person.language,
+            slot.subject,
+            person.scope,
+            deadline=deadline,
+            zone=setup.zone,
+            now=services.clock(),
+        )
+        markup = filing_button(person.language, slot.subject)
+        await deliver(
+            services,
+            slot.id,
+            person.telegram_id,
+            "msg",
+            partial(app.bot.send_message, person.telegram_id, body, reply_markup=markup),
+        )
+
+
+async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
+    services = _services(app)
+    deadline = slot.useful_until - timedelta(hours=2)
+    async with services.transaction() as session:
+        recipients = await coverage.camats(session, setup.scope)
+    bodies: dict[tuple[str, str], str | None] = {}
+    for person in recipients:
+        key = (person.scope, person.language)
+        if key not in bodies:
+            async with services.transaction() as session:
+                total, missing = await coverage.missing_tps(session, slot.subject, person.scope)
+                district = await regions.region(session, person.scope)
+                tps_total = (await regions.counts(session, person.scope))["tps"]
+            bodies[key] = (
+                render.escalation_text(
+                    person.language,
+                    slot.subject,
+                    district=district.name if district else person.scope,
+                    district_code=person.scope,
+                    missing=missing,
+                    total=tps_total,
+                    deadline=deadline,
+                    zone=setup.zone,
+                )
+                if total
+                else None
+            )
+        body = bodies[key]
+        if body is None:
+            continue
+        await deliver(
+            services,
+            slot.id,
+            person.telegram_id,
+            "msg",
+            partial(app.bot.send_message, person.telegram_id, body),
+        )
+
+
+async def figures_for_slot(
+    services: Services, slot: SlotRecord, scope: str, setup: DeskSetup
+) -> tuple[Figures, Figures | None]:
+    """The slot's figures for a scope (built once and stored) and the previous digest's."""
+    async with services.transaction() as session:
+        figures = await schedules.stored_digest(session, slot.id, scope)
+        if figures is None:
+            built = await digest.build(session, scope, setup=setup, now=services.clock())
+            figures = await schedules.store_digest(session, slot.id, built, services.clock())
+        previous = await schedules.previous_digest(session, scope, before_slot=slot.id)
+    return figures, previous
+
+
+def render_attachments(figures: Figures, setup: DeskSetup, lang: str) -> tuple[bytes, bytes]:
+    """The chart (PNG) and the spreadsheet (xlsx) of a digest."""
+    labels = {k: render.kind_name(lang, k) for k in ("logistik", "siap", "banjir", "sinyal")}
+    with _RENDER_LOCK:
+        picture = chart.render_chart(figures, labels=labels, title=f"{figures.scope_name} — % TPS")
+    book = spreadsheet.build_workbook(render.digest_sheets(lang, figures))
+    return picture, book
+
+
+async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
+    services = _services(app)
+    async with services.transaction() as session:
+        groups = await people.desk_groups(session)
+    attachments: dict[str, tuple[bytes, bytes]] = {}
+    for chat_id, _title, group_scope in groups:
+        scope = digest.digest_scope(setup.scope, group_scope)
+        figures, previous = await figures_for_slot(services, slot, scope, setup)
+        lang = GROUP_LANGUAGE
+        messages = render.digest_messages(lang, figures, change(previous, figures), zone=setup.zone)
+        for index, body in enumerate(messages):
+            await deliver(
+                services,
+                slot.id,
+                chat_id,
+                f"text{index}",
+                partial(app.bot.send_message, chat_id, body),
+            )
+        if not figures.total.tps:
+            continue
+        if scope not in attachments:
+            attachments[scope] = await asyncio.to_thread(render_attachments, figures, setup, lang)
+        picture, book = attachments[scope]
+        caption = render.digest_caption(lang, figures, setup.zone)
+        stamp = figures.at[:16].replace(":", "").replace("-", "")
+        await deliver(
+            services,
+            slot.id,
+            chat_id,
+            "chart",
+            partial(
+                app.bot.send_photo,
+                chat_id,
+                photo=InputFile(picture, filename="rekap.png"),
+                caption=caption,
+            ),
+        )
+        await deliver(
+            services,
+            slot.id,
+            chat_id,
+            "xlsx",
+            partial(
+                app.bot.send_document,
+                chat_id,
+                document=InputFile(book, filename=f"rekap-{scope or 'nasional'}-{stamp}.xlsx"),
+                caption=render.document_caption(lang, figures, setup.zone),
+            ),
+        )
