@@ -1,4 +1,9 @@
-"""Start every background feature once the application runs (see `bot.runner.start`)."""
+"""Start every background feature once the application runs (see `bot.runner.start`).
+
+Only the active instance runs background work: the runner awaits the starters after this
+process became active, and the stoppers as soon as it stops being active (shutdown, or the
+standby lock lost), before the application stops.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,25 @@ from handlers.context import DeskApplication
 log = logging.getLogger(__name__)
 
 Starter = Callable[[DeskApplication], Awaitable[None]]
+Stopper = Callable[[DeskApplication], Awaitable[None]]
 
 # Each feature appends an async function that (re)builds its jobs from the database.
 STARTERS: list[Starter] = []
+# Optional: an async function that stops work the JobQueue does not own (a delivery loop
+# started with `app.create_task`, say). Jobs on `app.job_queue` stop with the application.
+STOPPERS: list[Stopper] = []
 
 
 async def start_background(app: DeskApplication) -> None:
     for starter in STARTERS:
         await starter(app)
         log.info("background work started: %s", getattr(starter, "__qualname__", starter))
+
+
+async def stop_background(app: DeskApplication) -> None:
+    """Run every stopper, newest first; one failing does not keep the others from running."""
+    for stopper in reversed(STOPPERS):
+        try:
+            await stopper(app)
+        except Exception:
+            log.exception("background stopper %s failed", getattr(stopper, "__qualname__", stopper))
