@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from bot import backup, logs
 from bot.config import ConfigError, MissingTokenError, Settings
 from bot.leader import AlreadyRunning
@@ -119,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     secrets = [
         s.get_secret_value() for s in (settings.telegram_bot_token, settings.webhook_secret) if s
     ]
+    db_password = make_url(settings.database_url).password
+    if db_password:
+        secrets.append(str(db_password))
     logs.configure(settings.log_level, settings.log_format, secrets)
     try:
         if args.command == "run":

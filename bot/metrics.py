@@ -98,11 +98,17 @@ def count_checkins(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "after_cursor_execute")
     def _inserted(
-        conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool
+        conn: Any, cursor: Any, statement: str, params: Any, _ctx: Any, many: bool
     ) -> None:
         head = statement.lstrip()[:24].lower()
         if head.startswith("insert into checkin ") or head.startswith('insert into "checkin"'):
-            rows = len(params) if many and isinstance(params, list | tuple) else 1
+            # A plain executemany passes a sequence of rows; the ORM's batched inserts pass
+            # one flat row of parameters and the cursor knows how many rows went in.
+            batch = many and isinstance(params, list | tuple) and params
+            if batch and isinstance(params[0], list | tuple | dict):
+                rows = len(params)
+            else:
+                rows = max(getattr(cursor, "rowcount", 1) or 1, 1)
             conn.info["deskbot_checkins"] = conn.info.get("deskbot_checkins", 0) + rows
 
     @event.listens_for(sync_engine, "commit")

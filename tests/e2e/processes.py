@@ -89,12 +89,16 @@ class BotProcess:
         return await asyncio.wait_for(self.proc.wait(), timeout)
 
 
-async def spawn(name: str, env: dict[str, str], workdir: Path, *, http_port: int) -> BotProcess:
+async def spawn(
+    name: str, env: dict[str, str], workdir: Path, *, http_port: int, plain: bool = False
+) -> BotProcess:
+    """Start `deskbot run` (plain) or it with the announcing starter (`standby_entry.py`)."""
     log_path = workdir / f"{name}.log"
+    command = ["-m", "bot", "run"] if plain else [str(ENTRY)]
     with log_path.open("wb") as log_file:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            str(ENTRY),
+            *command,
             env=env,
             cwd=workdir,
             stdout=log_file,
