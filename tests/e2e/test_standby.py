@@ -103,6 +103,15 @@ async def test_polling_standby_takes_over_after_sigkill(
     assert "bot stopped" in b.log()
 
 
+async def webhook_at(api: FakeBotApi, proc: BotProcess) -> None:
+    """Wait until the webhook registered at Telegram points at `proc`."""
+    suffix = f":{proc.http_port}/telegram"
+    deadline = time.monotonic() + 10
+    while not (api.webhook and str(api.webhook["url"]).endswith(suffix)):
+        assert time.monotonic() < deadline, f"webhook is {api.webhook}"
+        await asyncio.sleep(0.05)
+
+
 async def deliver_until_accepted(api: FakeBotApi, timeout: float) -> None:  # noqa: ASYNC109
     """Like Telegram: keep POSTing the pending updates until the webhook takes them."""
     deadline = time.monotonic() + timeout
@@ -120,7 +129,7 @@ async def test_webhook_standby_takes_over_after_sigkill(
     a, b = await start_pair(api, db_url, tmp_path, webhook=True)
     try:
         await check_one_active(api, a, b)
-        assert api.webhook is not None and api.webhook["url"].endswith(f":{a.http_port}/telegram")
+        await webhook_at(api, a)
         before = api.user(5101, first_name="Ani")
         before.send_text("/start")
         pending = api.updates_pending()[0]
@@ -148,7 +157,7 @@ async def test_webhook_standby_takes_over_after_sigkill(
         assert await a.proc.wait() == -9
 
         # The new leader registered its own address again.
-        assert api.webhook is not None and api.webhook["url"].endswith(f":{b.http_port}/telegram")
+        await webhook_at(api, b)
         assert api.count("sendMessage", chat_id=5101) == 1
         assert api.count("sendMessage", chat_id=5102) == 1
         assert announcements(api) == [f"background on {a.pid}", f"background on {b.pid}"]

@@ -82,6 +82,8 @@ async def served(api: FakeBotApi, db_url: str) -> AsyncIterator[Served]:
     port = free_port()
     one = Served(webhook_settings(api, db_url, port))
     await one.wait_role(Role.ACTIVE)
+    # Active (accepting posts) comes just before setWebhook, so Telegram can deliver at once.
+    await wait_until(lambda: api.webhook is not None)
     try:
         yield one
     finally:
