@@ -19,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
+from telegram.error import NetworkError
 
 from bot import metrics
 from bot.app import build_application
@@ -62,16 +64,24 @@ async def prepare(
     token = settings.token()  # fail before touching anything else
     del token
     settings.check_webhook()
+    own_engine = engine is None
     engine = engine or create_engine(settings.database_url, **settings.engine_options())
     metrics.count_checkins(engine)
-    await upgrade(engine)
-    services = Services(
-        sessions=create_sessionmaker(engine), clock=clock, invite_ttl_days=settings.invite_ttl_days
-    )
-    app = build_application(settings, services)
-    if on_built is not None:
-        on_built(app)
-    await app.initialize()
+    try:
+        await upgrade(engine)
+        services = Services(
+            sessions=create_sessionmaker(engine),
+            clock=clock,
+            invite_ttl_days=settings.invite_ttl_days,
+        )
+        app = build_application(settings, services)
+        if on_built is not None:
+            on_built(app)
+        await app.initialize()
+    except BaseException:
+        if own_engine:
+            await engine.dispose()
+        raise
     services.bot_username = app.bot.username
     health = Health(engine, app.bot, webhook_url=settings.webhook_url)
     return Running(app=app, engine=engine, services=services, settings=settings, health=health)
@@ -177,6 +187,23 @@ def http_server(running: Running) -> HttpServer | None:
     return None
 
 
+async def _prepare_when_reachable(settings: Settings, stop_event: asyncio.Event) -> Running | None:
+    """`prepare`, retried while the database or Telegram cannot be reached: a process that
+    systemd restarted during an outage waits instead of crash-looping."""
+    while True:
+        try:
+            return await prepare(settings)
+        except (OSError, OperationalError, InterfaceError) as exc:
+            log.warning("database unreachable (%s); trying again in 2 s", type(exc).__name__)
+        except NetworkError as exc:
+            log.warning("Telegram unreachable (%s); trying again in 2 s", type(exc).__name__)
+        try:
+            await asyncio.wait_for(stop_event.wait(), 2)
+        except TimeoutError:
+            continue
+        return None
+
+
 async def serve(
     settings: Settings,
     stop_event: asyncio.Event,
@@ -196,10 +223,14 @@ async def serve(
         # SQLite: refuse a second instance before it touches the database.
         await leadership.acquire(stop_event)
     try:
-        running = await prepare(settings)
+        maybe = await _prepare_when_reachable(settings, stop_event)
     except BaseException:
         await leadership.release()
         raise
+    if maybe is None:
+        await leadership.release()
+        return 0
+    running = maybe
     server = http_server(running)
     lost = False
     try:
