@@ -127,7 +127,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_level, settings.log_format, secrets)
     try:
         if args.command == "run":
-            return _run(settings)
+            try:
+                return _run(settings)
+            except (MissingTokenError, ConfigError, AlreadyRunning):
+                raise
+            except Exception:
+                # Through logging, so LOG_FORMAT=json stays JSON lines (and secrets redacted).
+                log.exception("deskbot run failed")
+                return 1
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
             print("database is up to date")
