@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import LinkPreviewOptions
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import HTTPXRequest
+from telegram import LinkPreviewOptions, Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 
+from bot import metrics
 from bot.config import Settings
 from bot.lenient import LenientExtBot
+from bot.metrics import CountingRequest
 from bot.processor import PerPersonProcessor
 from handlers.context import BotData, DeskApplication, DeskContext, Services
 from handlers.setup import register_all
@@ -33,7 +34,7 @@ def build_application(settings: Settings, services: Services) -> DeskApplication
         defaults=Defaults(
             parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True)
         ),
-        request=HTTPXRequest(
+        request=CountingRequest(
             connection_pool_size=256,
             connect_timeout=10,
             read_timeout=15,
@@ -41,7 +42,7 @@ def build_application(settings: Settings, services: Services) -> DeskApplication
             pool_timeout=10,
             media_write_timeout=60,
         ),
-        get_updates_request=HTTPXRequest(
+        get_updates_request=CountingRequest(
             connection_pool_size=1,
             connect_timeout=10,
             read_timeout=40,
@@ -59,8 +60,15 @@ def build_application(settings: Settings, services: Services) -> DeskApplication
         builder = builder.updater(None)
     app: DeskApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.services = services
+    # First of all groups, for every update: count it, then let the features have it.
+    app.add_handler(TypeHandler(Update, _count_update), group=-1000)
     register_all(app)
     return app
+
+
+async def _count_update(_update: Update, _context: DeskContext) -> None:
+    """Count one update for /metrics."""
+    metrics.count_update()
 
 
 __all__ = ["Application", "build_application", "file_base_url"]

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import csv
 import logging
+import os
 import signal
 import sys
 import time
@@ -13,8 +14,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from bot import logs
-from bot.config import MissingTokenError, Settings
+from sqlalchemy.engine import make_url
+
+from bot import backup, logs
+from bot.config import ConfigError, MissingTokenError, Settings
+from bot.leader import AlreadyRunning
 from domain.invites import deep_link
 from domain.masterdata import MasterDataError, parse_tps_file
 from domain.regions import parse_scope
@@ -26,6 +30,9 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
+# After the active role is lost, the process gets this long to stop cleanly before it exits
+# hard; well inside the time PostgreSQL takes to hand the lock to a standby.
+LOST_GRACE_SECONDS = 3.0
 DEFAULT_TPS_FILE = Path(__file__).resolve().parent.parent / "data/reference/tps_pemilu2024.csv.gz"
 
 
@@ -46,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply pending database migrations and exit",
         description="Apply pending Alembic migrations to DATABASE_URL.",
     )
+
+    backup.add_commands(sub)
 
     imp = sub.add_parser(
         "import-tps",
@@ -112,10 +121,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     secrets = [
         s.get_secret_value() for s in (settings.telegram_bot_token, settings.webhook_secret) if s
     ]
+    db_password = make_url(settings.database_url).password
+    if db_password:
+        secrets.append(str(db_password))
     logs.configure(settings.log_level, settings.log_format, secrets)
     try:
         if args.command == "run":
-            return _run(settings)
+            try:
+                return _run(settings)
+            except (MissingTokenError, ConfigError, AlreadyRunning):
+                raise
+            except Exception:
+                # Through logging, so LOG_FORMAT=json stays JSON lines (and secrets redacted).
+                log.exception("deskbot run failed")
+                return 1
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
             print("database is up to date")
@@ -124,9 +143,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_import(settings, args))
         if args.command == "invite":
             return asyncio.run(_invite(settings, args))
-    except MissingTokenError as exc:
+        if args.command == "backup":
+            print(f"backup written to {backup.backup(settings, args.out)}")
+            return 0
+        if args.command == "restore":
+            backup.restore(settings, args.file, force=args.force)
+            print(f"restored {args.file}; start the bot to apply any newer migrations")
+            return 0
+    except (MissingTokenError, ConfigError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except (AlreadyRunning, backup.BackupError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     return 1
 
 
@@ -134,16 +163,27 @@ def _run(settings: Settings) -> int:
     from bot.runner import serve
 
     settings.token()
+    settings.check_webhook()
 
-    async def main_loop() -> None:
+    async def main_loop() -> int:
         stop_event = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop_event.set)
-        await serve(settings, stop_event)
 
-    asyncio.run(main_loop())
-    return 0
+        def on_lost() -> None:
+            loop.call_later(LOST_GRACE_SECONDS, _exit_now, 3)
+
+        return await serve(settings, stop_event, on_lost=on_lost)
+
+    return asyncio.run(main_loop())
+
+
+def _exit_now(code: int) -> None:
+    """Exit without waiting for anything: work that outlived the grace period must not go on."""
+    log.error("still stopping after %.0f s; exiting now", LOST_GRACE_SECONDS)
+    logging.shutdown()
+    os._exit(code)
 
 
 async def _migrate(settings: Settings) -> None:

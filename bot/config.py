@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/deskbot.sqlite3"
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -24,6 +27,29 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8080
+    # Seconds a webhook request waits for its update to be handled before answering 200 anyway.
+    webhook_ack_seconds: float = Field(default=10.0, gt=0, le=50)
+    # Long polling: seconds one getUpdates call waits at Telegram.
+    poll_timeout: int = Field(default=10, ge=0, le=50)
+    # Polling mode: serve /healthz and /metrics here (off unless set). Webhook mode serves
+    # them on the webhook port.
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int | None = None
+
+    # PostgreSQL connection pool (ignored for SQLite).
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout: float = Field(default=30.0, gt=0)
+    db_pool_recycle: int = Field(default=1800, ge=-1)
+
+    # Standby (PostgreSQL only): how often a standby tries the lock, how often the active
+    # instance proves its lock session alive, and how long PostgreSQL keeps a silent lock
+    # session before ending it (which frees the lock for the standby).
+    leader_retry_seconds: float = Field(default=1.0, gt=0)
+    leader_keepalive_seconds: float = Field(default=2.0, gt=0)
+    leader_session_timeout_seconds: int = Field(default=10, ge=2)
+    # Where pg_dump / pg_restore live when they are not on PATH.
+    pg_bin_dir: Path | None = None
 
     default_language: Literal["id", "en"] = "id"
     election: Literal["pemilu2024", "pilkada"] = "pemilu2024"
@@ -51,15 +77,52 @@ class Settings(BaseSettings):
     def _blank_url_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("metrics_port", "pg_bin_dir", mode="before")
+    @classmethod
+    def _blank_optional(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def webhook_mode(self) -> bool:
         return self.webhook_url is not None
+
+    def engine_options(self) -> dict[str, object]:
+        """Pool settings for `storage.db.create_engine` (SQLite takes none)."""
+        if make_url(self.database_url).get_backend_name() == "sqlite":
+            return {}
+        return {
+            "pool_size": self.db_pool_size,
+            "max_overflow": self.db_max_overflow,
+            "pool_timeout": self.db_pool_timeout,
+            "pool_recycle": self.db_pool_recycle,
+        }
+
+    def check_webhook(self) -> None:
+        """Refuse half a webhook configuration with a message that says what is missing."""
+        if self.webhook_url is None:
+            return
+        if self.webhook_secret is None:
+            raise ConfigError(
+                "WEBHOOK_URL is set but WEBHOOK_SECRET is not: set both for webhook mode "
+                "(the secret: 1-256 characters of A-Z, a-z, 0-9, _ and -), or neither for "
+                "long polling."
+            )
+        if not SECRET_CHARS.fullmatch(self.webhook_secret.get_secret_value()):
+            raise ConfigError(
+                "WEBHOOK_SECRET may only hold 1-256 characters of A-Z, a-z, 0-9, _ and -."
+            )
+        if not self.webhook_url.startswith(("https://", "http://")):
+            raise ConfigError("WEBHOOK_URL must be the public https:// address of the webhook.")
 
     def token(self) -> str:
         """Return the bot token or raise `MissingTokenError` with instructions."""
         if self.telegram_bot_token is None:
             raise MissingTokenError
         return self.telegram_bot_token.get_secret_value()
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says what to do."""
 
 
 class MissingTokenError(RuntimeError):

@@ -1,6 +1,14 @@
-"""Run the bot: migrate, build, start polling (or the webhook), stop cleanly.
+"""Run the bot: migrate, build, become active, receive updates, stop cleanly.
 
-`deskbot run` and the end-to-end tests go through `serve`, so tests exercise the real path.
+`deskbot run` goes through `serve`; the end-to-end tests go through `start`/`stop` (or `serve`),
+so tests exercise the real path. The phases:
+
+1. `prepare`: migrations, the application built and initialised (`getMe`). A standby stays
+   here: it receives nothing and runs no background work.
+2. `activate`, once this instance holds the lock (`bot.leader`): commands published, polling
+   started or the webhook registered, the application started, background work started.
+3. `halt` then `stop`: stop receiving and background work first, then let the updates in hand
+   finish, then close everything; only after that is the lock released.
 """
 
 from __future__ import annotations
@@ -9,12 +17,19 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
+from telegram.error import NetworkError
 
+from bot import metrics
 from bot.app import build_application
 from bot.config import Settings
+from bot.health import Health, Role
+from bot.leader import FileLeadership, leadership_for
+from bot.webhook import HttpServer, WebhookRoute, build_http_app
 from handlers.commands import publish_default_commands
 from handlers.context import Clock, DeskApplication, Services, utc_now
 from reminders.setup import start_background, stop_background
@@ -22,6 +37,8 @@ from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
+
+EXIT_LOST_LEADERSHIP = 3
 
 
 @dataclass
@@ -31,6 +48,76 @@ class Running:
     app: DeskApplication
     engine: AsyncEngine
     services: Services
+    settings: Settings
+    health: Health
+    halted: bool = False
+
+
+async def prepare(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    engine: AsyncEngine | None = None,
+    on_built: Callable[[DeskApplication], None] | None = None,
+) -> Running:
+    """Apply migrations and build and initialise the application, without receiving anything."""
+    token = settings.token()  # fail before touching anything else
+    del token
+    settings.check_webhook()
+    own_engine = engine is None
+    engine = engine or create_engine(settings.database_url, **settings.engine_options())
+    metrics.count_checkins(engine)
+    try:
+        await upgrade(engine)
+        services = Services(
+            sessions=create_sessionmaker(engine),
+            clock=clock,
+            invite_ttl_days=settings.invite_ttl_days,
+        )
+        services.extras["desk_config_file"] = settings.desk_config_file
+        services.extras["schedule_tick_seconds"] = settings.schedule_tick_seconds
+        app = build_application(settings, services)
+        if on_built is not None:
+            on_built(app)
+        await app.initialize()
+    except BaseException:
+        if own_engine:
+            await engine.dispose()
+        raise
+    services.bot_username = app.bot.username
+    health = Health(engine, app.bot, webhook_url=settings.webhook_url)
+    return Running(app=app, engine=engine, services=services, settings=settings, health=health)
+
+
+async def activate(
+    running: Running, *, poll_interval: float = 0.0, poll_timeout: int | None = None
+) -> None:
+    """Start receiving updates and background work: this instance is now the active one."""
+    app, settings = running.app, running.settings
+    await publish_default_commands(app.bot)
+    if app.updater is not None:
+        await app.updater.start_polling(
+            poll_interval=poll_interval,
+            timeout=settings.poll_timeout if poll_timeout is None else poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+    await app.start()
+    running.health.role = Role.ACTIVE
+    if settings.webhook_url is not None and settings.webhook_secret is not None:
+        await app.bot.set_webhook(
+            url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+    await start_background(app)
+    metrics.set_leader(True)
+    log.info(
+        "bot @%s started (%s)",
+        app.bot.username,
+        "webhook" if settings.webhook_mode else "long polling",
+    )
 
 
 async def start(
@@ -39,49 +126,35 @@ async def start(
     clock: Clock = utc_now,
     engine: AsyncEngine | None = None,
     poll_interval: float = 0.0,
-    poll_timeout: int = 30,
+    poll_timeout: int | None = None,
     on_built: Callable[[DeskApplication], None] | None = None,
 ) -> Running:
-    """Apply migrations, build the application, and start receiving updates."""
-    token = settings.token()  # fail before touching anything else
-    del token
-    engine = engine or create_engine(settings.database_url)
-    await upgrade(engine)
-    services = Services(
-        sessions=create_sessionmaker(engine), clock=clock, invite_ttl_days=settings.invite_ttl_days
-    )
-    services.extras["desk_config_file"] = settings.desk_config_file
-    services.extras["schedule_tick_seconds"] = settings.schedule_tick_seconds
-    app = build_application(settings, services)
-    if on_built is not None:
-        on_built(app)
-    await app.initialize()
-    services.bot_username = app.bot.username
-    await publish_default_commands(app.bot)
-    if app.updater is not None:
-        await app.updater.start_polling(
-            poll_interval=poll_interval,
-            timeout=poll_timeout,
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-        )
-    await app.start()
-    await start_background(app)
-    log.info(
-        "bot @%s started (%s)",
-        app.bot.username,
-        "webhook" if settings.webhook_mode else "long polling",
-    )
-    return Running(app=app, engine=engine, services=services)
+    """Prepare and activate at once (a single instance: tests, or SQLite)."""
+    running = await prepare(settings, clock=clock, engine=engine, on_built=on_built)
+    await activate(running, poll_interval=poll_interval, poll_timeout=poll_timeout)
+    return running
+
+
+async def halt(running: Running) -> None:
+    """Stop taking on work at once: no new updates, no new jobs, background work stopped."""
+    app = running.app
+    running.health.role = Role.STOPPING
+    if running.halted:
+        return
+    running.halted = True
+    metrics.set_leader(False)
+    if app.job_queue is not None and app.job_queue.scheduler.running:
+        app.job_queue.scheduler.pause()
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await stop_background(app)
 
 
 async def stop(running: Running, *, dispose_engine: bool = True) -> None:
     """Stop fetching, finish the updates in hand, then close everything."""
+    await halt(running)
     app = running.app
-    if app.running:
-        await stop_background(app)
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
     if app.running:
         await app.stop()
     await app.shutdown()
@@ -90,10 +163,100 @@ async def stop(running: Running, *, dispose_engine: bool = True) -> None:
     log.info("bot stopped")
 
 
-async def serve(settings: Settings, stop_event: asyncio.Event) -> None:
-    """Run until `stop_event` is set (Ctrl-C or SIGTERM from the command line)."""
-    running = await start(settings)
+def http_server(running: Running) -> HttpServer | None:
+    """The webhook/health/metrics server this configuration asks for, if any."""
+    settings = running.settings
+    if settings.webhook_url is not None and settings.webhook_secret is not None:
+        route = WebhookRoute(
+            path=urlsplit(settings.webhook_url).path or "/",
+            secret=settings.webhook_secret.get_secret_value(),
+            app=running.app,
+            ack_seconds=settings.webhook_ack_seconds,
+        )
+        return HttpServer(
+            build_http_app(running.health, route),
+            host=settings.webhook_listen,
+            port=settings.webhook_port,
+            graceful_seconds=settings.webhook_ack_seconds,
+        )
+    if settings.metrics_port is not None:
+        return HttpServer(
+            build_http_app(running.health),
+            host=settings.metrics_listen,
+            port=settings.metrics_port,
+            graceful_seconds=5,
+        )
+    return None
+
+
+async def _prepare_when_reachable(settings: Settings, stop_event: asyncio.Event) -> Running | None:
+    """`prepare`, retried while the database or Telegram cannot be reached: a process that
+    systemd restarted during an outage waits instead of crash-looping."""
+    while True:
+        try:
+            return await prepare(settings)
+        except (OSError, OperationalError, InterfaceError) as exc:
+            log.warning("database unreachable (%s); trying again in 2 s", type(exc).__name__)
+        except NetworkError as exc:
+            log.warning("Telegram unreachable (%s); trying again in 2 s", type(exc).__name__)
+        try:
+            await asyncio.wait_for(stop_event.wait(), 2)
+        except TimeoutError:
+            continue
+        return None
+
+
+async def serve(
+    settings: Settings,
+    stop_event: asyncio.Event,
+    *,
+    on_lost: Callable[[], None] | None = None,
+    on_running: Callable[[Running], None] | None = None,
+) -> int:
+    """Run until `stop_event` is set; return the process exit code.
+
+    A standby waits here for the lock. If the active role is lost (the lock session died), all
+    work stops at once, `on_lost` is called (the command line arms a hard-exit watchdog there)
+    and the exit code is `EXIT_LOST_LEADERSHIP`, so the service manager restarts the process,
+    which comes back as a standby.
+    """
+    leadership = leadership_for(settings)
+    if isinstance(leadership, FileLeadership):
+        # SQLite: refuse a second instance before it touches the database.
+        await leadership.acquire(stop_event)
     try:
-        await stop_event.wait()
+        maybe = await _prepare_when_reachable(settings, stop_event)
+    except BaseException:
+        await leadership.release()
+        raise
+    if maybe is None:
+        await leadership.release()
+        return 0
+    running = maybe
+    server = http_server(running)
+    lost = False
+    try:
+        if on_running is not None:
+            on_running(running)
+        if server is not None:
+            await server.start()
+        if not await leadership.acquire(stop_event):
+            return 0
+        await activate(running)
+        stopping = asyncio.create_task(stop_event.wait())
+        losing = asyncio.create_task(leadership.lost.wait())
+        await asyncio.wait({stopping, losing}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        losing.cancel()
+        lost = leadership.lost.is_set()
+        if lost:
+            if on_lost is not None:
+                on_lost()
+            await halt(running)
+        return EXIT_LOST_LEADERSHIP if lost else 0
     finally:
+        running.health.role = Role.STOPPING
+        if server is not None:
+            await server.stop()
         await stop(running)
+        await leadership.release()

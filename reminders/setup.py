@@ -1,5 +1,9 @@
-"""Start every background feature once the application runs (see `bot.runner.start`), and
-stop them before it stops (`bot.runner.stop`)."""
+"""Start every background feature once the application runs (see `bot.runner.start`).
+
+Only the active instance runs background work: the runner awaits the starters after this
+process became active, and the stoppers as soon as it stops being active (shutdown, or the
+standby lock lost), before the application stops.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +34,9 @@ async def start_background(app: DeskApplication) -> None:
 
 
 async def stop_background(app: DeskApplication) -> None:
+    """Run every stopper, newest first; one failing does not keep the others from running."""
     for stopper in reversed(STOPPERS):
         try:
             await stopper(app)
         except Exception:
-            log.exception("stopping %s failed", getattr(stopper, "__qualname__", stopper))
+            log.exception("background stopper %s failed", getattr(stopper, "__qualname__", stopper))

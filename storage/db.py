@@ -34,10 +34,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # Take the write lock at BEGIN so concurrent writers queue instead of failing to upgrade.
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
+    # pre_ping: after a server restart every pooled connection is dead; test each one as it is
+    # checked out and replace it, so the first update after a restart does not fail.
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_recycle", 1800)
+    # Fail a connection attempt to an unreachable server in 10 s, not asyncpg's 60.
+    kwargs.setdefault("connect_args", {}).setdefault("timeout", 10)
     return create_async_engine(url, **kwargs)
 
 

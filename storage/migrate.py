@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,17 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+# Any constant: two instances starting at once on one PostgreSQL database take turns.
+MIGRATION_LOCK_KEY = 0x6465736B_6D696772  # "deskmigr"
+
+
 async def upgrade(engine: AsyncEngine) -> None:
     """Bring the database to the newest revision, on an existing engine."""
     async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         await connection.run_sync(_upgrade_sync)
 
 

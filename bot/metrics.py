@@ -1,0 +1,122 @@
+"""Counters for `/metrics` (Prometheus text format), kept in one place.
+
+- `deskbot_updates_total`: updates the application handled (polling and webhook alike);
+- `deskbot_checkins_total`: check-ins committed to the database, counted from the SQL itself so
+  no feature has to remember to call anything;
+- `deskbot_telegram_requests_total{method,outcome}`: every Bot API call, by how it ended
+  (`ok`, `error`, `rate_limited`, `network`);
+- `deskbot_telegram_sends_total{method}`: calls that put something in front of a person
+  (send/edit/copy/forward/answerCallbackQuery) and succeeded;
+- `deskbot_telegram_429_total{method}`: Telegram's flood control answers;
+- `deskbot_is_leader`: 1 while this process is the active instance.
+
+The metric objects are created once per process (prometheus_client's registry is process-wide);
+nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.error import NetworkError, TimedOut
+from telegram.request import HTTPXRequest
+
+log = logging.getLogger(__name__)
+
+UPDATES = Counter("deskbot_updates_total", "Updates handled by the application")
+CHECKINS = Counter("deskbot_checkins_total", "Check-ins committed to the database")
+REQUESTS = Counter(
+    "deskbot_telegram_requests_total", "Bot API calls by outcome", ["method", "outcome"]
+)
+SENDS = Counter("deskbot_telegram_sends_total", "Messages sent, edited or answered", ["method"])
+RATE_LIMITED = Counter("deskbot_telegram_429_total", "Bot API calls answered 429", ["method"])
+IS_LEADER = Gauge("deskbot_is_leader", "1 while this process is the active instance")
+
+SEND_PREFIXES = ("send", "edit", "copy", "forward", "answercallbackquery")
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def render() -> bytes:
+    """The current values in Prometheus text format."""
+    return generate_latest()
+
+
+def count_update() -> None:
+    UPDATES.inc()
+
+
+def set_leader(active: bool) -> None:
+    IS_LEADER.set(1 if active else 0)
+
+
+def count_telegram(method: str, status: int | None) -> None:
+    """Count one Bot API call; `status` None means the network failed."""
+    name = method or "unknown"
+    if status is None:
+        outcome = "network"
+    elif status == 429:
+        outcome = "rate_limited"
+        RATE_LIMITED.labels(name).inc()
+    elif 200 <= status < 300:
+        outcome = "ok"
+        if name.lower().startswith(SEND_PREFIXES):
+            SENDS.labels(name).inc()
+    else:
+        outcome = "error"
+    REQUESTS.labels(name, outcome).inc()
+
+
+def method_of(url: str) -> str:
+    """`https://host/bot<TOKEN>/sendMessage` -> `sendMessage` (never the token)."""
+    return url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+
+
+class CountingRequest(HTTPXRequest):
+    """PTB's HTTP client, counting every Bot API call with its outcome."""
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        name = method_of(url)
+        try:
+            status, payload = await super().do_request(url, method, *args, **kwargs)
+        except (NetworkError, TimedOut):
+            count_telegram(name, None)
+            raise
+        count_telegram(name, status)
+        return status, payload
+
+
+def count_checkins(engine: AsyncEngine) -> None:
+    """Count rows inserted into `checkin`, on commit only (a rolled-back one was never filed)."""
+    sync_engine = engine.sync_engine
+    if getattr(sync_engine, "_deskbot_counted", False):
+        return
+    sync_engine._deskbot_counted = True  # type: ignore[attr-defined]
+
+    @event.listens_for(sync_engine, "after_cursor_execute")
+    def _inserted(
+        conn: Any, cursor: Any, statement: str, params: Any, _ctx: Any, many: bool
+    ) -> None:
+        head = statement.lstrip()[:24].lower()
+        if head.startswith("insert into checkin ") or head.startswith('insert into "checkin"'):
+            # A plain executemany passes a sequence of rows; the ORM's batched inserts pass
+            # one flat row of parameters and the cursor knows how many rows went in.
+            batch = many and isinstance(params, list | tuple) and params
+            if batch and isinstance(params[0], list | tuple | dict):
+                rows = len(params)
+            else:
+                rows = max(getattr(cursor, "rowcount", 1) or 1, 1)
+            conn.info["deskbot_checkins"] = conn.info.get("deskbot_checkins", 0) + rows
+
+    @event.listens_for(sync_engine, "commit")
+    def _committed(conn: Any) -> None:
+        rows = conn.info.pop("deskbot_checkins", 0)
+        if rows:
+            CHECKINS.inc(rows)
+
+    @event.listens_for(sync_engine, "rollback")
+    def _rolled_back(conn: Any) -> None:
+        conn.info.pop("deskbot_checkins", None)

@@ -1,0 +1,24 @@
+"""`deskbot run`, plus one background starter and stopper that announce themselves.
+
+The standby tests start this file instead of `python -m bot` to see, from outside, which
+process runs background work and when: the starter sends "background on <pid>" to
+ANNOUNCE_CHAT; it must come from the active process only, once per activation.
+"""
+
+from __future__ import annotations
+
+import os
+
+from bot.cli import main
+from handlers.context import DeskApplication
+from reminders import setup
+
+
+async def announce(app: DeskApplication) -> None:
+    await app.bot.send_message(int(os.environ["ANNOUNCE_CHAT"]), f"background on {os.getpid()}")
+
+
+setup.STARTERS.append(announce)
+
+if __name__ == "__main__":
+    raise SystemExit(main(["run"]))
