@@ -48,7 +48,11 @@ async def start(
     engine = engine or create_engine(settings.database_url)
     await upgrade(engine)
     services = Services(
-        sessions=create_sessionmaker(engine), clock=clock, invite_ttl_days=settings.invite_ttl_days
+        sessions=create_sessionmaker(engine),
+        clock=clock,
+        invite_ttl_days=settings.invite_ttl_days,
+        election=settings.election,
+        download_dir=settings.download_dir,
     )
     app = build_application(settings, services)
     if on_built is not None:

@@ -2,6 +2,7 @@
 
 from storage.models.base import Base
 from storage.models.checkins import Checkin
+from storage.models.conversations import Conversation
 from storage.models.people import (
     AuditLog,
     DeskGroup,
@@ -16,6 +17,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Checkin",
+    "Conversation",
     "DeskGroup",
     "District",
     "Invite",
