@@ -19,6 +19,7 @@ from domain.checkins.records import RELAY_FLOW, Draft
 from domain.checkins.steps import StepKey, step_of
 from domain.people import Member
 from domain.roles import Role
+from handlers import menu
 from handlers.checkins import flow, keyboards, quick, relay, status
 from handlers.checkins.service import FILERS, draft_allowed
 from handlers.commands import CommandSpec, add_commands
@@ -84,7 +85,8 @@ async def on_message(update: Update, context: DeskContext) -> None:
         await reply(update, text(member.language, "common.unknown_text"))
         return
     line = message.text or message.caption or ""
-    action = keyboards.menu_action(message.text or "")
+    entry = menu.entry_for(message.text or "")
+    action = entry.rsplit(".", 1)[-1] if entry and entry.startswith("checkin.") else None
     if action is not None:
         await _menu(update, context, member, action)
         return
@@ -160,6 +162,8 @@ async def on_edited(update: Update, context: DeskContext) -> None:
 
 
 def register(app: DeskApplication) -> None:
+    menu.add_entries(Role.TPS, *keyboards.OFFICER_MENU)
+    menu.add_entries(Role.CAMAT, *keyboards.CAMAT_MENU)
     add_commands(
         *(CommandSpec(k.value, f"checkin.cmd_{k.value}", roles=OFFICER) for k in Kind),
         CommandSpec("titip", "checkin.cmd_titip", roles=CAMAT),
