@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from domain.checkins.kinds import Kind
 from domain.checkins.quick import looks_like_quick
 from domain.checkins.records import RELAY_FLOW, Draft
-from domain.checkins.steps import StepKey, step_of
+from domain.checkins.steps import StepKey, StepType, step_of
 from domain.people import Member
 from domain.roles import Role
 from handlers import menu
@@ -103,12 +103,13 @@ async def on_message(update: Update, context: DeskContext) -> None:
 
 
 def _quick_instead(draft: Draft, line: str) -> bool:
-    """A quick line typed while the draft waits for a button (not for typing) is filed as one."""
+    """A quick line sent while the draft waits for anything but free text is filed as one
+    (it cannot be a number, a time or a button); the draft stays where it was."""
     if not line or not looks_like_quick(line):
         return False
     kind = draft.kind
     step = step_of(kind, draft.step) if kind is not None else None
-    return step is None or not step.typed
+    return step is None or step.type is not StepType.TEXT
 
 
 async def _menu(update: Update, context: DeskContext, member: Member, action: str) -> None:

@@ -264,3 +264,56 @@ async def test_many_officers_file_at_once_without_mixing_answers(desk: Desk) -> 
     assert [(r.tps_id, r.payload["time"], r.payload["officers"]) for r in rows] == [
         (tps, f"06:{i:02d}", i + 1) for i, tps in enumerate(tps_ids)
     ]
+
+
+async def test_bad_input_at_every_kind_of_step_is_asked_again_politely(desk: Desk) -> None:
+    siti = await officer(desk)
+
+    async def send(act: str, *args: object) -> str:
+        if act == "text":
+            await desk.say(siti, str(args[0]))
+        else:
+            getattr(siti, f"send_{act}")(*args)
+            await desk.settle()
+        return desk.last_text(siti.id)
+
+    await desk.say(siti, "/siap")
+    await tap(desk, siti, "yes")
+    assert "Jam tidak dikenali" in await send("text", "25:99")
+    assert "Jam tidak dikenali" in await send("text", "25:99")  # the same again: no error
+    assert "bukan stiker" in await send("sticker")
+    assert "Jam tidak dikenali" in await send("text", "😀")
+    assert "Berapa petugas" in await send("text", "07:00")
+    assert "antara 0 dan 7 (Anda menulis 9)" in await send("text", "9")
+    assert "bukan stiker, suara" in await send("voice")
+    assert "harus berupa angka" in await send("text", "tujuh")
+    await send("text", "7")
+    await tap(desk, siti, "yes")
+    assert "terlalu panjang (201 huruf" in await send("text", "x" * 201)
+    assert "terlalu pendek" in await send("text", "ok")
+    assert "bukan stiker" in await send("photo")
+    conv = await conversation(desk, siti)
+    assert conv is not None and conv.step == "problem"
+    assert conv.answers == {"ready": True, "time": "07:00", "officers": 7, "accessible": True}
+
+    await desk.say(siti, "/banjir")
+    assert "harus berupa angka" in await send("text", "dalam sekali")
+    assert "antara 0 dan 300" in await send("text", "400")
+    await tap(desk, siti, "10")
+    assert "Tekan salah satu tombol" in await send("text", "mungkin")
+    assert "Tekan salah satu tombol" in await send("sticker")
+    for value in ("yes", "no", "yes"):
+        await tap(desk, siti, value)
+    assert "Kirim foto" in await send("text", "fotonya nanti")
+    assert "Kirim foto" in await send("voice")
+
+    await desk.say(siti, "/sinyal")
+    for value in ("good", "_skip"):
+        await tap(desk, siti, value)
+    assert "di luar Indonesia" in await send("location", 0.0, 0.0)
+    assert "Kirim lokasi" in await send("text", "di sini")
+    await tap(desk, siti, "_skip")
+    assert "Tekan salah satu tombol" in await send("sticker")  # at the summary
+    await tap(desk, siti, "send")
+    (row,) = await stored(desk)
+    assert row.payload["location"] is None and row.kind == "sinyal"
