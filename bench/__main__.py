@@ -1,39 +1,62 @@
-"""Run every benchmark section and print its figures: `python -m bench [--quick] [SECTION...]`."""
+"""`python -m bench [SECTION...] [--quick]`: run benchmark sections, print a table, keep JSON."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import sys
-from typing import Any
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from pathlib import Path
 
-SECTIONS = ["digest"]
+from . import checkins, digest, memory
+from .common import Options, Section, table
 
-
-def _print(name: str, result: dict[str, Any]) -> None:
-    print(f"\n== {name} ==")
-    width = max((len(k) for k in result), default=0)
-    for key, value in result.items():
-        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
-        print(f"  {key:<{width}}  {shown}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--quick", action="store_true", help="smaller data, fewer repetitions")
-    parser.add_argument("sections", nargs="*", metavar="SECTION", help=f"one of {SECTIONS}")
-    args = parser.parse_args(argv)
-    unknown = set(args.sections) - set(SECTIONS)
-    if unknown:
-        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
-    failed = False
-    for name in args.sections or SECTIONS:
-        module = importlib.import_module(f"bench.{name}")
-        result = module.main(args.quick)
-        _print(name, result)
-        failed = failed or result.get("ok") is False
-    return 1 if failed else 0
+SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
+    "checkins": checkins.run,
+    "memory": memory.run,
+    "digest": digest.run,
+}
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("sections", nargs="*", choices=[[], *SECTIONS], metavar="SECTION",
+                        help=f"which to run (default all): {', '.join(SECTIONS)}")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="small sizes, for smoke runs")
+    parser.add_argument("--latency", type=float, default=0.03, help="fake API seconds per call")
+    parser.add_argument("--users", type=int, default=200, help="simulated officers")
+    parser.add_argument("--conversations", type=int, default=10_000, help="memory case size")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    options = Options(
+        quick=args.quick, latency=args.latency, users=args.users, conversations=args.conversations
+    )
+    chosen = args.sections or list(SECTIONS)
+    results = []
+    for name in chosen:
+        print(f"running {name}{' (quick)' if args.quick else ''} ...", flush=True)
+        results.append(asyncio.run(SECTIONS[name](options)))
+    print()
+    print(table(results))
+    for section in results:
+        for key, value in section.notes.items():
+            print(f"  {section.name}.{key} = {value}")
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    payload = {
+        "quick": args.quick,
+        "sections": [
+            {**asdict(s), "figures": [{**asdict(f), "ratio": f.ratio} for f in s.figures]}
+            for s in results
+        ],
+    }
+    out.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    print(f"\nwrote {out}")
+    return 0
+
+
+raise SystemExit(main())

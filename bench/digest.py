@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.common import Figure, Options, Section
 from domain.masterdata import parse_tps_file
 from handlers.desk import render
 from reminders import digest as digest_service
@@ -194,6 +195,25 @@ def _count_sql() -> Any:
     from storage.models import Checkin
 
     return select(func.count()).select_from(Checkin)
+
+
+async def run(options: Options) -> Section:
+    """The digest section for `python -m bench`: build time against the bare aggregate."""
+    section = Section("digest")
+    for code in ["36"] if options.quick else ["36", "32"]:
+        figures = await _measure(code, 3 if options.quick else 7)
+        name = PROVINCES[code]
+        target = f"<= {TARGET_RATIO}x" + (f", <= {TARGET_SECONDS} s" if code == "32" else "")
+        section.figures.append(Figure(f"{name}: digest build (s)", figures["digest_s"], "s",
+                                      baseline=figures["raw_s"], target=target))
+        section.figures.append(Figure(f"{name}: chart picture (s)", figures["chart_s"], "s"))
+        section.figures.append(Figure(f"{name}: spreadsheet (s)", figures["xlsx_s"], "s"))
+        section.notes[f"{name}.tps"] = figures["tps"]
+        section.notes[f"{name}.checkins"] = figures["checkins"]
+        section.notes[f"{name}.messages"] = figures["messages"]
+        section.notes[f"{name}.longest_message"] = figures["longest_message"]
+    section.notes["baseline"] = "SELECT kind, regency_code, count(*) ... WHERE is_current GROUP BY"
+    return section
 
 
 def main(quick: bool) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from domain.masterdata import MasterDataError, parse_tps_file
 from domain.regions import parse_scope
 from domain.roles import Role, ScopeError, check_scope
 from handlers.context import utc_now
-from storage import people, regions
+from storage import export, people, regions, xlsx
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
@@ -112,6 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="bot username for the links (default: asked from Telegram)",
     )
+    exp = sub.add_parser(
+        "export",
+        help="write everything filed to a spreadsheet",
+        description="Write every check-in version (one sheet per kind) to an .xlsx file, "
+        "times in the desk's local zone.",
+    )
+    exp.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx", help="where to write")
+    exp.add_argument(
+        "--scope",
+        default="",
+        metavar="CODE",
+        help="only this region or TPS (e.g. 36, 3604, 360401, 3604012001-003); default all",
+    )
     return parser
 
 
@@ -150,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             backup.restore(settings, args.file, force=args.force)
             print(f"restored {args.file}; start the bot to apply any newer migrations")
             return 0
+        if args.command == "export":
+            return asyncio.run(_export(settings, args))
     except (MissingTokenError, ConfigError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -291,6 +306,26 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     else:
         for _, _, code, link, _ in rows:
             print(f"{link}  {code}")
+    return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    scope = parse_scope(args.scope) if args.scope else ""
+    if scope is None:
+        print(f"--scope: '{args.scope}' is not a TPS id or region code", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        sessions = create_sessionmaker(engine)
+        async with sessions() as session:
+            sheets = await export.checkin_sheets(session, scope)
+    finally:
+        await engine.dispose()
+    data = xlsx.workbook_bytes(sheets)
+    await asyncio.to_thread(args.out.write_bytes, data)
+    counts = ", ".join(f"{s.name} {len(s.rows)}" for s in sheets)
+    print(f"wrote {args.out}: {counts}")
     return 0
 
 

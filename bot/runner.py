@@ -73,6 +73,8 @@ async def prepare(
             sessions=create_sessionmaker(engine),
             clock=clock,
             invite_ttl_days=settings.invite_ttl_days,
+            election=settings.election,
+            download_dir=settings.download_dir,
         )
         services.extras["desk_config_file"] = settings.desk_config_file
         services.extras["schedule_tick_seconds"] = settings.schedule_tick_seconds

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +27,8 @@ class Services:
     clock: Clock = utc_now
     invite_ttl_days: int = 30
     bot_username: str = ""
+    election: str = "pemilu2024"  # which ballot types logistics check-ins cover
+    download_dir: Path | None = None  # keep officers' photos on disk too, when set
     extras: dict[str, Any] = field(default_factory=dict)
 
     @asynccontextmanager

@@ -17,6 +17,7 @@ from handlers.common import (
 )
 from handlers.context import DeskApplication, DeskContext
 from handlers.keyboards import languages
+from handlers.menu import main_menu
 from handlers.texts import text
 from storage import people
 
@@ -49,7 +50,8 @@ async def cmd_help(update: Update, context: DeskContext) -> None:
         return
     member = await current_member(context, update)
     lang = lang_for(update, member)
-    await reply(update, await help_text(context, member, lang))
+    markup = main_menu(member.role, lang) if member is not None else None
+    await reply(update, await help_text(context, member, lang), reply_markup=markup)
     if member is not None:
         # Menus set at registration go stale when features change; refresh on request.
         await publish_member_commands(context.bot, member.telegram_id, member.role, lang)

@@ -30,6 +30,7 @@ from handlers.common import (
 from handlers.context import DeskApplication, DeskContext
 from handlers.help import help_text
 from handlers.keyboards import yes_no
+from handlers.menu import main_menu
 from handlers.texts import language_of, text
 from storage import people
 from storage.models import Invite
@@ -66,7 +67,11 @@ async def cmd_start(update: Update, context: DeskContext) -> None:
         if member is None:
             await tell_unregistered(update)
         else:
-            await reply(update, await help_text(context, member, member.language))
+            await reply(
+                update,
+                await help_text(context, member, member.language),
+                reply_markup=main_menu(member.role, member.language),
+            )
         return
     outcome, member, invite = await _redeem(context, update, code)
     lang = member.language if member else language_of(user.language_code)
@@ -181,7 +186,11 @@ async def _welcome(update: Update, context: DeskContext, member: Member) -> None
         role=role_name(lang, member.role),
         scope=scope,
     )
-    await reply(update, greeting + "\n\n" + await help_text(context, member, lang))
+    await reply(
+        update,
+        greeting + "\n\n" + await help_text(context, member, lang),
+        reply_markup=main_menu(member.role, lang),
+    )
     await publish_member_commands(context.bot, member.telegram_id, member.role, lang)
 
 

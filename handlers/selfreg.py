@@ -21,6 +21,7 @@ from handlers.common import (
 )
 from handlers.context import DeskApplication, DeskContext
 from handlers.keyboards import paged_choices, yes_no
+from handlers.menu import main_menu
 from handlers.texts import text
 from storage import people, regions
 
@@ -259,7 +260,12 @@ async def approval_decided(update: Update, context: DeskContext) -> None:
         text(lang, key, by=approver.name, name=request.name, tps=tps_label), parse_mode="HTML"
     )
     rkey = "registration.you_approved" if approve else "registration.you_rejected"
-    await safe_send(context, request.telegram_id, text(request.language, rkey, tps=tps_label))
+    await safe_send(
+        context,
+        request.telegram_id,
+        text(request.language, rkey, tps=tps_label),
+        reply_markup=main_menu(Role.TPS, request.language) if approve else None,
+    )
     if approve:
         await publish_member_commands(context.bot, request.telegram_id, Role.TPS, request.language)
 

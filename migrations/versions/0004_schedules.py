@@ -2,7 +2,7 @@
 for counting current check-ins per district, kind and severity
 
 Revision ID: 0004_schedules
-Revises: 0002_checkins
+Revises: 0003_checkins_conversation
 Create Date: 2026-11-22 17:58:41.980818
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.models.base
 
 revision: str = "0004_schedules"
-down_revision: str | None = "0002_checkins"
+down_revision: str | None = "0003_checkins_conversation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,6 +2,7 @@
 
 from storage.models.base import Base
 from storage.models.checkins import Checkin
+from storage.models.conversations import Conversation
 from storage.models.people import (
     AuditLog,
     DeskGroup,
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "Checkin",
     "CheckinCount",
+    "Conversation",
     "DeskGroup",
     "DeskScheduleRow",
     "Digest",

@@ -114,10 +114,12 @@ class Desk:
                 raise TimeoutError("the bot did not settle")
             await asyncio.sleep(0.02)
 
-    async def say(self, user: FakeUser, message: str) -> list[RequestRecord]:
+    async def say(
+        self, user: FakeUser, message: str, *, date: float | None = None
+    ) -> list[RequestRecord]:
         """Send a text as `user`; return the bot's calls that followed, once it settled."""
         mark = self.api.mark()
-        user.send_text(message)
+        user.send_text(message, date=date)
         await self.settle()
         return self.calls_after(mark)
 
@@ -128,6 +130,15 @@ class Desk:
         user.press(message, data)
         await self.settle()
         return self.calls_after(mark)
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new one on the same database and fake Telegram, as after a
+        crash or deploy: nothing survives but what is stored."""
+        engine = self.running.engine
+        await runner.stop(self.running, dispose_engine=False)
+        self.running = await runner.start(
+            self.settings, clock=self.clock, engine=engine, poll_timeout=1
+        )
 
     def calls_after(self, mark: int) -> list[RequestRecord]:
         return [r for r in self.api.requests if r.seq > mark and r.method.lower() in SEND_METHODS]
@@ -178,4 +189,4 @@ async def desk(api: FakeBotApi, db_url: str, clock: FakeClock) -> AsyncIterator[
     try:
         yield the_desk
     finally:
-        await runner.stop(running)
+        await runner.stop(the_desk.running)

@@ -1,0 +1,120 @@
+"""Start the real bot (or a bare echo bot) against a BenchApi on a prepared database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from bot import runner
+from bot.config import Settings
+from domain.masterdata import parse_tps_file
+from storage import regions
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+from storage.models import Person, Tps
+from tests.conftest import TPS_FILE
+
+from .common import BenchApi
+
+FIRST_USER = 7_000_000_000
+NOW = datetime(2024, 2, 13, 1, 0, tzinfo=UTC)
+
+
+async def prepare_database(
+    url: str,
+    *,
+    regencies: list[str] = (),
+    provinces: list[str] = (),
+    officers: int,  # type: ignore[assignment]
+) -> list[str]:
+    """Migrate, import the region, register `officers` officers on distinct TPS; their TPS ids."""
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        data = await asyncio.to_thread(
+            parse_tps_file, TPS_FILE, provinces=list(provinces), regencies=list(regencies)
+        )
+        sessions = create_sessionmaker(engine)
+        async with sessions.begin() as session:
+            await regions.import_masterdata(session, data)
+            tps_ids = list(
+                (await session.execute(select(Tps.id).order_by(Tps.id).limit(officers))).scalars()
+            )
+            rows = [
+                {
+                    "telegram_id": FIRST_USER + i,
+                    "name": f"Petugas {i}",
+                    "role": "tps",
+                    "scope_code": tps,
+                    "language": "id",
+                    "reachable": True,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for i, tps in enumerate(tps_ids)
+            ]
+            for start in range(0, len(rows), 2000):
+                await session.execute(insert(Person), rows[start : start + 2000])
+        return tps_ids
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def desk_bot(api: BenchApi, url: str) -> AsyncIterator[AsyncEngine]:
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=api.token,  # type: ignore[call-arg]
+        telegram_api_base_url=api.base_url,
+        database_url=url,
+        log_level="WARNING",
+    )
+    running = await runner.start(settings, clock=lambda: NOW, poll_timeout=1)
+    try:
+        yield running.engine
+    finally:
+        await runner.stop(running)
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message is not None and update.message.text is not None:
+        await update.message.reply_text(update.message.text)
+
+
+@asynccontextmanager
+async def echo_bot(api: BenchApi) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """The baseline: a bare python-telegram-bot application that echoes text, defaults kept."""
+    app = ApplicationBuilder().token(api.token).base_url(api.base_url).build()
+    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    await app.initialize()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+async def closed_loop(
+    api: BenchApi, chat_id: int, actions: list[Callable[[], object]], wait: float = 60.0
+) -> None:
+    """Act like a person: do one thing, wait for the bot's answer in the chat, go on."""
+    for act in actions:
+        answered: Awaitable[object] = api.expect(chat_id)
+        act()
+        await asyncio.wait_for(answered, wait)
+
+
+def sqlite_url(folder: Path, name: str) -> str:
+    return f"sqlite+aiosqlite:///{folder / name}"

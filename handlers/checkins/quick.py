@@ -1,0 +1,73 @@
+"""Quick filing: one line in, one reply out (the receipt, or what was wrong and an example)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from domain.checkins.kinds import Kind, Source
+from domain.checkins.quick import parse_quick
+from domain.checkins.records import quick_dedupe_key
+from domain.checkins.rules import MAX_PHOTOS, Problem
+from domain.people import Member
+from domain.roles import Role
+from handlers.checkins import render
+from handlers.checkins.service import schedule_downloads, scope_refusal, store
+from handlers.common import reply
+from handlers.context import DeskContext
+from handlers.texts import text
+
+log = logging.getLogger(__name__)
+EXAMPLE_TPS = "3672011001-003"
+
+
+async def file_line(update: Update, context: DeskContext, member: Member, line: str) -> None:
+    """Parse, check scope, store, answer: exactly one reply whatever happens."""
+    message = update.message
+    assert message is not None
+    lang, election = member.language, context.services.election
+    prefix = EXAMPLE_TPS if member.role is Role.CAMAT else ""
+    try:
+        parsed = parse_quick(line, election=election)
+    except Problem as problem:
+        await reply(update, render.quick_problem(lang, problem, tps_prefix=prefix))
+        return
+    tps_id = parsed.tps or (member.scope if member.role is Role.TPS else None)
+    if tps_id is None:
+        example = f"{EXAMPLE_TPS} {line.strip()}"[:80]
+        await reply(update, text(lang, "checkin.camat_needs_tps", example=example))
+        return
+    refusal = scope_refusal(member, tps_id)
+    if refusal is not None:
+        await reply(
+            update, text(lang, refusal, tps=member.scope if member.role is Role.TPS else tps_id)
+        )
+        return
+    report = parsed.report
+    if message.photo and parsed.kind in (Kind.BANJIR, Kind.KEJADIAN):
+        report = report.model_copy(update={"photos": [message.photo[-1].file_id][:MAX_PHOTOS]})
+    stored = await store(
+        context,
+        member=member,
+        tps_id=tps_id,
+        kind=parsed.kind,
+        report=report,
+        source=Source.QUICK,
+        sent_at=message.date,
+        dedupe_key=quick_dedupe_key(message.chat_id, message.message_id),
+    )
+    if stored is None:
+        await reply(update, text(lang, "checkin.unknown_tps", tps=tps_id))
+        return
+    filed, tps = stored
+    if filed.duplicate:
+        log.info("quick line %s of %s delivered again", message.message_id, member.telegram_id)
+    await reply(
+        update,
+        render.receipt(
+            lang, filed, tps_label=tps.label, province_code=tps.province_code, election=election
+        ),
+    )
+    if not filed.duplicate:
+        schedule_downloads(context, filed)

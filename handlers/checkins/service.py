@@ -1,0 +1,144 @@
+"""What guided and quick filing share: scope checks, storing with retry, the one message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from telegram import InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from domain.checkins.kinds import Kind, Source
+from domain.checkins.records import Draft, Filed, TpsInfo
+from domain.checkins.reports import Report, payload_of
+from domain.people import Member
+from domain.regions import contains
+from domain.roles import Role
+from handlers.context import DeskContext
+from storage import checkins, conversations
+
+log = logging.getLogger(__name__)
+
+FILERS = (Role.TPS, Role.CAMAT)
+STORE_ATTEMPTS = 3
+
+
+def scope_refusal(member: Member, tps_id: str) -> str | None:
+    """The text key saying why this person may not file for this TPS, or None if they may."""
+    if member.role is Role.TPS:
+        return None if tps_id == member.scope else "checkin.not_your_tps"
+    if member.role is Role.CAMAT:
+        return None if contains(member.scope, tps_id) else "checkin.outside_district"
+    return "checkin.not_for_role"
+
+
+def draft_allowed(member: Member, draft: Draft) -> bool:
+    """Re-checked on every step: the person may have changed role since the draft began."""
+    if member.role not in FILERS or draft.relayed != (member.role is Role.CAMAT):
+        return False
+    if draft.tps_id is None:
+        return member.role is Role.CAMAT
+    return scope_refusal(member, draft.tps_id) is None
+
+
+async def store(
+    context: DeskContext,
+    *,
+    member: Member,
+    tps_id: str,
+    kind: Kind,
+    report: Report,
+    source: Source,
+    sent_at: datetime,
+    dedupe_key: str,
+    finished_draft: int | None = None,
+) -> tuple[Filed, TpsInfo] | None:
+    """Store one check-in (and drop the finished draft) in one transaction; None if no TPS.
+
+    A concurrent filing for the same TPS and kind takes the same version number; the loser
+    retries with the next one.
+    """
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            async with context.services.transaction() as session:
+                tps = await checkins.tps_info(session, tps_id)
+                if tps is None:
+                    return None
+                filed = await checkins.file_checkin(
+                    session,
+                    tps=tps,
+                    kind=kind,
+                    severity=report.severity(),
+                    payload=payload_of(report),
+                    source=source,
+                    filed_by=member.id,
+                    filed_by_name=member.name,
+                    relayed=member.role is Role.CAMAT,
+                    sent_at=sent_at,
+                    received_at=context.now(),
+                    dedupe_key=dedupe_key,
+                )
+                if finished_draft is not None:
+                    await conversations.drop(session, finished_draft)
+            return filed, tps
+        except IntegrityError:
+            if attempt == STORE_ATTEMPTS:
+                raise
+            log.info("check-in for %s %s raced another; retrying", tps_id, kind.value)
+    return None
+
+
+async def show(
+    context: DeskContext, draft: Draft, body: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Edit the draft's message in place; send a new one if there is none (or it is gone)."""
+    if draft.message_id is not None:
+        try:
+            await context.bot.edit_message_text(
+                body,
+                chat_id=draft.chat_id,
+                message_id=draft.message_id,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+            log.info("could not edit check-in message %s: %s", draft.message_id, exc.message)
+    sent = await context.bot.send_message(
+        draft.chat_id, body, reply_markup=markup, parse_mode=ParseMode.HTML
+    )
+    draft.message_id = sent.message_id
+    async with context.services.transaction() as session:
+        current = await conversations.get(session, draft.telegram_id)
+        if current is not None and current.token == draft.token:
+            current.message_id = sent.message_id
+            await conversations.save(session, current)
+
+
+def schedule_downloads(context: DeskContext, filed: Filed) -> None:
+    """Keep the photos on disk too, in the background, when a folder is configured."""
+    folder = context.services.download_dir
+    photos = filed.payload.get("photos") or []
+    if folder is None or not photos:
+        return
+    for index, file_id in enumerate(photos):
+        target = Path(folder) / filed.tps_id / f"{filed.id}-{index + 1}.jpg"
+        context.application.create_task(
+            _download(context, str(file_id), target), name=f"download-{filed.id}-{index}"
+        )
+
+
+async def _download(context: DeskContext, file_id: str, target: Path) -> None:
+    try:
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        telegram_file = await context.bot.get_file(file_id)
+        await telegram_file.download_to_drive(target)
+        log.info("photo %s kept as %s", file_id, target)
+    except (TelegramError, OSError):
+        log.warning("could not download photo %s", file_id, exc_info=True)

@@ -1,0 +1,34 @@
+"""Half-finished guided check-ins, one row per person, written at every step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, UTCDateTime
+
+
+class Conversation(Base):
+    """Where someone is in a guided check-in; survives restarts because it is the only copy."""
+
+    __tablename__ = "conversation"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Random per started check-in: ties buttons to this draft and makes the dedupe key.
+    draft: Mapped[str] = mapped_column(String(16))
+    flow: Mapped[str] = mapped_column(String(16))  # a Kind value, or "relay" while picking
+    step: Mapped[str] = mapped_column(String(20))  # a StepKey value
+    tps_id: Mapped[str | None] = mapped_column(String(14), default=None)
+    relayed: Mapped[bool] = mapped_column(Boolean, default=False)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(Integer, default=None)  # the message edited
+    # The newest incoming message handled here, so a redelivered one is not answered twice.
+    last_message_id: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_conversation_updated_at", "updated_at"),)

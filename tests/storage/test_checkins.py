@@ -1,0 +1,112 @@
+"""Check-in versions, dedupe, current state and history; the conversation store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.checkins.kinds import Kind, Severity, Source
+from domain.checkins.records import Draft, TpsInfo
+from domain.masterdata import parse_tps_file
+from storage import checkins, conversations, regions
+from tests.conftest import TPS_FILE
+
+TPS = "3672011001-003"
+T0 = datetime(2024, 2, 13, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def loaded(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    data = parse_tps_file(TPS_FILE, regencies=["3672"])
+    async with sessions.begin() as session:
+        await regions.import_masterdata(session, data)
+    return sessions
+
+
+async def _file(session: AsyncSession, tps: TpsInfo, key: str, water: int, at: datetime) -> int:
+    filed = await checkins.file_checkin(
+        session,
+        tps=tps,
+        kind=Kind.BANJIR,
+        severity=Severity.WARN,
+        payload={"water_cm": water, "usable": True},
+        source=Source.QUICK,
+        filed_by=None,
+        filed_by_name="",
+        relayed=False,
+        sent_at=at,
+        received_at=at,
+        dedupe_key=key,
+    )
+    return filed.version
+
+
+async def test_versions_are_kept_and_only_the_newest_is_current(
+    loaded: async_sessionmaker[AsyncSession],
+) -> None:
+    async with loaded.begin() as session:
+        tps = await checkins.tps_info(session, TPS)
+        assert tps is not None and tps.label == "TPS 003 CIBEBER" and tps.province_code == "36"
+        assert await _file(session, tps, "q:1:1", 10, T0) == 1
+        assert await _file(session, tps, "q:1:2", 40, T0 + timedelta(minutes=5)) == 2
+        assert await _file(session, tps, "q:1:2", 99, T0 + timedelta(minutes=6)) == 2  # redelivery
+    async with loaded.begin() as session:
+        current = await checkins.current(session, TPS)
+        versions = await checkins.history(session, TPS)
+        total, counts = await checkins.coverage(session, "367201")
+    assert current[Kind.BANJIR].payload["water_cm"] == 40
+    assert [v.version for v in versions] == [2, 1]
+    assert counts[Kind.BANJIR] == {"warn": 1} and total > 100
+
+
+async def test_a_duplicate_key_returns_the_first_check_in(
+    loaded: async_sessionmaker[AsyncSession],
+) -> None:
+    async with loaded.begin() as session:
+        tps = await checkins.tps_info(session, TPS)
+        assert tps is not None
+        await _file(session, tps, "g:7:abc", 10, T0)
+        again = await checkins.by_dedupe_key(session, "g:7:abc")
+    assert again is not None and again.duplicate and again.payload["water_cm"] == 10
+
+
+async def test_unknown_tps_has_no_info(loaded: async_sessionmaker[AsyncSession]) -> None:
+    async with loaded.begin() as session:
+        assert await checkins.tps_info(session, "3672011001-999") is None
+
+
+async def test_a_draft_round_trips_and_is_replaced(
+    loaded: async_sessionmaker[AsyncSession],
+) -> None:
+    draft = Draft(
+        telegram_id=5_000_000_001,
+        chat_id=5_000_000_001,
+        flow="banjir",
+        step="usable",
+        started_at=T0,
+        updated_at=T0,
+        tps_id=TPS,
+        answers={"water_cm": 40},
+        message_id=12,
+    )
+    async with loaded.begin() as session:
+        await conversations.save(session, draft)
+    draft.answers["usable"] = False
+    draft.step = "relocate"
+    async with loaded.begin() as session:
+        await conversations.save(session, draft)
+    async with loaded.begin() as session:
+        back = await conversations.get(session, draft.telegram_id)
+        assert await conversations.open_count(session) == 1
+    assert back is not None
+    assert (back.step, back.answers, back.token, back.message_id) == (
+        "relocate",
+        {"water_cm": 40, "usable": False},
+        draft.token,
+        12,
+    )
+    async with loaded.begin() as session:
+        await conversations.drop(session, draft.telegram_id)
+        assert await conversations.get(session, draft.telegram_id) is None
