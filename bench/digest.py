@@ -204,8 +204,15 @@ async def run(options: Options) -> Section:
         figures = await _measure(code, 3 if options.quick else 7)
         name = PROVINCES[code]
         target = f"<= {TARGET_RATIO}x" + (f", <= {TARGET_SECONDS} s" if code == "32" else "")
-        section.figures.append(Figure(f"{name}: digest build (s)", figures["digest_s"], "s",
-                                      baseline=figures["raw_s"], target=target))
+        section.figures.append(
+            Figure(
+                f"{name}: digest build (s)",
+                figures["digest_s"],
+                "s",
+                baseline=figures["raw_s"],
+                target=target,
+            )
+        )
         section.figures.append(Figure(f"{name}: chart picture (s)", figures["chart_s"], "s"))
         section.figures.append(Figure(f"{name}: spreadsheet (s)", figures["xlsx_s"], "s"))
         section.notes[f"{name}.tps"] = figures["tps"]

@@ -32,6 +32,7 @@ from bot.leader import FileLeadership, leadership_for
 from bot.webhook import HttpServer, WebhookRoute, build_http_app
 from handlers.commands import publish_default_commands
 from handlers.context import Clock, DeskApplication, Services, utc_now
+from reminders.alerts import alert_checkin
 from reminders.setup import start_background, stop_background
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
@@ -76,6 +77,7 @@ async def prepare(
             election=settings.election,
             download_dir=settings.download_dir,
         )
+        services.checkin_listeners.append(alert_checkin)
         services.extras["desk_config_file"] = settings.desk_config_file
         services.extras["schedule_tick_seconds"] = settings.schedule_tick_seconds
         app = build_application(settings, services)

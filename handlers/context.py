@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
 Clock = Callable[[], datetime]
+CheckinListener = Callable[[Any, "Services", int], Awaitable[Any]]
 
 
 def utc_now() -> datetime:
@@ -29,6 +30,9 @@ class Services:
     bot_username: str = ""
     election: str = "pemilu2024"  # which ballot types logistics check-ins cover
     download_dir: Path | None = None  # keep officers' photos on disk too, when set
+    # Called in the background with (application, services, check-in id) after a new
+    # check-in is committed and receipted; the desk's alerts hook in here.
+    checkin_listeners: list[CheckinListener] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @asynccontextmanager

@@ -77,10 +77,10 @@ async def alert_text(services: Services, checkin_id: int, lang: str) -> tuple[st
         tps_row = await session.get(Tps, checkin.tps_id)
         village_row = await session.get(Village, tps_row.village_code) if tps_row else None
         payload = dict(checkin.payload or {})
-        kind, severity, tps_id = checkin.kind, checkin.severity, checkin.tps_id
+        kind, tps_id = checkin.kind, checkin.tps_id
     village = village_row.name if village_row else ""
     place = {
-        "tps": tps.name if tps else tps_id,
+        "tps": f"{tps.name if tps else 'TPS'} ({tps_id})",
         "village": village,
         "district": district.name if district else checkin.district_code,
     }
@@ -94,12 +94,14 @@ async def alert_text(services: Services, checkin_id: int, lang: str) -> tuple[st
             **place,
         )
     else:
-        summary = payload.get("text") or payload.get("description") or payload.get("category") or ""
+        level = str(payload.get("severity") or "critical")
+        category = str(payload.get("category") or "other")
         body = text(
             lang,
             "digest.alert_incident",
-            severity=payload.get("severity", severity),
-            summary=str(summary)[:500],
+            severity=text(lang, f"checkin.opt.severity.{level}"),
+            category=text(lang, f"checkin.opt.category.{category}"),
+            summary=str(payload.get("text") or "")[:500],
             **place,
         )
     return tps_id, body

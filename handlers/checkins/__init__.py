@@ -152,6 +152,16 @@ async def on_button(update: Update, context: DeskContext) -> None:
         await flow.on_button(update, context, member, draft, step, value)
 
 
+@registered(Role.TPS, Role.CAMAT)
+async def reminder_pressed(update: Update, context: DeskContext, member: Member) -> None:
+    """The button on a deadline reminder: start filing that kind."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    await query.answer()
+    await begin(update, context, member, Kind(query.data.removeprefix("ci:start:")))
+
+
 async def on_edited(update: Update, context: DeskContext) -> None:
     """An edited message changes nothing; say so when it looks like a report line."""
     message, user = update.edited_message, update.effective_user
@@ -181,6 +191,8 @@ def register(app: DeskApplication) -> None:
     app.add_handler(CommandHandler(["riwayat", "history"], status.cmd_history))
     app.add_handler(CommandHandler("format", status.cmd_format))
     app.add_handler(CommandHandler(["batal", "cancel"], cmd_cancel, filters=private_chat))
+    kinds = "|".join(k.value for k in Kind)
+    app.add_handler(CallbackQueryHandler(reminder_pressed, pattern=rf"^ci:start:({kinds})$"))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^ci:"))
     private = filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, on_edited), group=0)

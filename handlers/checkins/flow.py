@@ -32,7 +32,7 @@ from domain.checkins.steps import (
 )
 from domain.people import Member
 from handlers.checkins import render
-from handlers.checkins.service import schedule_downloads, show, store
+from handlers.checkins.service import after_filed, show, store
 from handlers.context import DeskContext
 from handlers.texts import text
 from storage import checkins, conversations
@@ -277,7 +277,7 @@ async def send(update: Update, context: DeskContext, member: Member, draft: Draf
         election=election,
     )
     await show(context, draft, body, None)
-    schedule_downloads(context, filed)
+    after_filed(context, filed)
 
 
 async def cancel(context: DeskContext, member: Member, draft: Draft) -> None:

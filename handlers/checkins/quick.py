@@ -13,7 +13,7 @@ from domain.checkins.rules import MAX_PHOTOS, Problem
 from domain.people import Member
 from domain.roles import Role
 from handlers.checkins import render
-from handlers.checkins.service import schedule_downloads, scope_refusal, store
+from handlers.checkins.service import after_filed, scope_refusal, store
 from handlers.common import reply
 from handlers.context import DeskContext
 from handlers.texts import text
@@ -69,5 +69,4 @@ async def file_line(update: Update, context: DeskContext, member: Member, line: 
             lang, filed, tps_label=tps.label, province_code=tps.province_code, election=election
         ),
     )
-    if not filed.duplicate:
-        schedule_downloads(context, filed)
+    after_filed(context, filed)

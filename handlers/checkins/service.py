@@ -18,7 +18,7 @@ from domain.checkins.reports import Report, payload_of
 from domain.people import Member
 from domain.regions import contains
 from domain.roles import Role
-from handlers.context import DeskContext
+from handlers.context import CheckinListener, DeskContext
 from storage import checkins, conversations
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,24 @@ async def show(
         if current is not None and current.token == draft.token:
             current.message_id = sent.message_id
             await conversations.save(session, current)
+
+
+def after_filed(context: DeskContext, filed: Filed) -> None:
+    """Background work once a new check-in is receipted: listeners (alerts), photos on disk."""
+    if filed.duplicate:
+        return
+    for listener in context.services.checkin_listeners:
+        context.application.create_task(
+            _notify(listener, context, filed.id), name=f"checkin-listener-{filed.id}"
+        )
+    schedule_downloads(context, filed)
+
+
+async def _notify(listener: CheckinListener, context: DeskContext, checkin_id: int) -> None:
+    try:
+        await listener(context.application, context.services, checkin_id)
+    except Exception:
+        log.exception("check-in listener failed for check-in %s", checkin_id)
 
 
 def schedule_downloads(context: DeskContext, filed: Filed) -> None:
