@@ -15,9 +15,10 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.config import Settings
+from domain.broadcast import Pace
 from handlers.commands import publish_default_commands
 from handlers.context import Clock, DeskApplication, Services, utc_now
-from reminders.setup import start_background
+from reminders.setup import start_background, stop_background
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
@@ -50,6 +51,9 @@ async def start(
     services = Services(
         sessions=create_sessionmaker(engine), clock=clock, invite_ttl_days=settings.invite_ttl_days
     )
+    services.extras["broadcast_pace"] = Pace(
+        rate=settings.broadcast_rate, progress_every=settings.broadcast_progress_seconds
+    )
     app = build_application(settings, services)
     if on_built is not None:
         on_built(app)
@@ -78,6 +82,7 @@ async def stop(running: Running, *, dispose_engine: bool = True) -> None:
     app = running.app
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
+    await stop_background(app)
     if app.running:
         await app.stop()
     await app.shutdown()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handlers import admin, fallback, help, registration, selfreg
+from handlers import admin, broadcast, fallback, help, registration, selfreg
 from handlers.context import DeskApplication
 
 
 def register_all(app: DeskApplication) -> None:
-    for feature in (help, registration, selfreg, admin):
+    for feature in (help, registration, selfreg, admin, broadcast):
         feature.register(app)
     fallback.register(app)  # last: claims whatever no feature did

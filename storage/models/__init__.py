@@ -1,6 +1,7 @@
 """All tables; importing this module registers them on `Base.metadata`."""
 
 from storage.models.base import Base
+from storage.models.broadcasts import Broadcast, BroadcastDelivery
 from storage.models.checkins import Checkin
 from storage.models.people import (
     AuditLog,
@@ -15,6 +16,8 @@ from storage.models.regions import District, Province, Regency, Tps, Village
 __all__ = [
     "AuditLog",
     "Base",
+    "Broadcast",
+    "BroadcastDelivery",
     "Checkin",
     "DeskGroup",
     "District",
