@@ -5,6 +5,7 @@ Pure: time is passed in as seconds from any monotonic origin.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 
@@ -44,8 +45,28 @@ class TokenBucket:
 
 
 def burst_for(rate: float) -> float:
-    """A burst of 1/20 s worth of sends: smooth enough for a sliding one-second window."""
-    return max(1.0, rate / 20)
+    """How far the worker may catch up at once after falling behind: two sends at the default
+    pace. More would let a stall plus network jitter crowd Telegram's one-second window."""
+    return max(2.0, rate / 20)
+
+
+@dataclass
+class SlidingWindow:
+    """At most `limit` events in any `span` seconds: Telegram's own way of counting."""
+
+    limit: int
+    span: float = 1.0
+    times: deque[float] = field(default_factory=deque)
+
+    def wait_time(self, now: float) -> float:
+        while self.times and self.times[0] <= now - self.span:
+            self.times.popleft()
+        if len(self.times) < self.limit:
+            return 0.0
+        return self.times[len(self.times) - self.limit] + self.span - now
+
+    def note(self, now: float) -> None:
+        self.times.append(now)
 
 
 @dataclass

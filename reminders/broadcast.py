@@ -7,12 +7,11 @@ queueing a broadcast so delivery starts at once instead of at the next poll.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from domain.broadcast import Pace
 from handlers.context import DeskApplication, Services
 from reminders import setup
-from reminders.broadcast_send import send_content
-from reminders.broadcast_worker import DeliveryWorker
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +23,8 @@ async def start_delivery(app: DeskApplication) -> None:
     """Resume queued broadcasts and deliver new ones until the bot stops."""
     services = app.bot_data.services
     assert services is not None
+    from reminders.broadcast_worker import DeliveryWorker  # it imports handlers.broadcast
+
     pace = services.extras.get(PACE) or Pace()
     worker = DeliveryWorker(app.bot, services, pace)
     services.extras[WORKER] = worker
@@ -32,14 +33,14 @@ async def start_delivery(app: DeskApplication) -> None:
 
 async def stop_delivery(app: DeskApplication) -> None:
     services = app.bot_data.services
-    worker = services.extras.pop(WORKER, None) if services else None
-    if isinstance(worker, DeliveryWorker):
+    worker: Any = services.extras.pop(WORKER, None) if services else None
+    if worker is not None:
         await worker.stop()
 
 
 def wake(services: Services) -> None:
-    worker = services.extras.get(WORKER)
-    if isinstance(worker, DeliveryWorker):
+    worker: Any = services.extras.get(WORKER)
+    if worker is not None:
         worker.wake()
 
 
@@ -48,6 +49,3 @@ def install() -> None:
         setup.STARTERS.append(start_delivery)
     if stop_delivery not in setup.STOPPERS:
         setup.STOPPERS.append(stop_delivery)
-
-
-__all__ = ["DeliveryWorker", "install", "send_content", "wake"]

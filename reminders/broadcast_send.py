@@ -1,4 +1,4 @@
-"""One broadcast message to one chat, and what a failure of it means.
+"""What a failed broadcast send means for its delivery.
 
 Telegram errors, and how they are taken:
 
@@ -18,30 +18,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from domain.broadcast import BroadcastView, DeliveryStatus
+from domain.broadcast import DeliveryStatus
 from domain.pacing import MAX_ATTEMPTS, retry_delay
-from handlers.broadcast import keyboards
 
 # httpx failures that mean the request never reached Telegram.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
-
-
-async def send_content(bot: Bot, chat_id: int, b: BroadcastView, *, with_ack: bool) -> Message:
-    """Send the broadcast as recipients see it (the preview leaves out the read button)."""
-    markup = keyboards.ack(b.id) if with_ack else None
-    if b.media_type == "photo" and b.media_file_id:
-        return await bot.send_photo(
-            chat_id, b.media_file_id, caption=b.text or None, parse_mode="HTML", reply_markup=markup
-        )
-    if b.media_type == "document" and b.media_file_id:
-        return await bot.send_document(
-            chat_id, b.media_file_id, caption=b.text or None, parse_mode="HTML", reply_markup=markup
-        )
-    return await bot.send_message(chat_id, b.text, parse_mode="HTML", reply_markup=markup)
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

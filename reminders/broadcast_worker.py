@@ -1,11 +1,19 @@
 """The delivery worker: works the persisted queue within Telegram's limits.
 
-One loop per bot (only the active instance runs it). Each turn it takes as many deliveries as
-the token bucket allows, claims them in a committed transaction, and sends them concurrently;
-outcomes are written back in small batches. Pacing and retry times run on real time
-(Telegram's limits are real); recorded times (`sent_at`, `finished_at`) use the services clock.
-A stop finishes the sends in flight and records them, so a clean restart resends nothing and
-loses no one.
+Three loops share one worker (only the active instance runs it):
+
+- the claimer keeps a small stock of claimed deliveries (half a second's worth):
+  claimed in a committed transaction, so a slow disk or a busy database never stalls sending;
+- the sender takes them at the pace (a token bucket, and never more than `rate` in any one
+  second), one per chat at a time, and sends each in
+  its own task;
+- the bookkeeper writes outcomes back in small batches, edits the senders' status messages,
+  and closes broadcasts with nothing left to send.
+
+Pacing and retry times run on real time (Telegram's limits are real); recorded times
+(`sent_at`, `finished_at`) use the services clock. A stop finishes and records the sends in
+flight and gives unsent claims back, so a clean restart resends nothing and loses no one; a
+crash leaves at most the stock and the sends in flight as `uncertain` (never resent).
 """
 
 from __future__ import annotations
@@ -13,31 +21,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram import Bot
 
-from domain.broadcast import (
-    BroadcastStatus,
-    BroadcastView,
-    DeliveryStatus,
-    Due,
-    Pace,
-)
-from domain.pacing import ChatPacer, TokenBucket, burst_for
-from handlers.broadcast import keyboards, views
+from domain.broadcast import BroadcastStatus, BroadcastView, DeliveryStatus, Due, Pace
+from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
+from handlers.broadcast.content import send_content
 from handlers.context import Services, utc_now
-from reminders.broadcast_send import judge, retry_after_seconds, send_content
+from reminders.broadcast_progress import Progress
+from reminders.broadcast_send import judge
 from storage import broadcasts, deliveries, people
 from storage.deliveries import Outcome
 
 log = logging.getLogger(__name__)
 
-FLUSH_EVERY = 0.2  # seconds between writes of outcomes
+FLUSH_EVERY = 0.5  # seconds between writes of outcomes
+STOCK_SECONDS = 0.5  # claimed ahead of sending; topped up when half of it is gone
 BACKLOG = 500
 IDLE_POLL = 1.0  # seconds between looks at the queue when nothing is due
 
@@ -55,18 +59,28 @@ class DeliveryWorker:
         self.bot, self.services, self.pace = bot, services, pace
         self._mono, self._wall = monotonic, wall
         self._bucket = TokenBucket(pace.rate, burst_for(pace.rate))
+        self._window = SlidingWindow(max(1, math.floor(pace.rate)))
         self._chats = ChatPacer()
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._paused_until = 0.0
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._in_flight: dict[int, int] = {}  # broadcast id -> sends under way
-        self._outcomes: list[Outcome] = []
-        self._unreachable: list[int] = []
-        self._last_flush = 0.0
+        self._progress = Progress(
+            bot,
+            services,
+            self._spend,
+            every=pace.progress_every,
+            monotonic=monotonic,
+            pause=self._pause,
+        )
+        self._depth = max(4, math.ceil(pace.rate * STOCK_SECONDS))
+        self._stock: deque[Due] = deque()
         self._backlog: deque[Due] = deque()
         self._content: dict[int, BroadcastView] = {}
-        self._shown: dict[int, tuple[float, str]] = {}  # broadcast id -> (when, status text)
+        self._last_check = 0.0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._outcomes: list[Outcome] = []
+        self._unreachable: list[int] = []
+        self._paused_until = 0.0
+        self._stopping = False
+        self._stocked = asyncio.Event()  # the claimer added to the stock
+        self._wanted = asyncio.Event()  # the sender took from the stock, or there is news
         self._task: asyncio.Task[None] | None = None
         self.rate_limited = 0
 
@@ -76,12 +90,14 @@ class DeliveryWorker:
         self._task = asyncio.create_task(self.run(), name="broadcast-delivery")
 
     def wake(self) -> None:
-        self._wake.set()
+        """New work was queued: look at once instead of at the next poll."""
+        self._wanted.set()
 
     async def stop(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-        """Finish and record the sends in flight, then end the loop."""
+        """Finish and record the sends in flight, give the stock back, then end."""
         self._stopping = True
-        self.wake()
+        self._wanted.set()
+        self._stocked.set()
         if self._task is None:
             return
         try:
@@ -95,87 +111,79 @@ class DeliveryWorker:
             interrupted = await deliveries.recover(session)
         if interrupted:
             log.warning("%d broadcast deliveries were cut off mid-send; not resending", interrupted)
+        # The helpers are never cancelled: a claim cut off after its commit would strand rows.
+        helpers = [
+            asyncio.create_task(self._guard(self._claim_turn)),
+            asyncio.create_task(self._guard(self._book_turn)),
+        ]
+        await self._guard(self._send_turn)
+        await asyncio.gather(*helpers, return_exceptions=True)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._outcomes += [
+            Outcome(d.id, DeliveryStatus.PENDING, undo_attempt=True) for d in self._stock
+        ]
+        self._stock.clear()
+        await self._flush()
+
+    async def _guard(self, turn: Callable[[], object]) -> None:
+        """Run `turn` until stopping; a failing turn is logged and tried again shortly."""
         while not self._stopping:
             try:
-                await self._turn()
+                await turn()  # type: ignore[misc]
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("broadcast worker turn failed; trying again shortly")
-                await self._nap(1.0)
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._flush(force=True)
+                log.exception("broadcast worker: %s failed; trying again", turn)
+                await asyncio.sleep(1.0)
 
-    async def _nap(self, seconds: float) -> None:
+    @staticmethod
+    async def _wait(event: asyncio.Event, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), max(0.0, seconds))
-        self._wake.clear()
+            await asyncio.wait_for(event.wait(), max(0.0, seconds))
+        event.clear()
 
-    # -- one turn ----------------------------------------------------------------------------
+    def _spend(self, now: float) -> None:
+        """Count one message (a send, or an edit of a status message) against the pace."""
+        self._bucket.take(now)
+        self._window.note(now)
 
-    async def _turn(self) -> None:
+    def _pause(self, seconds: float) -> None:
+        log.warning("Telegram asked to wait %.0f s; broadcast delivery pauses", seconds)
+        self._paused_until = max(self._paused_until, self._mono() + seconds + 0.5)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    async def _send_turn(self) -> None:
         now = self._mono()
-        await self._flush()
-        await self._report(now)
         if now < self._paused_until:
-            await self._nap(min(self._paused_until - now, FLUSH_EVERY))
+            await self._wait(self._stocked, self._paused_until - now)
             return
         if len(self._tasks) >= self.pace.max_in_flight:
             await asyncio.wait(self._tasks, timeout=FLUSH_EVERY, return_when="FIRST_COMPLETED")
             return
-        wait = self._bucket.wait_time(now)
+        wait = max(self._bucket.wait_time(now), self._window.wait_time(now))
         if wait > 0:
-            await self._nap(min(wait, FLUSH_EVERY))
+            await asyncio.sleep(wait)
             return
-        batch = await self._next_batch(now)
-        if batch is None:
-            await self._finish_done()
-            await self._nap(FLUSH_EVERY if self._tasks or self._outcomes else IDLE_POLL)
+        due = self._take(now)
+        if due is None:
+            await self._wait(self._stocked, 0.05 if self._stock else IDLE_POLL)
             return
-        if not batch:
-            await self._nap(0.05)  # everything due waits for its chat's one-second gap
-            return
-        async with self.services.transaction() as session:
-            won = await deliveries.claim(session, [d.id for d in batch], now=self._wall())
-            for bid in {d.broadcast_id for d in batch} - set(self._content):
-                found = await broadcasts.get(session, bid)
-                if found is not None:
-                    if found.status is BroadcastStatus.QUEUED:
-                        await deliveries.set_status(
-                            session, bid, BroadcastStatus.SENDING, now=self.services.clock()
-                        )
-                    self._content[bid] = found
-                    self._shown.setdefault(bid, (now, ""))  # the sender just saw it queued
-        for due in batch:
-            if due.id in won:
-                self._bucket.take(now)
-                self._chats.note(due.telegram_id, now)
-                self._in_flight[due.broadcast_id] = self._in_flight.get(due.broadcast_id, 0) + 1
-                task = asyncio.create_task(self._deliver(due, self._content[due.broadcast_id]))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+        self._spend(now)
+        self._chats.note(due.telegram_id, now)
+        task = asyncio.create_task(self._deliver(due, self._content[due.broadcast_id]))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._wanted.set()
 
-    async def _next_batch(self, now: float) -> list[Due] | None:
-        """As many due deliveries as tokens allow, one per chat; None when nothing is due."""
-        if not self._backlog:
-            async with self.services.transaction() as session:
-                self._backlog.extend(await deliveries.due(session, now=self._wall(), limit=BACKLOG))
-            if not self._backlog:
-                return None
-        room = self._bucket.available(now)
-        batch: list[Due] = []
-        later: list[Due] = []
-        chats: set[int] = set()
-        while self._backlog and len(batch) < room and len(later) < BACKLOG:
-            due = self._backlog.popleft()
-            if due.telegram_id in chats or self._chats.wait_time(due.telegram_id, now) > 0:
-                later.append(due)
-            else:
-                batch.append(due)
-                chats.add(due.telegram_id)
-        self._backlog.extendleft(reversed(later))
-        return batch
+    def _take(self, now: float) -> Due | None:
+        """The first stocked delivery whose chat may get a message now."""
+        for index, due in enumerate(self._stock):
+            if self._chats.wait_time(due.telegram_id, now) <= 0:
+                del self._stock[index]
+                return due
+        return None
 
     async def _deliver(self, due: Due, b: BroadcastView) -> None:
         try:
@@ -200,18 +208,53 @@ class DeliveryWorker:
                 next_attempt_at=retry_at,
                 undo_attempt=bool(verdict.pause),
             )
-        finally:
-            self._in_flight[due.broadcast_id] -= 1
         self._outcomes.append(outcome)
 
-    def _pause(self, seconds: float) -> None:
-        log.warning("Telegram asked to wait %.0f s; broadcast delivery pauses", seconds)
-        self._paused_until = max(self._paused_until, self._mono() + seconds + 0.5)
-        self._backlog.clear()  # given-back rows come round again in order
+    # -- claiming ------------------------------------------------------------------------------
 
-    async def _flush(self, *, force: bool = False) -> None:
+    async def _claim_turn(self) -> None:
+        want = self._depth - len(self._stock)
+        if len(self._stock) > self._depth // 2 or self._mono() < self._paused_until:
+            await self._wait(self._wanted, IDLE_POLL)
+            return
+        if not self._backlog:
+            async with self.services.transaction() as session:
+                found = await deliveries.due(session, now=self._wall(), limit=BACKLOG)
+            self._backlog.extend(found)
+            if not found:
+                await self._wait(self._wanted, IDLE_POLL)
+                return
+        batch = [self._backlog.popleft() for _ in range(min(want, len(self._backlog)))]
+        async with self.services.transaction() as session:
+            won = await deliveries.claim(session, [d.id for d in batch], now=self._wall())
+            for bid in {d.broadcast_id for d in batch} - set(self._content):
+                found_b = await broadcasts.get(session, bid)
+                if found_b is not None and found_b.status is BroadcastStatus.QUEUED:
+                    await deliveries.set_status(
+                        session, bid, BroadcastStatus.SENDING, now=self.services.clock()
+                    )
+                if found_b is not None:
+                    self._content[bid] = found_b
+                    self._progress.started(bid)
+        self._stock.extend(due for due in batch if due.id in won)
+        self._stocked.set()
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    async def _book_turn(self) -> None:
+        await asyncio.sleep(FLUSH_EVERY)
+        await self._flush()
+        await self._progress.tick(list(self._content.values()))
         now = self._mono()
-        if not self._outcomes or (not force and now - self._last_flush < FLUSH_EVERY):
+        # While sending, look for finished broadcasts often; when idle, now and then (one
+        # resumed after a crash may have nothing left to send).
+        busy = bool(self._content) and not self._stock and not self._backlog
+        if now - self._last_check >= (FLUSH_EVERY if busy else IDLE_POLL * 2):
+            self._last_check = now
+            await self._finish_done()
+
+    async def _flush(self) -> None:
+        if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
         gone, self._unreachable = self._unreachable, []
@@ -223,21 +266,14 @@ class DeliveryWorker:
         except Exception:
             self._outcomes[:0], self._unreachable[:0] = outcomes, gone
             raise
-        self._last_flush = now
         if any(o.status is DeliveryStatus.PENDING for o in outcomes):
-            self._backlog.clear()
-
-    # -- progress ------------------------------------------------------------------------------
+            self._wanted.set()  # given-back rows come round again
 
     async def _finish_done(self) -> None:
-        """Close broadcasts with nothing left to send and show their summary."""
-        if self._outcomes:
-            return
+        """Close broadcasts with nothing pending or claimed, and show their summary."""
         async with self.services.transaction() as session:
             running = await deliveries.active(session)
         for b in running:
-            if self._in_flight.get(b.id):
-                continue
             async with self.services.transaction() as session:
                 tally = await deliveries.tally_of(session, b.id)
                 if not tally.finished:
@@ -247,54 +283,4 @@ class DeliveryWorker:
                 )
             log.info("broadcast %s done: %s", b.id, tally)
             self._content.pop(b.id, None)
-            self._in_flight.pop(b.id, None)
-            await self._show(b, force=True)
-            self._shown.pop(b.id, None)
-
-    async def _report(self, now: float) -> None:
-        for bid, b in list(self._content.items()):
-            shown = self._shown.get(bid)
-            if shown is None or now - shown[0] >= self.pace.progress_every:
-                await self._show(b)
-
-    async def _show(self, b: BroadcastView, *, force: bool = False) -> None:
-        """Edit the sender's status message, if its text changed."""
-        if b.status_message_id is None:
-            return
-        async with self.services.transaction() as session:
-            tally = await deliveries.tally_of(session, b.id)
-            lang = await broadcasts.sender_language(session, b.id)
-            label = await views.audience_label(session, lang, b)
-        body = views.progress(lang, b, label, tally)
-        now = self._mono()
-        previous = self._shown.get(b.id)
-        self._shown[b.id] = (now, body)
-        if previous is not None and previous[1] == body and not force:
-            return
-        markup = keyboards.status(lang, b.id) if tally.finished else None
-        self._bucket.take(now)  # edits count against the bot's budget too
-        try:
-            await self.bot.edit_message_text(
-                body, b.sender_chat, b.status_message_id, parse_mode="HTML", reply_markup=markup
-            )
-        except RetryAfter as exc:
-            self._pause(retry_after_seconds(exc))
-            if force:  # the summary must not be lost to a flood wait
-                await asyncio.sleep(retry_after_seconds(exc) + 0.5)
-                await self._show(b, force=True)
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return
-            log.info("status message of broadcast %s is gone (%s); sending a new one", b.id, exc)
-            if tally.finished:
-                await self._send_summary(b, body, markup)
-        except TelegramError:
-            log.warning("could not update the status of broadcast %s", b.id, exc_info=True)
-
-    async def _send_summary(
-        self, b: BroadcastView, body: str, markup: InlineKeyboardMarkup | None
-    ) -> None:
-        try:
-            await self.bot.send_message(b.sender_chat, body, parse_mode="HTML", reply_markup=markup)
-        except TelegramError:
-            log.warning("could not send the summary of broadcast %s", b.id, exc_info=True)
+            await self._progress.show(b, final=True)

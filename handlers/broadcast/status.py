@@ -13,10 +13,10 @@ from domain.people import Member
 from domain.regions import contains
 from handlers.broadcast import keyboards, views
 from handlers.broadcast.compose import SENDERS, preview
+from handlers.broadcast.content import send_content
 from handlers.common import is_private, lang_for, registered, reply
 from handlers.context import DeskContext
 from handlers.texts import text
-from reminders import broadcast as delivery
 from storage import broadcasts, deliveries, people
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ async def resend_pressed(update: Update, context: DeskContext) -> None:
         await query.answer(text(lang_for(update, member), "common.stale_button"))
         return
     await query.answer()
-    await delivery.send_content(context.bot, member.telegram_id, draft, with_ack=False)
+    await send_content(context.bot, member.telegram_id, draft, with_ack=False)
     body, markup = await preview(context, member.language, draft)
     note = text(member.language, "broadcast.preview_note")
     await reply(update, f"{note}\n\n{body}", reply_markup=markup)

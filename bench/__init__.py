@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): each section module has `main(quick: bool) -> dict`."""
