@@ -82,7 +82,8 @@ class _Sanitiser(HTMLParser):
             self.dropped.remove(tag)
             return
         if tag not in self.stack:
-            if tag not in _SIMPLE_TAGS and tag not in ("a", "span", "tg-spoiler"):
+            verbatim = any(t in _VERBATIM for t in self.stack)
+            if verbatim or tag not in _SIMPLE_TAGS | {"a", "span", "tg-spoiler"}:
                 self._literal(f"</{tag}>")  # an allowed tag closed twice just disappears
             return
         # Close whatever was opened inside it too, so the result always nests properly.
