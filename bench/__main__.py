@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from . import checkins, digest, memory
+from . import broadcast, checkins, digest, memory
 from .common import Options, Section, table
 
 SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
     "checkins": checkins.run,
     "memory": memory.run,
     "digest": digest.run,
+    "broadcast": broadcast.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     schedule_tick_seconds: float = Field(default=15.0, gt=0, le=300)
     download_dir: Path | None = None
     invite_ttl_days: int = Field(default=30, ge=1, le=365)
+    # Broadcast messages a second; below Telegram's ~30/s so receipts and reminders still fit.
+    broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
+    # Seconds between edits of a broadcast's progress message to its sender.
+    broadcast_progress_seconds: float = Field(default=3.0, ge=1)
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
 

@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.health import Health, Role
 from bot.leader import FileLeadership, leadership_for
 from bot.webhook import HttpServer, WebhookRoute, build_http_app
+from domain.broadcast import Pace
 from handlers.commands import publish_default_commands
 from handlers.context import Clock, DeskApplication, Services, utc_now
 from reminders.alerts import alert_checkin
@@ -78,6 +79,9 @@ async def prepare(
             download_dir=settings.download_dir,
         )
         services.checkin_listeners.append(alert_checkin)
+        services.extras["broadcast_pace"] = Pace(
+            rate=settings.broadcast_rate, progress_every=settings.broadcast_progress_seconds
+        )
         services.extras["desk_config_file"] = settings.desk_config_file
         services.extras["schedule_tick_seconds"] = settings.schedule_tick_seconds
         app = build_application(settings, services)
@@ -149,10 +153,11 @@ async def halt(running: Running) -> None:
     metrics.set_leader(False)
     if app.job_queue is not None and app.job_queue.scheduler.running:
         app.job_queue.scheduler.pause()
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
+    # Background work first: stopping the updater can wait out a whole long poll.
     if app.running:
         await stop_background(app)
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
 
 
 async def stop(running: Running, *, dispose_engine: bool = True) -> None:

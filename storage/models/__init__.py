@@ -1,6 +1,7 @@
 """All tables; importing this module registers them on `Base.metadata`."""
 
 from storage.models.base import Base
+from storage.models.broadcasts import Broadcast, BroadcastDelivery
 from storage.models.checkins import Checkin
 from storage.models.conversations import Conversation
 from storage.models.people import (
@@ -17,6 +18,8 @@ from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot
 __all__ = [
     "AuditLog",
     "Base",
+    "Broadcast",
+    "BroadcastDelivery",
     "Checkin",
     "CheckinCount",
     "Conversation",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -190,3 +191,35 @@ async def desk(api: FakeBotApi, db_url: str, clock: FakeClock) -> AsyncIterator[
         yield the_desk
     finally:
         await runner.stop(the_desk.running)
+
+
+@asynccontextmanager
+async def open_desk(
+    db_url: str,
+    clock: FakeClock,
+    *,
+    api_options: dict[str, Any] | None = None,
+    **settings: Any,
+) -> AsyncIterator[Desk]:
+    """A desk like the `desk` fixture, with options for the fake server (e.g. flood limits)
+    and for the settings (e.g. `broadcast_rate`)."""
+    async with FakeBotApi(**(api_options or {})) as fake:
+        config = Settings(
+            _env_file=None,
+            telegram_bot_token=fake.token,  # type: ignore[call-arg]
+            telegram_api_base_url=fake.base_url,
+            database_url=db_url,
+            **settings,
+        )
+        running = await runner.start(config, clock=clock, poll_timeout=1)
+        await load_city(running.services.sessions)
+        the_desk = Desk(api=fake, running=running, clock=clock, settings=config)
+        try:
+            yield the_desk
+        finally:
+            await runner.stop(the_desk.running)
+
+
+async def restart(desk: Desk) -> None:
+    """Stop the bot as `deskbot run` does on SIGTERM and start a new one on the same database."""
+    await desk.restart()

@@ -1,0 +1,211 @@
+"""Broadcast rules: statuses, who receives it, progress figures. Pure (no telegram, no
+sqlalchemy). Formatting is in `domain.richtext`, pacing in `domain.pacing`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from domain.checkins.kinds import Kind
+from domain.regions import Level, level_of
+from domain.roles import Role
+
+ACK_LABEL = "✅ Sudah dibaca / Understood"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed: the send may be under way
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused it for good (not a block)
+    BLOCKED = "blocked"  # the person blocked the bot or never opened it
+    # Claimed before a crash, or the connection dropped after the request left: it may have
+    # arrived. Never sent again automatically (no one gets a broadcast twice).
+    UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """How fast the worker sends; `rate` stays below Telegram's 30/s so replies still fit."""
+
+    rate: float = 25.0
+    progress_every: float = 3.0  # seconds between edits of the sender's status message
+    max_in_flight: int = 64
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"
+    QUEUED = "queued"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class DraftStep(StrEnum):
+    """Where a draft waits: for its text, an audience choice, a typed region, a confirmation."""
+
+    TEXT = "text"
+    AUDIENCE = "audience"
+    REGION = "region"
+    PREVIEW = "preview"
+
+
+# Audience ------------------------------------------------------------------------------------
+
+
+class AudienceKind(StrEnum):
+    ALL = "all"
+    ROLE = "role"
+    REGION = "region"
+    NOT_FILED = "not_filed"  # TPS officers whose TPS has no current check-in of a kind
+    RESEND = "resend"  # who has not acknowledged broadcast `value`
+
+
+class AudienceError(ValueError):
+    """An audience spec that does not make sense."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    kind: AudienceKind
+    value: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind is AudienceKind.ALL and self.value:
+            raise AudienceError("'all' takes no value")
+        if self.kind is AudienceKind.ROLE and self.value not in {r.value for r in Role}:
+            raise AudienceError(f"unknown role {self.value!r}")
+        if self.kind is AudienceKind.REGION and level_of(self.value) in (None, Level.NATION):
+            raise AudienceError(f"not a region code: {self.value!r}")
+        if self.kind is AudienceKind.NOT_FILED and self.value not in {k.value for k in Kind}:
+            raise AudienceError(f"unknown check-in kind {self.value!r}")
+        if self.kind is AudienceKind.RESEND and not self.value.isdigit():
+            raise AudienceError(f"not a broadcast id: {self.value!r}")
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind.value, "value": self.value}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Audience:
+        if not isinstance(raw, dict):
+            raise AudienceError("an audience is a JSON object")
+        try:
+            kind = AudienceKind(str(raw.get("kind")))
+        except ValueError:
+            raise AudienceError(f"unknown audience kind {raw.get('kind')!r}") from None
+        return cls(kind, str(raw.get("value", "")))
+
+
+def region_filter(scope: str, audience: Audience) -> str | None:
+    """The scope-code prefix every recipient must have; None when nobody can match.
+
+    A sender only ever reaches people inside their own scope; a region outside it is empty.
+    """
+    if audience.kind is not AudienceKind.REGION:
+        return scope
+    region = audience.value
+    if region.startswith(scope):
+        return region
+    if scope.startswith(region):
+        return scope
+    return None
+
+
+def breakdown_length(scope: str) -> int:
+    """How many leading characters of a scope code name the region one level below `scope`:
+    provinces for the nation, regencies for a province, districts for a city, villages below."""
+    for length in (2, 4, 6, 10):
+        if len(scope) < length:
+            return length
+    return 14
+
+
+# Progress --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How far one broadcast got, counted per delivery status."""
+
+    total: int = 0
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    uncertain: int = 0
+    acked: int = 0
+
+    @classmethod
+    def of(cls, counts: dict[str, int], *, acked: int = 0) -> Tally:
+        known = {s.value: counts.get(s.value, 0) for s in DeliveryStatus}
+        return cls(total=sum(counts.values()), acked=acked, **known)
+
+    @property
+    def finished(self) -> bool:
+        return self.pending == 0 and self.sending == 0
+
+    @property
+    def handled(self) -> int:
+        return self.total - self.pending - self.sending
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else (100 * self.handled) // self.total
+
+
+def progress_bar(percent: int, width: int = 10) -> str:
+    filled = max(0, min(width, round(percent * width / 100)))
+    return "▓" * filled + "░" * (width - filled)
+
+
+# What storage hands back -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastView:
+    id: int
+    sender_id: int
+    sender_chat: int
+    scope: str
+    audience: Audience | None
+    text: str
+    media_type: str | None
+    media_file_id: str | None
+    status: BroadcastStatus
+    step: DraftStep | None
+    step_at: datetime | None
+    resend_of: int | None
+    status_message_id: int | None
+    total: int
+    created_at: datetime
+
+    @property
+    def caption(self) -> bool:
+        return self.media_type is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A delivery ready to be claimed."""
+
+    id: int
+    broadcast_id: int
+    telegram_id: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class RegionAcks:
+    """Acknowledgements of one broadcast in one region below the sender's scope."""
+
+    code: str
+    total: int
+    reached: int
+    acked: int
+
+    @property
+    def not_acked(self) -> int:
+        return self.total - self.acked

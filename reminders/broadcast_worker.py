@@ -1,0 +1,289 @@
+"""The delivery worker: works the persisted queue within Telegram's limits.
+
+Three loops share one worker (only the active instance runs it):
+
+- the claimer keeps a small stock of claimed deliveries (half a second's worth):
+  claimed in a committed transaction, so a slow disk or a busy database never stalls sending;
+- the sender takes them at the pace (a token bucket, and never more than `rate` in any one
+  second), one per chat at a time, and sends each in
+  its own task;
+- the bookkeeper writes outcomes back in small batches, edits the senders' status messages,
+  and closes broadcasts with nothing left to send.
+
+Pacing and retry times run on real time (Telegram's limits are real); recorded times
+(`sent_at`, `finished_at`) use the services clock. A stop finishes and records the sends in
+flight and gives unsent claims back, so a clean restart resends nothing and loses no one; a
+crash leaves at most the stock and the sends in flight as `uncertain` (never resent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from telegram import Bot
+
+from domain.broadcast import BroadcastStatus, BroadcastView, DeliveryStatus, Due, Pace
+from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
+from handlers.broadcast.content import send_content
+from handlers.context import Services, utc_now
+from reminders.broadcast_progress import Progress
+from reminders.broadcast_send import judge
+from storage import broadcasts, deliveries, people
+from storage.deliveries import Outcome
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY = 0.5  # seconds between writes of outcomes
+STOCK_SECONDS = 0.5  # claimed ahead of sending; topped up when half of it is gone
+BACKLOG = 500
+IDLE_POLL = 1.0  # seconds between looks at the queue when nothing is due
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        bot: Bot,
+        services: Services,
+        pace: Pace,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.bot, self.services, self.pace = bot, services, pace
+        self._mono, self._wall = monotonic, wall
+        self._bucket = TokenBucket(pace.rate, burst_for(pace.rate))
+        self._window = SlidingWindow(max(1, math.floor(pace.rate)))
+        self._chats = ChatPacer()
+        self._progress = Progress(
+            bot,
+            services,
+            self._spend,
+            every=pace.progress_every,
+            monotonic=monotonic,
+            pause=self._pause,
+        )
+        self._depth = max(4, math.ceil(pace.rate * STOCK_SECONDS))
+        self._stock: deque[Due] = deque()
+        self._backlog: deque[Due] = deque()
+        self._content: dict[int, BroadcastView] = {}
+        self._last_check = 0.0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._outcomes: list[Outcome] = []
+        self._unreachable: list[int] = []
+        self._paused_until = 0.0
+        self._stopping = False
+        self._stocked = asyncio.Event()  # the claimer added to the stock
+        self._wanted = asyncio.Event()  # the sender took from the stock, or there is news
+        self._task: asyncio.Task[None] | None = None
+        self.rate_limited = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        # Telegram counts the last second of sends, including those of an instance that just
+        # stopped (a restart, a takeover): wait that second out before the first send.
+        self._paused_until = self._mono() + 1.0
+        self._task = asyncio.create_task(self.run(), name="broadcast-delivery")
+
+    def wake(self) -> None:
+        """New work was queued: look at once instead of at the next poll."""
+        self._wanted.set()
+
+    async def stop(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Finish and record the sends in flight, give the stock back, then end."""
+        self._stopping = True
+        self._wanted.set()
+        self._stocked.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+        except TimeoutError:
+            log.warning("broadcast worker did not stop within %.0f s; cancelling it", timeout)
+            self._task.cancel()
+
+    async def run(self) -> None:
+        async with self.services.transaction() as session:
+            interrupted = await deliveries.recover(session)
+        if interrupted:
+            log.warning("%d broadcast deliveries were cut off mid-send; not resending", interrupted)
+        # The helpers are never cancelled: a claim cut off after its commit would strand rows.
+        helpers = [
+            asyncio.create_task(self._guard(self._claim_turn)),
+            asyncio.create_task(self._guard(self._book_turn)),
+        ]
+        await self._guard(self._send_turn)
+        await asyncio.gather(*helpers, return_exceptions=True)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._outcomes += [
+            Outcome(d.id, DeliveryStatus.PENDING, undo_attempt=True) for d in self._stock
+        ]
+        self._stock.clear()
+        await self._flush()
+
+    async def _guard(self, turn: Callable[[], object]) -> None:
+        """Run `turn` until stopping; a failing turn is logged and tried again shortly."""
+        while not self._stopping:
+            try:
+                await turn()  # type: ignore[misc]
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("broadcast worker: %s failed; trying again", turn)
+                await asyncio.sleep(1.0)
+
+    @staticmethod
+    async def _wait(event: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), max(0.0, seconds))
+        event.clear()
+
+    def _spend(self, now: float) -> None:
+        """Count one message (a send, or an edit of a status message) against the pace."""
+        self._bucket.take(now)
+        self._window.note(now)
+
+    def _pause(self, seconds: float) -> None:
+        log.warning("Telegram asked to wait %.0f s; broadcast delivery pauses", seconds)
+        self._paused_until = max(self._paused_until, self._mono() + seconds + 0.5)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    async def _send_turn(self) -> None:
+        now = self._mono()
+        if now < self._paused_until:
+            await self._wait(self._stocked, self._paused_until - now)
+            return
+        if len(self._tasks) >= self.pace.max_in_flight:
+            await asyncio.wait(self._tasks, timeout=FLUSH_EVERY, return_when="FIRST_COMPLETED")
+            return
+        wait = max(self._bucket.wait_time(now), self._window.wait_time(now))
+        if wait > 0:
+            await asyncio.sleep(wait)
+            return
+        due = self._take(now)
+        if due is None:
+            await self._wait(self._stocked, 0.05 if self._stock else IDLE_POLL)
+            return
+        self._spend(now)
+        self._chats.note(due.telegram_id, now)
+        task = asyncio.create_task(self._deliver(due, self._content[due.broadcast_id]))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._wanted.set()
+
+    def _take(self, now: float) -> Due | None:
+        """The first stocked delivery whose chat may get a message now."""
+        for index, due in enumerate(self._stock):
+            if self._chats.wait_time(due.telegram_id, now) <= 0:
+                del self._stock[index]
+                return due
+        return None
+
+    async def _deliver(self, due: Due, b: BroadcastView) -> None:
+        try:
+            message = await send_content(self.bot, due.telegram_id, b, with_ack=True)
+            outcome = Outcome(due.id, DeliveryStatus.SENT, message_id=message.message_id)
+        except Exception as exc:
+            verdict = judge(exc, due.attempts + 1)
+            if verdict.pause:
+                self.rate_limited += 1
+                self._pause(verdict.pause)
+            if verdict.unreachable:
+                self._unreachable.append(due.telegram_id)
+            retry_at = None
+            if verdict.retry_in is not None:
+                retry_at = self._wall() + timedelta(seconds=verdict.retry_in)
+            level = logging.WARNING if verdict.status is DeliveryStatus.UNCERTAIN else logging.INFO
+            log.log(level, "broadcast %s to %s: %s (%s)", b.id, due.telegram_id, verdict, exc)
+            outcome = Outcome(
+                due.id,
+                verdict.status,
+                error=verdict.error,
+                next_attempt_at=retry_at,
+                undo_attempt=bool(verdict.pause),
+            )
+        self._outcomes.append(outcome)
+
+    # -- claiming ------------------------------------------------------------------------------
+
+    async def _claim_turn(self) -> None:
+        want = self._depth - len(self._stock)
+        if len(self._stock) > self._depth // 2 or self._mono() < self._paused_until:
+            await self._wait(self._wanted, IDLE_POLL)
+            return
+        if not self._backlog:
+            async with self.services.transaction() as session:
+                found = await deliveries.due(session, now=self._wall(), limit=BACKLOG)
+            self._backlog.extend(found)
+            if not found:
+                await self._wait(self._wanted, IDLE_POLL)
+                return
+        batch = [self._backlog.popleft() for _ in range(min(want, len(self._backlog)))]
+        async with self.services.transaction() as session:
+            won = await deliveries.claim(session, [d.id for d in batch], now=self._wall())
+            for bid in {d.broadcast_id for d in batch} - set(self._content):
+                found_b = await broadcasts.get(session, bid)
+                if found_b is not None and found_b.status is BroadcastStatus.QUEUED:
+                    await deliveries.set_status(
+                        session, bid, BroadcastStatus.SENDING, now=self.services.clock()
+                    )
+                if found_b is not None:
+                    self._content[bid] = found_b
+                    self._progress.started(bid)
+        self._stock.extend(due for due in batch if due.id in won)
+        self._stocked.set()
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    async def _book_turn(self) -> None:
+        await asyncio.sleep(FLUSH_EVERY)
+        await self._flush()
+        await self._progress.tick(list(self._content.values()))
+        now = self._mono()
+        # While sending, look for finished broadcasts often; when idle, now and then (one
+        # resumed after a crash may have nothing left to send).
+        busy = bool(self._content) and not self._stock and not self._backlog
+        if now - self._last_check >= (FLUSH_EVERY if busy else IDLE_POLL * 2):
+            self._last_check = now
+            await self._finish_done()
+
+    async def _flush(self) -> None:
+        if not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
+        gone, self._unreachable = self._unreachable, []
+        try:
+            async with self.services.transaction() as session:
+                await deliveries.record(session, outcomes, now=self.services.clock())
+                for telegram_id in gone:
+                    await people.set_reachable(session, telegram_id, False, self.services.clock())
+        except Exception:
+            self._outcomes[:0], self._unreachable[:0] = outcomes, gone
+            raise
+        if any(o.status is DeliveryStatus.PENDING for o in outcomes):
+            self._wanted.set()  # given-back rows come round again
+
+    async def _finish_done(self) -> None:
+        """Close broadcasts with nothing pending or claimed, and show their summary."""
+        async with self.services.transaction() as session:
+            running = await deliveries.active(session)
+        for b in running:
+            async with self.services.transaction() as session:
+                tally = await deliveries.tally_of(session, b.id)
+                if not tally.finished:
+                    continue
+                await deliveries.set_status(
+                    session, b.id, BroadcastStatus.DONE, now=self.services.clock()
+                )
+            log.info("broadcast %s done: %s", b.id, tally)
+            self._content.pop(b.id, None)
+            await self._progress.show(b, final=True)
