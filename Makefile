@@ -20,8 +20,10 @@ run: $(STAMP)
 	$(BIN)/deskbot run
 
 # Runs every test on SQLite and, where a PostgreSQL server can be started, on PostgreSQL too.
+# Four workers: most tests wait on sockets and timers, so even 2 cores keep busy.
+TEST_WORKERS ?= 4
 test: $(STAMP)
-	@. ./.ci/postgres.sh && $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@. ./.ci/postgres.sh && $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-sqlite: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
