@@ -14,10 +14,10 @@ from domain.figures import Figures, change
 from handlers.context import DeskApplication, Services
 from handlers.desk import render
 from handlers.texts import text
-from reminders import chart, digest, spreadsheet
+from reminders import chart, digest
 from reminders.delivery import deliver
 from reminders.digest import DeskSetup
-from storage import coverage, people, regions, schedules
+from storage import coverage, people, regions, schedules, xlsx
 from storage.schedules import SlotRecord
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def render_attachments(figures: Figures, setup: DeskSetup, lang: str) -> tuple[b
     labels = {k: render.kind_name(lang, k) for k in ("logistik", "siap", "banjir", "sinyal")}
     with _RENDER_LOCK:
         picture = chart.render_chart(figures, labels=labels, title=f"{figures.scope_name} — % TPS")
-    book = spreadsheet.build_workbook(render.digest_sheets(lang, figures))
+    book = xlsx.build_workbook(render.digest_sheets(lang, figures))
     return picture, book
 
 

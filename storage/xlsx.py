@@ -1,22 +1,30 @@
-"""A small spreadsheet writer: named sheets of a header row and value rows, to .xlsx bytes.
+"""The one spreadsheet writer: named sheets of a header row and value rows, to .xlsx bytes.
 
-Used by `deskbot export` and by digests (their attachment); values are written as they are
-(numbers stay numbers, datetimes must be naive local times: Excel has no time zones).
+Used by `deskbot export`, `/ekspor` and the digest attachment. Written in openpyxl's
+write-only mode, so a province's worth of rows stays within memory. Values keep their type
+(numbers stay numbers; datetimes must be naive local or UTC wall times, since Excel has no
+zones); text that people typed is made safe: control characters dropped, and a leading
+`=`, `+`, `-` or `@` quoted so a spreadsheet never runs what an officer wrote as a formula.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SHEET_NAME = 31  # Excel's limit
 MAX_COLUMN_WIDTH = 60
+_ILLEGAL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
 
 
 @dataclass
@@ -28,18 +36,11 @@ class Sheet:
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     """Write the sheets into one workbook: bold frozen header, filter, fitted column widths."""
-    book = Workbook(write_only=False)
-    book.remove(book.active)
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
     for sheet in sheets:
-        ws = book.create_sheet(sheet.name[:MAX_SHEET_NAME])
-        ws.append(list(sheet.header))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.rows:
-            ws.append([_cell(v) for v in row])
+        ws = book.create_sheet(title=sheet.name[:MAX_SHEET_NAME] or "data")
         ws.freeze_panes = "A2"
-        if sheet.header:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.header))}{len(sheet.rows) + 1}"
         for index, title in enumerate(sheet.header, start=1):
             longest = max(
                 [len(str(title))] + [len(str(r[index - 1] or "")) for r in sheet.rows[:500]]
@@ -47,14 +48,46 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
             ws.column_dimensions[get_column_letter(index)].width = min(
                 MAX_COLUMN_WIDTH, longest + 2
             )
+        if sheet.header:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.header))}{len(sheet.rows) + 1}"
+        header = []
+        for title in sheet.header:
+            cell = WriteOnlyCell(ws, value=str(title))
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        for row in sheet.rows:
+            ws.append([_cell(v) for v in row])
+    if not sheets:
+        book.create_sheet(title="kosong")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
+def build_workbook(rows_by_kind: Mapping[str, Sequence[Mapping[str, Any]]]) -> bytes:
+    """One sheet per key (in order); the columns are the rows' keys in first-seen order."""
+    sheets = []
+    for kind, rows in rows_by_kind.items():
+        columns: dict[str, None] = {}
+        for row in rows:
+            for key in row:
+                columns.setdefault(key, None)
+        names = list(columns)
+        sheets.append(Sheet(str(kind), names, [[row.get(n) for n in names] for row in rows]))
+    return workbook_bytes(sheets)
+
+
 def _cell(value: Any) -> Any:
-    if isinstance(value, (list, tuple, set)):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, date):
+        return value
+    if isinstance(value, list | tuple | set):
+        value = ", ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    text = "".join(ch for ch in str(value) if ch not in _ILLEGAL)
+    return "'" + text if text.startswith(("=", "+", "-", "@")) else text

@@ -16,8 +16,8 @@ from handlers.common import registered, reply
 from handlers.context import DeskContext
 from handlers.desk import render
 from handlers.texts import text
-from reminders import digest, sending, spreadsheet
-from storage import coverage, regions, schedules
+from reminders import digest, sending
+from storage import coverage, regions, schedules, xlsx
 
 DESK_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.CAMAT)
 PAGE = 40
@@ -202,7 +202,7 @@ async def cmd_ekspor(update: Update, context: DeskContext, member: Member) -> No
         rows = await coverage.export_rows(session, scope)
     count = sum(len(v) for v in rows.values())
     ordered = {render.kind_name(member.language, k.value): rows.get(k.value, []) for k in Kind}
-    book = await asyncio.to_thread(spreadsheet.build_workbook, ordered)
+    book = await asyncio.to_thread(xlsx.build_workbook, ordered)
     stamp = context.now().date().isoformat()
     await update.effective_chat.send_document(
         InputFile(book, filename=f"ekspor-{scope or 'nasional'}-{stamp}.xlsx"),
