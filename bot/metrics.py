@@ -16,6 +16,7 @@ nothing here touches the network.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -119,4 +120,12 @@ def count_checkins(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "rollback")
     def _rolled_back(conn: Any) -> None:
+        # A rollback after a failed statement may find the connection invalidated; touching
+        # `conn.info` then raises and would hide the error that caused the rollback.
+        with contextlib.suppress(Exception):
+            conn.info.pop("deskbot_checkins", None)
+
+    @event.listens_for(sync_engine, "begin")
+    def _began(conn: Any) -> None:
+        # ...and whatever a rollback could not clear is never counted by a later commit.
         conn.info.pop("deskbot_checkins", None)
