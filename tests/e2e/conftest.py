@@ -178,19 +178,29 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture
 async def desk(api: FakeBotApi, db_url: str, clock: FakeClock) -> AsyncIterator[Desk]:
-    settings = Settings(
+    async with running_desk(api, db_url, clock) as the_desk:
+        yield the_desk
+
+
+@asynccontextmanager
+async def running_desk(
+    api: FakeBotApi, db_url: str, clock: FakeClock, **settings: Any
+) -> AsyncIterator[Desk]:
+    """The application on `db_url`, talking to `api`, with Kota Cilegon loaded."""
+    config = Settings(
         _env_file=None,
         telegram_bot_token=api.token,  # type: ignore[call-arg]
         telegram_api_base_url=api.base_url,
         database_url=db_url,
+        **settings,
     )
-    running = await runner.start(settings, clock=clock, poll_timeout=1)
+    running = await runner.start(config, clock=clock, poll_timeout=1)
     await load_city(running.services.sessions)
-    the_desk = Desk(api=api, running=running, clock=clock, settings=settings)
+    the_desk = Desk(api=api, running=running, clock=clock, settings=config)
     try:
         yield the_desk
     finally:
-        await runner.stop(the_desk.running)
+        await runner.stop(the_desk.running)  # the one running now, after any restart
 
 
 @asynccontextmanager
@@ -203,21 +213,11 @@ async def open_desk(
 ) -> AsyncIterator[Desk]:
     """A desk like the `desk` fixture, with options for the fake server (e.g. flood limits)
     and for the settings (e.g. `broadcast_rate`)."""
-    async with FakeBotApi(**(api_options or {})) as fake:
-        config = Settings(
-            _env_file=None,
-            telegram_bot_token=fake.token,  # type: ignore[call-arg]
-            telegram_api_base_url=fake.base_url,
-            database_url=db_url,
-            **settings,
-        )
-        running = await runner.start(config, clock=clock, poll_timeout=1)
-        await load_city(running.services.sessions)
-        the_desk = Desk(api=fake, running=running, clock=clock, settings=config)
-        try:
-            yield the_desk
-        finally:
-            await runner.stop(the_desk.running)
+    async with (
+        FakeBotApi(**(api_options or {})) as fake,
+        running_desk(fake, db_url, clock, **settings) as the_desk,
+    ):
+        yield the_desk
 
 
 async def restart(desk: Desk) -> None:
