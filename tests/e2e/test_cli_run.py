@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import os
 import signal
 import sys
 from pathlib import Path
@@ -13,18 +12,8 @@ import pytest
 from sqlalchemy import inspect
 
 from storage.db import create_engine
-from tests.conftest import REPO
+from tests.e2e.processes import clean_env
 from tests.fakebot import FakeBotApi
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))
-    }
-    env.update(extra)
-    return env
 
 
 async def _run(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
@@ -44,7 +33,7 @@ async def _run(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, st
 
 
 async def test_run_without_a_token_stops_at_once_with_instructions(tmp_path: Path) -> None:
-    code, _, err = await _run("run", env=_env(PYTHONPATH=str(REPO)), cwd=tmp_path)
+    code, _, err = await _run("run", env=clean_env(), cwd=tmp_path)
     assert code == 2
     assert "TELEGRAM_BOT_TOKEN is not set" in err
     assert "@BotFather" in err and ".env" in err
@@ -54,8 +43,7 @@ async def test_run_without_a_token_stops_at_once_with_instructions(tmp_path: Pat
 async def test_run_polls_migrates_and_stops_cleanly_on_ctrl_c(
     api: FakeBotApi, db_url: str, tmp_path: Path
 ) -> None:
-    env = _env(
-        PYTHONPATH=str(REPO),
+    env = clean_env(
         TELEGRAM_BOT_TOKEN=api.token,
         TELEGRAM_API_BASE_URL=api.base_url,
         DATABASE_URL=db_url,
@@ -95,7 +83,7 @@ async def test_run_polls_migrates_and_stops_cleanly_on_ctrl_c(
 async def test_invite_command_writes_links_and_refuses_bad_scopes(
     db_url: str, tmp_path: Path
 ) -> None:
-    env = _env(PYTHONPATH=str(REPO), DATABASE_URL=db_url)
+    env = clean_env(DATABASE_URL=db_url)
     code, out, _ = await _run("import-tps", "--kabupaten", "3672", env=env, cwd=tmp_path)
     assert code == 0 and "1247 TPS" in out
     code, out, _ = await _run(
@@ -158,5 +146,5 @@ async def test_invite_command_writes_links_and_refuses_bad_scopes(
 
 @pytest.mark.parametrize("command", ["run", "migrate", "import-tps", "invite"])
 async def test_every_command_has_help(command: str, tmp_path: Path) -> None:
-    code, out, _ = await _run(command, "--help", env=_env(PYTHONPATH=str(REPO)), cwd=tmp_path)
+    code, out, _ = await _run(command, "--help", env=clean_env(), cwd=tmp_path)
     assert code == 0 and f"usage: deskbot {command}" in out
