@@ -183,22 +183,18 @@ def digest_messages(
 
 
 def digest_caption(lang: str, figures: Figures, zone: ZoneInfo) -> str:
-    at = datetime.fromisoformat(figures.at)
-    caption = text(
-        lang,
-        "digest.caption",
-        scope=figures.scope_name,
-        when=local_when(at, zone),
-        zone=zone_abbreviation(zone),
-    )
-    return caption[:CAPTION_LIMIT]
+    return _caption(lang, "digest.caption", figures, zone)
 
 
 def document_caption(lang: str, figures: Figures, zone: ZoneInfo) -> str:
+    return _caption(lang, "digest.document", figures, zone)
+
+
+def _caption(lang: str, key: str, figures: Figures, zone: ZoneInfo) -> str:
     at = datetime.fromisoformat(figures.at)
     caption = text(
         lang,
-        "digest.document",
+        key,
         scope=figures.scope_name,
         when=local_when(at, zone),
         zone=zone_abbreviation(zone),

@@ -113,3 +113,22 @@ def metric(text: str, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[-1])
     return 0.0
+
+
+async def run_cli(
+    *args: str, env: dict[str, str], cwd: Path, wait: float = 60
+) -> tuple[int, str, str]:
+    """Run `python -m bot ARGS` to completion; return (exit code, stdout, stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), wait)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()

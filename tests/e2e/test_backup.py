@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from pathlib import Path
 
 from sqlalchemy import text
@@ -15,26 +14,15 @@ from handlers.context import utc_now
 from storage import people
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
-from tests.e2e.processes import clean_env
+from tests.e2e.processes import clean_env, run_cli
 
 
 async def cli(*args: str, db_url: str, cwd: Path) -> tuple[int, str]:
     env = clean_env(DATABASE_URL=db_url)
     if os.environ.get("DESKBOT_PG_BIN"):
         env["PG_BIN_DIR"] = os.environ["DESKBOT_PG_BIN"]
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode()
+    code, out, err = await run_cli(*args, env=env, cwd=cwd, wait=120)
+    return code, out + err
 
 
 async def write(db_url: str, *actions: str) -> None:

@@ -12,24 +12,12 @@ import pytest
 from sqlalchemy import inspect
 
 from storage.db import create_engine
-from tests.e2e.processes import clean_env
+from tests.e2e.processes import clean_env, run_cli
 from tests.fakebot import FakeBotApi
 
 
 async def _run(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await run_cli(*args, env=env, cwd=cwd)
 
 
 async def test_run_without_a_token_stops_at_once_with_instructions(tmp_path: Path) -> None:
