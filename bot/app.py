@@ -12,8 +12,13 @@ from bot.config import Settings
 from bot.lenient import LenientExtBot
 from bot.metrics import CountingRequest
 from bot.processor import PerPersonProcessor
-from handlers.context import BotData, DeskApplication, DeskContext, Services
+from handlers.fallback import apologise
 from handlers.setup import register_all
+from outbox.inbox import Inbox
+from outbox.limiter import Limiter
+from outbox.sender import Sender
+from services import BotData, DeskApplication, DeskContext, Services
+from storage import people
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +55,70 @@ def build_application(settings: Settings, services: Services) -> DeskApplication
             pool_timeout=10,
         ),
     )
+    processor = PerPersonProcessor()
     builder = (
-        ApplicationBuilder()
-        .bot(bot)
-        .context_types(context_types)
-        .concurrent_updates(PerPersonProcessor())
+        ApplicationBuilder().bot(bot).context_types(context_types).concurrent_updates(processor)
     )
     if settings.webhook_mode:
         builder = builder.updater(None)
     app: DeskApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.services = services
+    attach_outbox(app, bot, processor, settings, services)
     # First of all groups, for every update: count it, then let the features have it.
     app.add_handler(TypeHandler(Update, _count_update), group=-1000)
     register_all(app)
     return app
+
+
+def bot_id_of(token: str) -> int:
+    """The bot's numeric id: the part of its token before the colon (0 if there is none)."""
+    head = token.split(":", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def attach_outbox(
+    app: DeskApplication,
+    bot: LenientExtBot,
+    processor: PerPersonProcessor,
+    settings: Settings,
+    services: Services,
+) -> None:
+    """The inbox in front of the handlers and the sender behind them, sharing the services."""
+
+    async def unreachable(chat_id: int) -> None:
+        if chat_id > 0:
+            async with services.transaction() as session:
+                await people.set_reachable(session, chat_id, False, services.clock())
+
+    async def moved(old_chat_id: int, new_chat_id: int) -> None:
+        async with services.transaction() as session:
+            if await people.move_desk_group(
+                session, old_chat_id, new_chat_id, now=services.clock()
+            ):
+                log.warning("desk group %s moved to supergroup %s", old_chat_id, new_chat_id)
+
+    def resubmit(raw: dict[str, object]) -> None:
+        update = Update.de_json(dict(raw), bot)
+        if update is not None:
+            app.update_queue.put_nowait(update)
+
+    services.sender = Sender(
+        bot,
+        services.sessions,
+        clock=services.clock,
+        limiter=Limiter(rate=settings.send_rate),
+        on_unreachable=unreachable,
+        on_moved=moved,
+    )
+    services.inbox = Inbox(
+        services.sessions,
+        bot_id=bot_id_of(settings.token()),
+        clock=services.clock,
+        resubmit=resubmit,
+    )
+    bot.use_inbox(services.inbox)
+    processor.inbox, processor.sender = services.inbox, services.sender
+    processor.on_set_aside = apologise
 
 
 async def _count_update(_update: Update, _context: DeskContext) -> None:

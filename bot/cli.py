@@ -23,7 +23,7 @@ from domain.invites import deep_link
 from domain.masterdata import MasterDataError, parse_tps_file
 from domain.regions import parse_scope
 from domain.roles import Role, ScopeError, check_scope
-from handlers.context import utc_now
+from services import utc_now
 from storage import export, people, regions, xlsx
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     schedule_tick_seconds: float = Field(default=15.0, gt=0, le=300)
     download_dir: Path | None = None
     invite_ttl_days: int = Field(default=30, ge=1, le=365)
+    # The bulk cap: proactive calls a second for all of them together (Telegram: about 30).
+    send_rate: float = Field(default=30.0, gt=0, le=1000)
     # Broadcast messages a second; below Telegram's ~30/s so receipts and reminders still fit.
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     # Seconds between edits of a broadcast's progress message to its sender.

@@ -1,9 +1,14 @@
-"""A bot that survives malformed updates.
+"""A bot that survives malformed updates and commits every update before confirming it.
 
 PTB parses a whole `getUpdates` batch at once; one update it cannot parse makes the whole batch
 fail, forever, and every later update waits behind it. Here each update is checked on its own;
-one that does not parse is logged by id and replaced by a bare `{"update_id": N}`, which no
-handler claims, so the offset moves past it and nothing after it is lost.
+one that does not parse is set aside in the inbox and replaced by a bare `{"update_id": N}`,
+which no handler claims, so the offset moves past it and nothing after it is lost.
+
+Then the batch is committed to the inbox (`outbox.inbox`) before PTB's updater sees it: the
+updater confirms the offset to Telegram only with its next call, so an update is never
+confirmed before it is stored. Updates stored before (Telegram delivering again what a crashed
+run had stored) are handed over as bare placeholders too: they are handled from the inbox.
 """
 
 from __future__ import annotations
@@ -11,27 +16,57 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
+from telegram.error import NetworkError
 from telegram.ext import ExtBot
+
+from outbox.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
 
 class LenientExtBot(ExtBot[None]):
+    _inbox: Inbox | None = None
+
+    def use_inbox(self, inbox: Inbox) -> None:
+        """Commit every `getUpdates` answer to `inbox` before handing it over."""
+        self._inbox = inbox
+
     async def _post(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
         if endpoint != "getUpdates" or not isinstance(result, list):
             return result
-        return [u for u in (_checked(raw, self) for raw in result) if u is not None]
+        checked: list[dict[str, Any]] = []
+        for raw in result:
+            if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int):
+                log.warning("dropping an update without an update_id")
+                continue
+            problem = _problem(raw, self)
+            if problem is None:
+                checked.append(raw)
+                continue
+            log.warning("update %s is malformed (%s); setting it aside", raw["update_id"], problem)
+            if self._inbox is not None:
+                await self._guarded(self._inbox.set_aside_malformed(raw, problem))
+            checked.append({"update_id": raw["update_id"]})
+        if self._inbox is None or not checked:
+            return checked
+        return await self._guarded(self._inbox.take(checked))
+
+    @staticmethod
+    async def _guarded(work: Any) -> Any:
+        """Inbox work; a database failure becomes a network error, so PTB's updater backs off
+        and asks Telegram again (nothing was confirmed) instead of ending the polling loop."""
+        try:
+            return await work
+        except (SQLAlchemyError, OSError) as exc:
+            raise NetworkError(f"inbox unavailable: {type(exc).__name__}") from None
 
 
-def _checked(raw: Any, bot: ExtBot[None]) -> dict[str, Any] | None:
-    if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int):
-        log.warning("dropping an update without an update_id")
-        return None
+def _problem(raw: dict[str, Any], bot: ExtBot[None]) -> str | None:
     try:
         Update.de_json(dict(raw), bot)
-    except Exception:
-        log.warning("update %s is malformed; skipping it", raw["update_id"], exc_info=True)
-        return {"update_id": raw["update_id"]}
-    return raw
+    except Exception as exc:
+        return type(exc).__name__
+    return None

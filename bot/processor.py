@@ -1,4 +1,5 @@
-"""Different people's updates run concurrently; one person's updates stay in order.
+"""Different people's updates run concurrently; one person's updates stay in order; each update
+is marked handled in the inbox, or tried again and finally set aside when its handling fails.
 
 PTB's `ConversationHandler`-style per-person state breaks with plain `concurrent_updates=True`
 (PTB issues #3509, #3575); keying a lock on the sender keeps each person's steps sequential.
@@ -7,11 +8,16 @@ PTB's `ConversationHandler`-style per-person state breaks with plain `concurrent
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from outbox.inbox import CURRENT, Inbox, UpdateScope
+from outbox.sender import Sender
+
+SetAsideHook = Callable[[Update, UpdateScope], Awaitable[None]]
 
 
 def update_key(update: object) -> int | None:
@@ -25,6 +31,11 @@ def update_key(update: object) -> int | None:
     return None
 
 
+def has_content(update: Update) -> bool:
+    """False for a bare `{"update_id": N}` placeholder (it only moves the polling offset)."""
+    return any(getattr(update, kind, None) is not None for kind in Update.ALL_TYPES)
+
+
 class PerPersonProcessor(BaseUpdateProcessor):
     """Run updates concurrently across people and sequentially per person."""
 
@@ -32,8 +43,35 @@ class PerPersonProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self.inbox: Inbox | None = None
+        self.sender: Sender | None = None
+        self.on_set_aside: SetAsideHook | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        scope = None
+        if isinstance(update, Update):
+            bot_id = self.inbox.bot_id if self.inbox is not None else 0
+            scope = UpdateScope(update.update_id, bot_id, sender=self.sender)
+        token = CURRENT.set(scope)
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            CURRENT.reset(token)
+        if scope is None or self.inbox is None or not has_content(update):  # type: ignore[arg-type]
+            return
+        assert isinstance(update, Update)
+        if scope.error is None:
+            self.inbox.handled(update.update_id)
+            return
+        final = await self.inbox.failed(update.update_id, update.to_dict(), scope.error)
+        if final and self.on_set_aside is not None:
+            token = CURRENT.set(scope)
+            try:
+                await self.on_set_aside(update, scope)
+            finally:
+                CURRENT.reset(token)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = update_key(update)
         if key is None:
             await coroutine

@@ -32,9 +32,9 @@ from bot.leader import FileLeadership, leadership_for
 from bot.webhook import HttpServer, WebhookRoute, build_http_app
 from domain.broadcast import Pace
 from handlers.commands import publish_default_commands
-from handlers.context import Clock, DeskApplication, Services, utc_now
 from reminders.alerts import alert_checkin
 from reminders.setup import start_background, stop_background
+from services import Clock, DeskApplication, Services, utc_now
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
@@ -77,13 +77,14 @@ async def prepare(
             invite_ttl_days=settings.invite_ttl_days,
             election=settings.election,
             download_dir=settings.download_dir,
+            broadcast_pace=Pace(
+                rate=min(settings.broadcast_rate, settings.send_rate),
+                progress_every=settings.broadcast_progress_seconds,
+            ),
+            desk_config_file=settings.desk_config_file,
+            schedule_tick_seconds=settings.schedule_tick_seconds,
         )
         services.checkin_listeners.append(alert_checkin)
-        services.extras["broadcast_pace"] = Pace(
-            rate=settings.broadcast_rate, progress_every=settings.broadcast_progress_seconds
-        )
-        services.extras["desk_config_file"] = settings.desk_config_file
-        services.extras["schedule_tick_seconds"] = settings.schedule_tick_seconds
         app = build_application(settings, services)
         if on_built is not None:
             on_built(app)
@@ -101,8 +102,19 @@ async def activate(
     running: Running, *, poll_interval: float = 0.0, poll_timeout: int | None = None
 ) -> None:
     """Start receiving updates and background work: this instance is now the active one."""
-    app, settings = running.app, running.settings
+    app, settings, services = running.app, running.settings, running.services
     await publish_default_commands(app.bot)
+    # The door out first (calls owed from before go out), then what was taken but not handled.
+    await services.out.start()
+    assert services.inbox is not None
+    services.inbox.start()
+    replayed = await services.inbox.pending()
+    for raw in replayed:
+        update = Update.de_json(raw, app.bot)
+        if update is not None:
+            app.update_queue.put_nowait(update)
+    if replayed:
+        log.warning("handling %d update(s) taken before the last stop", len(replayed))
     if app.updater is not None:
         await app.updater.start_polling(
             poll_interval=poll_interval,
@@ -163,9 +175,14 @@ async def halt(running: Running) -> None:
 async def stop(running: Running, *, dispose_engine: bool = True) -> None:
     """Stop fetching, finish the updates in hand, then close everything."""
     await halt(running)
-    app = running.app
+    app, services = running.app, running.services
     if app.running:
         await app.stop()
+    # After the handlers finished: what they queued is sent or stays queued for the next start.
+    if services.sender is not None:
+        await services.sender.stop()
+    if services.inbox is not None:
+        await services.inbox.stop()
     await app.shutdown()
     if dispose_engine:
         await running.engine.dispose()

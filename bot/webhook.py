@@ -2,15 +2,17 @@
 
 Starlette on uvicorn (as PTB's `customwebhookbot/starlettebot.py`) rather than PTB's own tornado
 webhook: one server then also answers the health and metrics endpoints, and the update is
-handled *before* Telegram gets its 200 (up to `WEBHOOK_ACK_SECONDS`). A process killed with
-updates in hand has therefore not acknowledged them, and Telegram delivers them again to the
-instance that takes over; the check-in table's dedupe key makes the redelivery harmless.
+committed to the inbox (`outbox.inbox`) *before* Telegram gets its 200, and handled from there.
+A process killed before the commit has not acknowledged the update, so Telegram delivers it
+again (to the instance that takes over); one killed after it handles it at the next start from
+the inbox. A redelivered update already in the inbox is acknowledged and not handled again.
 
 Answers on the webhook path:
 - 403 without the right `X-Telegram-Bot-Api-Secret-Token` (compared in constant time);
 - 503 on a standby (nginx then tries the other instance; Telegram retries later);
 - 400 for a body that is not a JSON object (nothing else happens);
-- 200 for everything else, including an update PTB cannot parse (logged and skipped, so
+- 500 when the inbox cannot store it (the database is down): Telegram delivers it again later;
+- 200 for everything else, including an update PTB cannot parse (set aside in the inbox, so
   Telegram does not redeliver it forever).
 """
 
@@ -24,9 +26,9 @@ import logging
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -35,7 +37,7 @@ from telegram import Update
 
 from bot import metrics
 from bot.health import Health
-from handlers.context import DeskApplication
+from services import DeskApplication, services_of
 
 log = logging.getLogger(__name__)
 
@@ -84,28 +86,28 @@ async def receive(request: Request, hook: WebhookRoute, health: Health) -> Respo
         return Response("body is not JSON", status_code=400)
     if not isinstance(data, dict):
         return Response("body is not a JSON object", status_code=400)
-    update = _parse(data, hook.app)
-    if update is None:
+    if not isinstance(data.get("update_id"), int):
+        log.warning("webhook: dropping an update without an update_id")
         return Response(status_code=200)
     app = hook.app
-    task = app.create_task(
-        app.update_processor.process_update(update, app.process_update(update)), update=update
-    )
-    # Acknowledge once handled; a slow handler (an export) goes on after the answer.
-    await asyncio.wait({task}, timeout=hook.ack_seconds)
-    return Response(status_code=200)
-
-
-def _parse(data: dict[str, Any], app: DeskApplication) -> Update | None:
-    update_id = data.get("update_id")
-    if not isinstance(update_id, int):
-        log.warning("webhook: dropping an update without an update_id")
-        return None
+    inbox = services_of(app).inbox
     try:
-        return Update.de_json(data, app.bot)
-    except Exception:
-        log.warning("webhook: update %s is malformed; skipping it", update_id, exc_info=True)
-        return None
+        update = Update.de_json(data, app.bot)
+    except Exception as exc:
+        log.warning("webhook: update %s is malformed; setting it aside", data["update_id"])
+        if inbox is not None:
+            await inbox.set_aside_malformed(data, type(exc).__name__)
+        return Response(status_code=200)
+    if inbox is not None:
+        try:
+            if not await inbox.take_one(data):
+                return Response(status_code=200)  # stored before: handled from the inbox
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("webhook: inbox unavailable (%s); Telegram will retry", type(exc).__name__)
+            return Response(status_code=500)
+    if update is not None:
+        await app.update_queue.put(update)
+    return Response(status_code=200)
 
 
 class _Server(uvicorn.Server):

@@ -91,9 +91,9 @@ class ChatPacer:
             self.last = {c: t for c, t in self.last.items() if t > horizon}
 
 
-def retry_delay(attempts: int) -> float:
-    """Back-off after a failed attempt that certainly did not arrive: 2, 4, 8 ... 300 s."""
-    return float(min(300, 2 ** max(1, attempts)))
+def retry_delay(attempts: int, *, cap: float = 300) -> float:
+    """Back-off after a failed attempt that certainly did not arrive: 2, 4, 8 ... `cap` s."""
+    return float(min(cap, 2 ** max(1, min(attempts, 20))))
 
 
 MAX_ATTEMPTS = 6

@@ -7,15 +7,20 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
 
+from domain.outbox import Priority
 from domain.people import Member
 from domain.regions import Level, level_of
 from domain.roles import Role
 from handlers.context import DeskContext
 from handlers.texts import language_of, text
+from outbox import inbox, messages
+from outbox.inbox import UpdateScope
+from outbox.messages import Markup
+from outbox.sender import Result, Sender
 from storage import people, regions
 
 log = logging.getLogger(__name__)
@@ -36,12 +41,109 @@ def is_private(update: Update) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
-async def reply(update: Update, body: str, **kwargs: Any) -> None:
-    """Answer in the chat the update came from, as HTML."""
+def _door() -> tuple[Sender, UpdateScope]:
+    """The sender and the update being handled (set by the update processor)."""
+    scope = inbox.current()
+    if scope is None or scope.sender is None:
+        raise RuntimeError("reply() outside update handling; use the sender directly")
+    return scope.sender, scope
+
+
+def where(update: Update) -> dict[str, Any]:
+    """Where an answer to this update goes: its chat, its forum topic, its business connection."""
     chat = update.effective_chat
-    if chat is None:
+    message = update.effective_message
+    found: dict[str, Any] = {"chat_id": chat.id if chat else None}
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        found["thread_id"] = message.message_thread_id
+    if message is not None and message.business_connection_id:
+        found["business_connection_id"] = message.business_connection_id
+    return found
+
+
+async def reply(update: Update, body: str, *, reply_markup: Markup = None) -> Result | None:
+    """Answer in the chat (and topic) the update came from, through the sender: at once, and
+    again later if Telegram refuses for a passing reason. None if there is no chat."""
+    target = where(update)
+    if target["chat_id"] is None:
+        return None
+    sender, scope = _door()
+    results = await sender.send(
+        *messages.text_message(
+            target.pop("chat_id"), body, markup=reply_markup, key=scope.answer_key(), **target
+        )
+    )
+    return results[-1] if results else None
+
+
+async def reply_file(
+    update: Update,
+    kind: str,
+    *,
+    data: bytes,
+    filename: str,
+    caption: str = "",
+    reply_markup: Markup = None,
+) -> Result | None:
+    """Answer with a photo or document (`kind` "photo" | "document") uploaded from `data`."""
+    target = where(update)
+    if target["chat_id"] is None:
+        return None
+    sender, scope = _door()
+    calls = messages.file_message(
+        target["chat_id"],
+        kind,
+        data=data,
+        filename=filename,
+        caption=caption,
+        markup=reply_markup,
+        key=scope.answer_key(),
+        thread_id=target.get("thread_id"),
+    )
+    results = await sender.send(*calls)
+    return results[0] if results else None
+
+
+async def edit(
+    update: Update, body: str, *, reply_markup: InlineKeyboardMarkup | None = None
+) -> Result | None:
+    """Edit the message whose button was pressed (an answer: at once, through the sender)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if message is None:
+        return await reply(update, body, reply_markup=reply_markup)
+    sender, scope = _door()
+    call = messages.edit_text(
+        message.chat.id, message.message_id, body, markup=reply_markup, key=scope.answer_key()
+    )
+    results = await sender.send(call)
+    return results[0] if results else None
+
+
+async def edit_buttons(update: Update, reply_markup: InlineKeyboardMarkup | None) -> None:
+    """Replace (None: remove) the buttons of the message whose button was pressed."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if message is None:
         return
-    await chat.send_message(body, parse_mode=ParseMode.HTML, **kwargs)
+    sender, scope = _door()
+    await sender.send(
+        messages.edit_markup(
+            message.chat.id, message.message_id, reply_markup, key=scope.answer_key()
+        )
+    )
+
+
+async def answer_button(update: Update, body: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press (clients show a spinner until then). Not a chat message: it goes
+    straight to Telegram; a press too old to answer is simply left."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(body, show_alert=alert)
+    except TelegramError as exc:
+        log.debug("could not answer callback query: %s", exc)
 
 
 async def current_member(context: DeskContext, update: Update) -> Member | None:
@@ -81,11 +183,7 @@ async def tell_unregistered(update: Update) -> None:
 
 async def answer_or_reply(update: Update, body: str) -> None:
     """For a button press, answer the callback (and the chat); otherwise reply."""
-    if update.callback_query is not None:
-        try:
-            await update.callback_query.answer()
-        except BadRequest:
-            log.debug("callback query too old to answer")
+    await answer_button(update)
     await reply(update, body)
 
 
@@ -109,19 +207,24 @@ def level_name(lang: str, code: str) -> str:
     return text(lang, f"registration.level.{level.value}") if level else code
 
 
-async def safe_send(context: DeskContext, chat_id: int, body: str, **kwargs: Any) -> bool:
-    """Send to someone who may have blocked the bot; mark them unreachable if so."""
-    try:
-        await context.bot.send_message(chat_id, body, parse_mode=ParseMode.HTML, **kwargs)
-    except BadRequest as exc:
-        if "chat not found" not in exc.message.lower():
-            raise
-        log.info("chat %s not found; marking unreachable", chat_id)
-        async with context.services.transaction() as session:
-            await people.set_reachable(session, chat_id, False, context.now())
-        return False
-    except Forbidden:
-        async with context.services.transaction() as session:
-            await people.set_reachable(session, chat_id, False, context.now())
-        return False
-    return True
+async def notify(
+    context: DeskContext,
+    chat_id: int,
+    body: str,
+    *,
+    reply_markup: Markup = None,
+    priority: Priority = Priority.ANSWER,
+) -> None:
+    """Tell someone other than the person whose update this is (an approver, a requester).
+
+    Through the sender, keyed to this update: not an answer to what that chat sent, so it is
+    paced as a proactive message; if they blocked the bot they are marked unreachable.
+    """
+    scope = inbox.current()
+    key = scope.answer_key() if scope is not None else None
+    await context.services.out.send(
+        *messages.text_message(
+            chat_id, body, markup=reply_markup, priority=priority, proactive=True, key=key
+        ),
+        wait=False,
+    )

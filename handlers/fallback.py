@@ -7,9 +7,11 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers.common import current_member, lang_for, reply, tell_unregistered
+from handlers.common import answer_button, current_member, lang_for, reply, tell_unregistered
 from handlers.context import DeskApplication, DeskContext
 from handlers.texts import text
+from outbox import inbox
+from outbox.inbox import UpdateScope
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +35,25 @@ async def stale_button(update: Update, context: DeskContext) -> None:
 
 
 async def on_error(update: object, context: DeskContext) -> None:
-    """Log the failure and tell the person, without details, that it did not work."""
-    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
+    """Log the failure and note it on the update being handled: the update processor tries it
+    again, and after the last try `apologise` tells the person."""
+    log.warning("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    scope = inbox.current()
+    if scope is not None and context.error is not None:
+        scope.error = context.error
+
+
+async def apologise(update: Update, scope: UpdateScope) -> None:
+    """Tell the person, without details, that their message could not be handled, truthfully:
+    if something of theirs was stored, they are told it is stored, never to send it again."""
+    if update.effective_chat is None or update.effective_chat.type != "private":
         return
-    if update.effective_chat.type != "private":
-        return
+    lang = lang_for(update, None)
+    key = "common.error_stored" if scope.stored else "common.error"
     try:
-        lang = lang_for(update, None)
-        if update.callback_query is not None:
-            await update.callback_query.answer(text(lang, "common.error"), show_alert=True)
-        else:
-            await reply(update, text(lang, "common.error"))
+        await answer_button(update, text(lang, key), alert=True)
+        if update.callback_query is None:
+            await reply(update, text(lang, key))
     except Exception:
         log.warning("could not report the error to chat %s", update.effective_chat.id)
 

@@ -9,6 +9,7 @@ from domain.people import Member
 from handlers.commands import CommandSpec, add_commands, commands_for, publish_member_commands
 from handlers.common import (
     current_member,
+    edit,
     is_private,
     lang_for,
     reply,
@@ -75,7 +76,7 @@ async def language_chosen(update: Update, context: DeskContext) -> None:
         await people.set_language(session, user.id, lang)
         member = await people.member_by_telegram_id(session, user.id)
     await query.answer()
-    await query.edit_message_text(text(lang, "help.language_set"))
+    await edit(update, text(lang, "help.language_set"))
     if member is not None:
         await publish_member_commands(context.bot, user.id, member.role, lang)
 

@@ -20,6 +20,8 @@ from domain.people import Member
 from domain.roles import Role
 from handlers.commands import CommandSpec, add_commands, publish_member_commands
 from handlers.common import (
+    edit,
+    edit_buttons,
     is_private,
     lang_for,
     reply,
@@ -220,10 +222,10 @@ async def switch_answered(update: Update, context: DeskContext) -> None:
             outcome = ""
     await query.answer()
     if outcome:
-        await query.edit_message_text(text(lang, outcome))
+        await edit(update, text(lang, outcome))
         return
     assert member is not None
-    await query.edit_message_reply_markup(None)
+    await edit_buttons(update, None)
     await _welcome(update, context, member)
 
 

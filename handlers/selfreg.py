@@ -12,11 +12,12 @@ from domain.roles import Role, can_approve_registration
 from handlers.commands import publish_member_commands
 from handlers.common import (
     current_member,
+    edit,
     is_private,
     lang_for,
+    notify,
     reply,
     role_name,
-    safe_send,
     scope_label,
 )
 from handlers.context import DeskApplication, DeskContext
@@ -110,7 +111,7 @@ async def daftar_browse(update: Update, context: DeskContext) -> None:
         return
     body, markup = await _browse(context, lang, code, int(page))
     await query.answer()
-    await query.edit_message_text(body, reply_markup=markup, parse_mode="HTML")
+    await edit(update, body, reply_markup=markup)
 
 
 async def _tps_details(context: DeskContext, tps_id: str) -> dict[str, str] | None:
@@ -148,9 +149,7 @@ async def daftar_tps_chosen(update: Update, context: DeskContext) -> None:
         f"dft:b:0:{tps_id[:10]}",
     )
     await query.answer()
-    await query.edit_message_text(
-        text(lang, "registration.daftar_confirm", **details), reply_markup=markup, parse_mode="HTML"
-    )
+    await edit(update, text(lang, "registration.daftar_confirm", **details), reply_markup=markup)
 
 
 async def daftar_send(update: Update, context: DeskContext) -> None:
@@ -180,7 +179,7 @@ async def daftar_send(update: Update, context: DeskContext) -> None:
         approvers = await people.approvers_for(session, tps_id)
     await query.answer()
     key = "registration.daftar_sent" if approvers else "registration.daftar_no_approver"
-    await query.edit_message_text(text(lang, key, tps=details["tps"]), parse_mode="HTML")
+    await edit(update, text(lang, key, tps=details["tps"]))
     handle = f" (@{user.username})" if user.username else ""
     for approver in approvers:
         alang = approver.language
@@ -198,7 +197,7 @@ async def daftar_send(update: Update, context: DeskContext) -> None:
             text(alang, "registration.approve_no"),
             f"apv:n:{request.id}",
         )
-        await safe_send(context, approver.telegram_id, body, reply_markup=markup)
+        await notify(context, approver.telegram_id, body, reply_markup=markup)
 
 
 async def approval_decided(update: Update, context: DeskContext) -> None:
@@ -256,11 +255,9 @@ async def approval_decided(update: Update, context: DeskContext) -> None:
     await query.answer()
     tps_label = f"TPS {request.tps_id[-3:]} ({request.tps_id})"
     key = "registration.approved_by" if approve else "registration.rejected_by"
-    await query.edit_message_text(
-        text(lang, key, by=approver.name, name=request.name, tps=tps_label), parse_mode="HTML"
-    )
+    await edit(update, text(lang, key, by=approver.name, name=request.name, tps=tps_label))
     rkey = "registration.you_approved" if approve else "registration.you_rejected"
-    await safe_send(
+    await notify(
         context,
         request.telegram_id,
         text(request.language, rkey, tps=tps_label),

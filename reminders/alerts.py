@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from functools import partial
 from typing import Any
-
-from telegram import Bot
 
 from domain.checkins.kinds import Kind, Severity
 from domain.figures import SERIOUS
+from domain.outbox import Priority
 from domain.regions import contains
 from domain.slots import SlotDef, SlotKind
-from handlers.context import Services
 from handlers.texts import text
-from reminders.delivery import deliver
+from reminders.delivery import owe, slot_text
 from reminders.digest import DeskSetup, desk_setup
+from services import Services
 from storage import people, regions, schedules
 from storage.models import Checkin, Tps, Village
 from storage.schedules import SlotRecord
@@ -40,9 +38,8 @@ def is_alert(kind: str, severity: str) -> bool:
     return kind == Kind.BANJIR and severity in SERIOUS
 
 
-async def alert_checkin(app_or_bot: Any, services: Services, checkin_id: int) -> bool:
-    """Send the check-in to the desk groups if it warrants an alert; True if it did."""
-    bot: Bot = getattr(app_or_bot, "bot", app_or_bot)
+async def alert_checkin(_app: Any, services: Services, checkin_id: int) -> bool:
+    """Queue the check-in for the desk groups if it warrants an alert; True if it did."""
     now = services.clock()
     async with services.transaction() as session:
         checkin = await session.get(Checkin, checkin_id)
@@ -60,7 +57,7 @@ async def alert_checkin(app_or_bot: Any, services: Services, checkin_id: int) ->
         record = await schedules.slot_by_key(session, slot.key)
         setup = await desk_setup(session)
     assert record is not None
-    await send_alert(bot, services, record, setup)
+    await send_alert(services, record, setup)
     async with services.transaction() as session:
         await schedules.finish_slot(session, record.id, status="done", now=services.clock())
     return True
@@ -107,7 +104,8 @@ async def alert_text(services: Services, checkin_id: int, lang: str) -> tuple[st
     return tps_id, body
 
 
-async def send_alert(bot: Bot, services: Services, slot: SlotRecord, setup: DeskSetup) -> None:
+async def send_alert(services: Services, slot: SlotRecord, setup: DeskSetup) -> None:
+    """Queue the alert for every desk group whose region holds the TPS."""
     checkin_id = int(slot.key.split(":", 1)[1])
     found = await alert_text(services, checkin_id, GROUP_LANGUAGE)
     if found is None:
@@ -115,7 +113,10 @@ async def send_alert(bot: Bot, services: Services, slot: SlotRecord, setup: Desk
     tps_id, body = found
     async with services.transaction() as session:
         groups = await people.desk_groups(session)
-    for chat_id, _title, scope in groups:
-        if not contains(scope, tps_id):
-            continue
-        await deliver(services, slot.id, chat_id, "msg", partial(bot.send_message, chat_id, body))
+    calls = [
+        call
+        for chat_id, _title, scope in groups
+        if contains(scope, tps_id)
+        for call in slot_text(services, slot, chat_id, "msg", body, priority=Priority.ALERT)
+    ]
+    await owe(services, calls)

@@ -1,19 +1,20 @@
 """The sender's status message: edited with the progress every few seconds, ending with a
-summary. Edits count against the worker's pace, since they count against the bot too."""
+summary. The edits go through the sender (`outbox.sender`) like every message: they count
+against the one limiter, a newer edit supersedes one still waiting, and the summary is kept
+until it is delivered."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram import Bot
 
 from domain.broadcast import BroadcastView
+from domain.outbox import Priority
 from handlers.broadcast import keyboards, views
-from handlers.context import Services
-from reminders.broadcast_send import retry_after_seconds
+from outbox import messages
+from services import Services
 from storage import broadcasts, deliveries
 
 log = logging.getLogger(__name__)
@@ -24,14 +25,12 @@ class Progress:
         self,
         bot: Bot,
         services: Services,
-        spend: Callable[[float], None],
         *,
         every: float,
         monotonic: Callable[[], float],
-        pause: Callable[[float], None],
     ) -> None:
-        self.bot, self.services, self._spend = bot, services, spend
-        self.every, self._mono, self._pause = every, monotonic, pause
+        self.bot, self.services = bot, services
+        self.every, self._mono = every, monotonic
         self._shown: dict[int, tuple[float, str]] = {}  # broadcast id -> (when, text)
 
     def started(self, bid: int) -> None:
@@ -62,27 +61,9 @@ class Progress:
         elif previous is not None and previous[1] == body:
             return
         markup = keyboards.status(lang, b.id) if tally.finished else None
-        self._spend(now)
-        try:
-            await self.bot.edit_message_text(
-                body, b.sender_chat, b.status_message_id, parse_mode="HTML", reply_markup=markup
-            )
-        except RetryAfter as exc:
-            self._pause(retry_after_seconds(exc))
-            if final:  # the summary must not be lost to a flood wait
-                await asyncio.sleep(retry_after_seconds(exc) + 0.5)
-                await self.show(b, final=True)
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return
-            log.info("status message of broadcast %s is gone (%s)", b.id, exc)
-            if final:
-                await self._send(b, body, markup)
-        except TelegramError:
-            log.warning("could not update the status of broadcast %s", b.id, exc_info=True)
-
-    async def _send(self, b: BroadcastView, body: str, markup: InlineKeyboardMarkup | None) -> None:
-        try:
-            await self.bot.send_message(b.sender_chat, body, parse_mode="HTML", reply_markup=markup)
-        except TelegramError:
-            log.warning("could not send the summary of broadcast %s", b.id, exc_info=True)
+        edit = messages.edit_text(b.sender_chat, b.status_message_id, body, markup=markup)
+        edit.priority, edit.proactive = Priority.REMINDER, True
+        if final:
+            edit.key = f"broadcast:{b.id}:summary"
+        results = await self.services.out.send(edit, wait=False)
+        del results  # queued: the sender edits it when the pace allows, the summary surely

@@ -32,13 +32,24 @@ from telegram import Bot
 from domain.broadcast import BroadcastStatus, BroadcastView, DeliveryStatus, Due, Pace
 from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
 from handlers.broadcast.content import send_content
-from handlers.context import Services, utc_now
+from outbox.judge import Fate, judge
 from reminders.broadcast_progress import Progress
-from reminders.broadcast_send import judge
+from services import Services, utc_now
 from storage import broadcasts, deliveries, people
 from storage.deliveries import Outcome
 
 log = logging.getLogger(__name__)
+
+# What each fate of a failed send means for a broadcast delivery (PENDING: try again).
+_STATUS = {
+    Fate.DONE: DeliveryStatus.SENT,
+    Fate.FLOOD: DeliveryStatus.PENDING,
+    Fate.RETRY: DeliveryStatus.PENDING,
+    Fate.MOVED: DeliveryStatus.FAILED,  # broadcasts go to people, not groups
+    Fate.UNREACHABLE: DeliveryStatus.BLOCKED,
+    Fate.FAILED: DeliveryStatus.FAILED,
+    Fate.UNCERTAIN: DeliveryStatus.UNCERTAIN,
+}
 
 FLUSH_EVERY = 0.5  # seconds between writes of outcomes
 STOCK_SECONDS = 0.5  # claimed ahead of sending; topped up when half of it is gone
@@ -61,14 +72,9 @@ class DeliveryWorker:
         self._bucket = TokenBucket(pace.rate, burst_for(pace.rate))
         self._window = SlidingWindow(max(1, math.floor(pace.rate)))
         self._chats = ChatPacer()
-        self._progress = Progress(
-            bot,
-            services,
-            self._spend,
-            every=pace.progress_every,
-            monotonic=monotonic,
-            pause=self._pause,
-        )
+        self._progress = Progress(bot, services, every=pace.progress_every, monotonic=monotonic)
+        # The one limiter all the bot's sends share (the sender's); broadcasts go last.
+        self._limiter = services.out.limiter
         self._depth = max(4, math.ceil(pace.rate * STOCK_SECONDS))
         self._stock: deque[Due] = deque()
         self._backlog: deque[Due] = deque()
@@ -146,10 +152,11 @@ class DeliveryWorker:
             await asyncio.wait_for(event.wait(), max(0.0, seconds))
         event.clear()
 
-    def _spend(self, now: float) -> None:
-        """Count one message (a send, or an edit of a status message) against the pace."""
+    def _spend(self, chat_id: int, now: float) -> None:
+        """Count one send against the broadcast's own pace and the bot's one limiter."""
         self._bucket.take(now)
         self._window.note(now)
+        self._limiter.note(chat_id, proactive=True, now=now)
 
     def _pause(self, seconds: float) -> None:
         log.warning("Telegram asked to wait %.0f s; broadcast delivery pauses", seconds)
@@ -165,7 +172,13 @@ class DeliveryWorker:
         if len(self._tasks) >= self.pace.max_in_flight:
             await asyncio.wait(self._tasks, timeout=FLUSH_EVERY, return_when="FIRST_COMPLETED")
             return
-        wait = max(self._bucket.wait_time(now), self._window.wait_time(now))
+        wait = max(
+            self._bucket.wait_time(now),
+            self._window.wait_time(now),
+            self._limiter.wait_time(0, proactive=True, now=now),
+        )
+        if self._limiter.waiting:  # reminders, digests, alerts waiting: they go first
+            wait = max(wait, 0.02)
         if wait > 0:
             await asyncio.sleep(wait)
             return
@@ -173,7 +186,7 @@ class DeliveryWorker:
         if due is None:
             await self._wait(self._stocked, 0.05 if self._stock else IDLE_POLL)
             return
-        self._spend(now)
+        self._spend(due.telegram_id, now)
         self._chats.note(due.telegram_id, now)
         task = asyncio.create_task(self._deliver(due, self._content[due.broadcast_id]))
         self._tasks.add(task)
@@ -183,7 +196,10 @@ class DeliveryWorker:
     def _take(self, now: float) -> Due | None:
         """The first stocked delivery whose chat may get a message now."""
         for index, due in enumerate(self._stock):
-            if self._chats.wait_time(due.telegram_id, now) <= 0:
+            if (
+                self._chats.wait_time(due.telegram_id, now) <= 0
+                and self._limiter.blocked.get(due.telegram_id, 0.0) <= now
+            ):
                 del self._stock[index]
                 return due
         return None
@@ -194,22 +210,26 @@ class DeliveryWorker:
             outcome = Outcome(due.id, DeliveryStatus.SENT, message_id=message.message_id)
         except Exception as exc:
             verdict = judge(exc, due.attempts + 1)
-            if verdict.pause:
+            status = _STATUS[verdict.fate]
+            if verdict.fate is Fate.FLOOD:
                 self.rate_limited += 1
                 self._pause(verdict.pause)
-            if verdict.unreachable:
+                self._limiter.flooded(
+                    due.telegram_id, verdict.pause, proactive=True, now=self._mono()
+                )
+            if verdict.fate is Fate.UNREACHABLE:
                 self._unreachable.append(due.telegram_id)
             retry_at = None
             if verdict.retry_in is not None:
                 retry_at = self._wall() + timedelta(seconds=verdict.retry_in)
-            level = logging.WARNING if verdict.status is DeliveryStatus.UNCERTAIN else logging.INFO
+            level = logging.WARNING if status is DeliveryStatus.UNCERTAIN else logging.INFO
             log.log(level, "broadcast %s to %s: %s (%s)", b.id, due.telegram_id, verdict, exc)
             outcome = Outcome(
                 due.id,
-                verdict.status,
+                status,
                 error=verdict.error,
                 next_attempt_at=retry_at,
-                undo_attempt=bool(verdict.pause),
+                undo_attempt=verdict.fate is Fate.FLOOD,
             )
         self._outcomes.append(outcome)
 

@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 
 from domain.schedule import DeskSchedule, ScheduleError
-from handlers.context import Services
+from services import Services
 from storage import people, schedules
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def read_config(path: Path) -> tuple[DeskSchedule, str]:
 
 async def apply_config_file(services: Services) -> bool:
     """Store the file's schedule if the file changed since last time; True if it did."""
-    path = services.extras.get("desk_config_file")
+    path = services.desk_config_file
     if not path:
         return False
     schedule, digest = read_config(Path(path))

@@ -1,68 +1,92 @@
-"""Sending one claimed part to one chat: claim first, send, record the outcome.
+"""What a slot owes: its calls queued in the outbox, once per slot, chat and part.
 
-Outcomes: `sent`; `failed` (Telegram refused: blocked, chat gone, bad request); `unknown` (a
-timeout: Telegram may have delivered it, so it is never retried). `RetryAfter` waits and tries
-again: the claim is ours and nothing was delivered.
+Each call is keyed `slot:<slot id>:<chat>:<part>`, so a slot run again (a restart in the middle,
+a second tick) queues nothing twice; the sender (`outbox.sender`) delivers each once, retrying
+passing refusals until the slot's message is no longer useful.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Sequence
+from datetime import timedelta
 
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
+from domain.outbox import Outgoing, Priority
+from outbox import messages
+from outbox.messages import Markup
+from services import Services
+from storage.schedules import SlotRecord
 
-from handlers.context import Services
-from storage import people, schedules
-
-log = logging.getLogger(__name__)
-
-MAX_RETRY_AFTER = 5
+FILE_KINDS = ("photo", "document")
 
 
-async def deliver(
+def slot_key(slot: SlotRecord, chat_id: int, part: str) -> str:
+    return f"slot:{slot.id}:{chat_id}:{part}"
+
+
+def useful_for(services: Services, slot: SlotRecord) -> timedelta:
+    """A slot's messages are worth sending until its `useful_until`."""
+    return max(timedelta(seconds=1), slot.useful_until - services.clock())
+
+
+def slot_text(
     services: Services,
-    slot_id: int,
+    slot: SlotRecord,
     chat_id: int,
     part: str,
-    send: Callable[[], Awaitable[Any]],
-) -> str | None:
-    """Claim and send one part; None if an earlier run already claimed it."""
+    body: str,
+    *,
+    priority: Priority,
+    markup: Markup = None,
+    thread_id: int | None = None,
+) -> list[Outgoing]:
+    """A slot's text to one chat (cut to Telegram's limit if need be)."""
+    return messages.text_message(
+        chat_id,
+        body,
+        markup=markup,
+        priority=priority,
+        proactive=True,
+        key=slot_key(slot, chat_id, part),
+        thread_id=thread_id,
+        useful_for=useful_for(services, slot),
+        slot_id=slot.id,
+    )
+
+
+def slot_file(
+    services: Services,
+    slot: SlotRecord,
+    chat_id: int,
+    part: str,
+    kind: str,
+    *,
+    data: bytes,
+    filename: str,
+    caption: str,
+    priority: Priority,
+    thread_id: int | None = None,
+) -> list[Outgoing]:
+    """A slot's picture or spreadsheet (`kind` in `FILE_KINDS`) to one chat."""
+    return messages.file_message(
+        chat_id,
+        kind,
+        data=data,
+        filename=filename,
+        caption=caption,
+        priority=priority,
+        proactive=True,
+        key=slot_key(slot, chat_id, part),
+        thread_id=thread_id,
+        useful_for=useful_for(services, slot),
+        slot_id=slot.id,
+    )
+
+
+async def owe(services: Services, calls: Sequence[Outgoing]) -> int:
+    """Queue a slot's calls in one transaction; return how many were new."""
+    if not calls:
+        return 0
     async with services.transaction() as session:
-        claimed = await schedules.claim_delivery(session, slot_id, chat_id, part, services.clock())
-    if not claimed:
-        return None
-    status, error = "sent", None
-    for attempt in range(MAX_RETRY_AFTER + 1):
-        try:
-            await send()
-            break
-        except RetryAfter as exc:
-            if attempt == MAX_RETRY_AFTER:
-                status, error = "failed", f"retry after {exc.retry_after}"
-                break
-            delay = exc.retry_after
-            await asyncio.sleep(delay.total_seconds() if hasattr(delay, "total_seconds") else delay)
-        except TimedOut as exc:
-            status, error = "unknown", str(exc)
-            break
-        except Forbidden as exc:
-            status, error = "failed", exc.message
-            if chat_id > 0:
-                async with services.transaction() as session:
-                    await people.set_reachable(session, chat_id, False, services.clock())
-            break
-        except (BadRequest, TelegramError) as exc:
-            log.warning("slot %s: sending %s to %s failed: %s", slot_id, part, chat_id, exc)
-            status, error = "failed", exc.message
-            break
-    async with services.transaction() as session:
-        await schedules.finish_delivery(
-            session, slot_id, chat_id, part, status=status, now=services.clock(), error=error
-        )
-    pace = float(services.extras.get("send_interval", 0.035))
-    if pace:
-        await asyncio.sleep(pace)
-    return status
+        queued = await services.out.queue(session, calls)
+    services.out.release(queued)
+    return len(queued)

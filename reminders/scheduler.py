@@ -7,11 +7,12 @@ tick unless one is still running. A tick:
 1. computes every slot of the stored schedule (pure: `domain.slots.slots`);
 2. records each slot that is due and not yet in the `slot` table, as `sending` if it is
    within its grace window, else as `missed` (logged; /tenggat shows them);
-3. works through every `sending` slot, oldest first, claiming each part for each chat in
-   `slot_delivery` before sending it (see `reminders.delivery`), then marks it `done`.
+3. works through every `sending` slot, oldest first, queueing each part for each chat in the
+   outbox (keyed by slot, chat and part; see `reminders.delivery`), then marks it `done`.
 
-A restart at any moment resumes at step 3 with exactly the parts nobody claimed yet. A part
-claimed by the run that died is assumed sent (`unknown`): never twice, at worst once lost.
+A restart at any moment resumes at step 3, and the keys make queueing again queue nothing
+twice. The sender delivers what is queued exactly once, retrying 429s, 5xx and outages until
+the slot's `useful_until` (see `outbox.sender`).
 Tests call `tick(app)` directly after moving the injected clock.
 """
 
@@ -23,9 +24,9 @@ import logging
 from dataclasses import dataclass, field
 
 from domain.slots import Fate, SlotDef, SlotKind, due, slots
-from handlers.context import DeskApplication, DeskContext, Services
 from reminders import alerts, sending
 from reminders.digest import desk_setup
+from services import DeskApplication, DeskContext, Services
 from storage import schedules
 from storage.schedules import SlotRecord
 
@@ -42,10 +43,10 @@ class RunnerState:
 
 
 def _state(services: Services) -> RunnerState:
-    state = services.extras.get("schedule_runner")
+    state = services.schedule_runner
     if not isinstance(state, RunnerState):
         state = RunnerState()
-        services.extras["schedule_runner"] = state
+        services.schedule_runner = state
     return state
 
 
@@ -103,8 +104,6 @@ async def run_slot(app: DeskApplication, slot: SlotRecord) -> None:
     services = _services(app)
     now = services.clock()
     async with services.transaction() as session:
-        # Parts an earlier run claimed but never recorded: assume Telegram got them.
-        resumed = await schedules.mark_claimed_unknown(session, slot.id, now)
         if now > slot.useful_until:
             await schedules.finish_slot(
                 session, slot.id, status="missed", now=now, note="grace window ended while sending"
@@ -112,8 +111,6 @@ async def run_slot(app: DeskApplication, slot: SlotRecord) -> None:
             log.warning("slot %s expired while sending: marked missed", slot.key)
             return
         setup = await desk_setup(session)
-    if resumed:
-        log.info("slot %s: resuming; %d part(s) of the last run counted as sent", slot.key, resumed)
     kind = SlotKind(slot.kind)
     if kind is SlotKind.REMINDER:
         await sending.send_reminders(app, slot, setup)
@@ -122,7 +119,7 @@ async def run_slot(app: DeskApplication, slot: SlotRecord) -> None:
     elif kind is SlotKind.DIGEST:
         await sending.send_digests(app, slot, setup)
     elif kind is SlotKind.ALERT:
-        await alerts.send_alert(app.bot, services, slot, setup)
+        await alerts.send_alert(services, slot, setup)
     async with services.transaction() as session:
         await schedules.finish_slot(session, slot.id, status="done", now=services.clock())
     log.info("slot %s done", slot.key)
@@ -154,7 +151,7 @@ async def start_schedule(app: DeskApplication) -> None:
     if app.job_queue is None:
         log.warning("no JobQueue: reminders and digests are off")
         return
-    seconds = float(services.extras.get("schedule_tick_seconds", DEFAULT_TICK_SECONDS))
+    seconds = services.schedule_tick_seconds or DEFAULT_TICK_SECONDS
     app.job_queue.run_repeating(
         _tick_job,
         interval=seconds,

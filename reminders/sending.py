@@ -6,23 +6,25 @@ import asyncio
 import logging
 import threading
 from datetime import timedelta
-from functools import partial
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.figures import Figures, change
-from handlers.context import DeskApplication, Services
+from domain.outbox import Outgoing, Priority
 from handlers.desk import render
 from handlers.texts import text
 from reminders import chart, digest
-from reminders.delivery import deliver
+from reminders.delivery import owe, slot_file, slot_text
 from reminders.digest import DeskSetup
+from services import DeskApplication, Services
 from storage import coverage, people, regions, schedules, xlsx
 from storage.schedules import SlotRecord
 
 log = logging.getLogger(__name__)
 
 GROUP_LANGUAGE = "id"
+REMINDER, DIGEST = Priority.REMINDER, Priority.DIGEST
+QUEUE_BATCH = 2000  # reminders queued per transaction
 # matplotlib's pyplot is not thread-safe: one picture at a time.
 _RENDER_LOCK = threading.Lock()
 
@@ -44,6 +46,7 @@ async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetu
     async with services.transaction() as session:
         recipients = await coverage.officers_to_remind(session, slot.subject, setup.scope)
     deadline = slot.useful_until  # a reminder is useful until its deadline
+    calls: list[Outgoing] = []
     for person in recipients:
         body = render.reminder_text(
             person.language,
@@ -54,13 +57,13 @@ async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetu
             now=services.clock(),
         )
         markup = filing_button(person.language, slot.subject)
-        await deliver(
-            services,
-            slot.id,
-            person.telegram_id,
-            "msg",
-            partial(app.bot.send_message, person.telegram_id, body, reply_markup=markup),
+        calls += slot_text(
+            services, slot, person.telegram_id, "msg", body, priority=REMINDER, markup=markup
         )
+        if len(calls) >= QUEUE_BATCH:
+            await owe(services, calls)
+            calls = []
+    await owe(services, calls)
 
 
 async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
@@ -93,12 +96,8 @@ async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSe
         body = bodies[key]
         if body is None:
             continue
-        await deliver(
-            services,
-            slot.id,
-            person.telegram_id,
-            "msg",
-            partial(app.bot.send_message, person.telegram_id, body),
+        await owe(
+            services, slot_text(services, slot, person.telegram_id, "msg", body, priority=REMINDER)
         )
 
 
@@ -134,42 +133,36 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
         figures, previous = await figures_for_slot(services, slot, scope, setup)
         lang = GROUP_LANGUAGE
         messages = render.digest_messages(lang, figures, change(previous, figures), zone=setup.zone)
+        calls: list[Outgoing] = []
         for index, body in enumerate(messages):
-            await deliver(
+            calls += slot_text(services, slot, chat_id, f"text{index}", body, priority=DIGEST)
+        if figures.total.tps:
+            if scope not in attachments:
+                attachments[scope] = await asyncio.to_thread(
+                    render_attachments, figures, setup, lang
+                )
+            picture, book = attachments[scope]
+            stamp = figures.at[:16].replace(":", "").replace("-", "")
+            calls += slot_file(
                 services,
-                slot.id,
+                slot,
                 chat_id,
-                f"text{index}",
-                partial(app.bot.send_message, chat_id, body),
+                "chart",
+                "photo",
+                data=picture,
+                filename="rekap.png",
+                caption=render.digest_caption(lang, figures, setup.zone),
+                priority=DIGEST,
             )
-        if not figures.total.tps:
-            continue
-        if scope not in attachments:
-            attachments[scope] = await asyncio.to_thread(render_attachments, figures, setup, lang)
-        picture, book = attachments[scope]
-        caption = render.digest_caption(lang, figures, setup.zone)
-        stamp = figures.at[:16].replace(":", "").replace("-", "")
-        await deliver(
-            services,
-            slot.id,
-            chat_id,
-            "chart",
-            partial(
-                app.bot.send_photo,
+            calls += slot_file(
+                services,
+                slot,
                 chat_id,
-                photo=InputFile(picture, filename="rekap.png"),
-                caption=caption,
-            ),
-        )
-        await deliver(
-            services,
-            slot.id,
-            chat_id,
-            "xlsx",
-            partial(
-                app.bot.send_document,
-                chat_id,
-                document=InputFile(book, filename=f"rekap-{scope or 'nasional'}-{stamp}.xlsx"),
+                "xlsx",
+                "document",
+                data=book,
+                filename=f"rekap-{scope or 'nasional'}-{stamp}.xlsx",
                 caption=render.document_caption(lang, figures, setup.zone),
-            ),
-        )
+                priority=DIGEST,
+            )
+        await owe(services, calls)

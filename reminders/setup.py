@@ -1,4 +1,4 @@
-"""Start every background feature once the application runs (see `bot.runner.start`).
+"""Start every background feature once the application runs (see `bot.runner.activate`).
 
 Only the active instance runs background work: the runner awaits the starters after this
 process became active, and the stoppers as soon as it stops being active (shutdown, or the
@@ -10,32 +10,34 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from handlers.context import DeskApplication
+from reminders.broadcast import start_delivery, stop_delivery
 from reminders.scheduler import start_schedule, stop_schedule
+from services import DeskApplication
 
 log = logging.getLogger(__name__)
 
 Starter = Callable[[DeskApplication], Awaitable[None]]
 Stopper = Callable[[DeskApplication], Awaitable[None]]
 
-# Each feature appends an async function that (re)builds its jobs from the database.
-STARTERS: list[Starter] = []
-# ...and may append one that stops them (in-flight work must be safe to cut short).
-STOPPERS: list[Stopper] = []
-
-STARTERS.append(start_schedule)
-STOPPERS.append(stop_schedule)
+# Each feature's starter (re)builds its jobs from the database; its stopper stops them (work in
+# flight must be safe to cut short). Started in this order, stopped in the reverse.
+BACKGROUND: tuple[tuple[Starter, Stopper | None], ...] = (
+    (start_schedule, stop_schedule),
+    (start_delivery, stop_delivery),
+)
 
 
 async def start_background(app: DeskApplication) -> None:
-    for starter in STARTERS:
+    for starter, _ in BACKGROUND:
         await starter(app)
         log.info("background work started: %s", getattr(starter, "__qualname__", starter))
 
 
 async def stop_background(app: DeskApplication) -> None:
     """Run every stopper, newest first; one failing does not keep the others from running."""
-    for stopper in reversed(STOPPERS):
+    for _, stopper in reversed(BACKGROUND):
+        if stopper is None:
+            continue
         try:
             await stopper(app)
         except Exception:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.invites import InviteProblem, InviteState, hash_code, invite_problem, new_code
 from domain.people import Member, Registration
 from domain.roles import Role
+from storage import outbox
 from storage.models import AuditLog, DeskGroup, Invite, Person, RegistrationRequest, StartAttempt
 
 
@@ -301,6 +302,39 @@ async def desk_groups(session: AsyncSession) -> list[tuple[int, str, str]]:
         .order_by(DeskGroup.chat_id)
     )
     return [(c, t, s) for c, t, s in (await session.execute(stmt)).all()]
+
+
+async def move_desk_group(
+    session: AsyncSession, old_chat_id: int, new_chat_id: int, *, now: datetime
+) -> bool:
+    """A basic group became a supergroup (Telegram's `migrate_to_chat_id`): the desk group, and
+    every call still owed to it, move to the new id, once. True if this call moved it."""
+    group = await session.get(DeskGroup, old_chat_id)
+    if group is None or not group.active:
+        return False
+    if await session.get(DeskGroup, new_chat_id) is None:
+        session.add(
+            DeskGroup(
+                chat_id=new_chat_id,
+                title=group.title,
+                scope_code=group.scope_code,
+                registered_by=group.registered_by,
+                registered_at=group.registered_at,
+                active=True,
+            )
+        )
+    group.active = False
+    await session.flush()
+    await outbox.move_chat(session, old_chat_id, new_chat_id)
+    await audit(
+        session,
+        actor_id=None,
+        actor_label="telegram",
+        action="group_migrated",
+        detail={"from": old_chat_id, "to": new_chat_id, "title": group.title},
+        now=now,
+    )
+    return True
 
 
 async def audit(

@@ -2,7 +2,7 @@
 
 Claiming works in committed steps so a crash at any moment leaves a state the next start can
 finish: a slot row is inserted once (its key is unique; a second inserter gets nothing), and
-each message part to each chat is claimed by inserting a `slot_delivery` row before it is sent.
+each message part to each chat is queued once in the outbox (`storage.outbox`), keyed by slot.
 A part whose row exists is never sent again: if the bot died between sending and recording,
 the part counts as sent (at most once, never twice).
 """
@@ -19,9 +19,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.figures import Figures
+from domain.outbox import OutStatus
 from domain.schedule import DeskSchedule
 from domain.slots import SlotDef
-from storage.models import DeskScheduleRow, Digest, Slot, SlotDelivery
+from storage import outbox
+from storage.models import DeskScheduleRow, Digest, Slot
 
 SCHEDULE_ROW = 1
 
@@ -141,69 +143,20 @@ async def slots_by_status(
     return int(count), [_record(s) for s in (await session.execute(stmt)).scalars()]
 
 
-async def claim_delivery(
-    session: AsyncSession, slot_id: int, chat_id: int, part: str, now: datetime
-) -> bool:
-    """Claim one part for one chat; False if it was claimed before (then it is never resent)."""
-    stmt = (
-        _insert(session, SlotDelivery)
-        .values(slot_id=slot_id, chat_id=chat_id, part=part, status="claimed", claimed_at=now)
-        .on_conflict_do_nothing(index_elements=["slot_id", "chat_id", "part"])
-    )
-    result = await session.execute(stmt)
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def finish_delivery(
-    session: AsyncSession,
-    slot_id: int,
-    chat_id: int,
-    part: str,
-    *,
-    status: str,
-    now: datetime,
-    error: str | None = None,
-) -> None:
-    await session.execute(
-        update(SlotDelivery)
-        .where(
-            SlotDelivery.slot_id == slot_id,
-            SlotDelivery.chat_id == chat_id,
-            SlotDelivery.part == part,
-        )
-        .values(status=status, finished_at=now, error=(error or "")[:200] or None)
-    )
-
-
 async def delivery_counts(session: AsyncSession, slot_id: int) -> tuple[int, int]:
-    stmt = (
-        select(SlotDelivery.status, func.count())
-        .where(SlotDelivery.slot_id == slot_id)
-        .group_by(SlotDelivery.status)
-    )
-    counts = {s: int(n) for s, n in (await session.execute(stmt)).all()}
-    return counts.get("sent", 0) + counts.get("unknown", 0) + counts.get("claimed", 0), counts.get(
-        "failed", 0
-    )
+    """(calls owed and not refused, calls refused for good) of a slot, from the outbox."""
+    counts = await outbox.counts(session, slot_id=slot_id)
+    refused = sum(counts.get(s.value, 0) for s in (OutStatus.FAILED, OutStatus.UNREACHABLE))
+    lost = counts.get(OutStatus.EXPIRED.value, 0)
+    return sum(counts.values()) - refused - lost, refused + lost
 
 
 async def deliveries(session: AsyncSession, slot_id: int) -> list[tuple[int, str, str]]:
-    stmt = (
-        select(SlotDelivery.chat_id, SlotDelivery.part, SlotDelivery.status)
-        .where(SlotDelivery.slot_id == slot_id)
-        .order_by(SlotDelivery.id)
-    )
-    return [(c, p, s) for c, p, s in (await session.execute(stmt)).all()]
-
-
-async def mark_claimed_unknown(session: AsyncSession, slot_id: int, now: datetime) -> int:
-    """Parts claimed by an earlier run that never recorded an outcome: assume sent."""
-    result = await session.execute(
-        update(SlotDelivery)
-        .where(SlotDelivery.slot_id == slot_id, SlotDelivery.status == "claimed")
-        .values(status="unknown", finished_at=now)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    """(chat id, part, status) of every call a slot queued, in order."""
+    return [
+        (chat_id, key.rsplit(":", 1)[-1], status)
+        for chat_id, key, status in await outbox.slot_deliveries(session, slot_id)
+    ]
 
 
 # Digests ---------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from domain.roles import Role
 from handlers.broadcast import choose, compose, status
 from handlers.commands import CommandSpec, add_commands
 from handlers.context import DeskApplication
-from reminders import broadcast as delivery
 
 # Before the features in group 0: a draft waiting for its text takes the message (and stops
 # it there); everything else passes untouched.
@@ -29,7 +28,6 @@ def register(app: DeskApplication) -> None:
         CommandSpec("siaran", "broadcast.cmd_siaran", roles=senders),
         CommandSpec("siaran_status", "broadcast.cmd_siaran_status", roles=senders),
     )
-    delivery.install()
     app.add_handler(TypeHandler(Update, status.note_presence), group=PRESENCE_GROUP)
     app.add_handler(
         MessageHandler(

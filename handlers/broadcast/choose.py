@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from domain.broadcast import Audience, AudienceKind, BroadcastStatus, BroadcastView, DraftStep
 from domain.checkins.kinds import Kind
@@ -14,10 +13,10 @@ from domain.regions import Level, RegionRef, contains, level_of
 from domain.roles import Role
 from handlers.broadcast import keyboards, views
 from handlers.broadcast.compose import SENDERS, preview
-from handlers.common import lang_for
+from handlers.common import answer_button, lang_for
+from handlers.common import edit as edit_pressed
 from handlers.context import DeskContext
 from handlers.texts import text
-from reminders import broadcast as delivery
 from storage import broadcasts, deliveries, people, regions
 
 log = logging.getLogger(__name__)
@@ -49,14 +48,8 @@ async def _own_draft(
 
 async def edit(update: Update, body: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Answer the press and show `body` in the pressed message."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    try:
-        await query.edit_message_text(body, reply_markup=markup, parse_mode="HTML")
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+    await answer_button(update)
+    await edit_pressed(update, body, reply_markup=markup)
 
 
 async def _set_audience(update: Update, context: DeskContext, audience: Audience) -> None:
@@ -222,5 +215,6 @@ async def send_chosen(update: Update, context: DeskContext) -> None:
         await query.answer(text(member.language, "common.stale_button"))
         return
     assert fresh is not None
-    delivery.wake(context.services)
+    if context.services.broadcast_worker is not None:
+        context.services.broadcast_worker.wake()
     await edit(update, views.progress(member.language, fresh, label, tally))

@@ -6,7 +6,6 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest
 
 from domain.broadcast import BroadcastStatus, BroadcastView, breakdown_length
 from domain.people import Member
@@ -14,7 +13,7 @@ from domain.regions import contains
 from handlers.broadcast import keyboards, views
 from handlers.broadcast.compose import SENDERS, preview
 from handlers.broadcast.content import send_content
-from handlers.common import is_private, lang_for, registered, reply
+from handlers.common import edit_buttons, is_private, lang_for, registered, reply
 from handlers.context import DeskContext
 from handlers.texts import text
 from storage import broadcasts, deliveries, people
@@ -38,10 +37,7 @@ async def ack_pressed(update: Update, context: DeskContext) -> None:
         return
     await query.answer(text(lang, "broadcast.ack_thanks" if outcome else "broadcast.ack_already"))
     if outcome:
-        try:
-            await query.edit_message_reply_markup(keyboards.acked(lang, bid))
-        except BadRequest:
-            log.debug("could not mark the read button of broadcast %s", bid)
+        await edit_buttons(update, keyboards.acked(lang, bid))
 
 
 def _may_view(member: Member, b: BroadcastView) -> bool:

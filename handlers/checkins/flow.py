@@ -14,7 +14,7 @@ from typing import Any
 from telegram import Message, Update
 
 from domain.checkins.kinds import Kind, Source
-from domain.checkins.records import Draft, TpsInfo
+from domain.checkins.records import Draft, Filed, TpsInfo
 from domain.checkins.reports import build, payload_of
 from domain.checkins.rules import MAX_PHOTOS, Problem
 from domain.checkins.steps import (
@@ -30,11 +30,13 @@ from domain.checkins.steps import (
     report_fields,
     step_of,
 )
+from domain.outbox import Outgoing, OutStatus
 from domain.people import Member
 from handlers.checkins import render
-from handlers.checkins.service import after_filed, show, store
+from handlers.checkins.service import after_filed, answer_key, receipt_in_place, show, store
 from handlers.context import DeskContext
 from handlers.texts import text
+from outbox import messages
 from storage import checkins, conversations
 
 log = logging.getLogger(__name__)
@@ -239,8 +241,12 @@ async def _reask(
     if step is None:
         async with context.services.transaction() as session:
             await conversations.save(session, draft)
-        await context.bot.send_message(
-            draft.chat_id, "⚠️ " + render.problem_text(member.language, problem)
+        await context.services.out.send(
+            *messages.text_message(
+                draft.chat_id,
+                "⚠️ " + render.problem_text(member.language, problem),
+                key=answer_key(),
+            )
         )
         return
     await advance(context, member, draft, problem=problem)
@@ -256,6 +262,17 @@ async def send(update: Update, context: DeskContext, member: Member, draft: Draf
     except Problem as refused:
         await advance(context, member, draft, problem=refused)
         return
+
+    def receipt(filed: Filed, tps: TpsInfo) -> list[Outgoing]:
+        body = render.receipt(
+            member.language,
+            filed,
+            tps_label=tps.label,
+            province_code=tps.province_code,
+            election=election,
+        )
+        return receipt_in_place(draft, body)
+
     stored = await store(
         context,
         member=member,
@@ -266,18 +283,14 @@ async def send(update: Update, context: DeskContext, member: Member, draft: Draf
         sent_at=context.now(),
         dedupe_key=draft.dedupe_key,
         finished_draft=draft.telegram_id,
+        answer=receipt,
     )
     assert stored is not None
-    filed, tps = stored
-    body = render.receipt(
-        member.language,
-        filed,
-        tps_label=tps.label,
-        province_code=tps.province_code,
-        election=election,
-    )
-    await show(context, draft, body, None)
-    after_filed(context, filed)
+    if stored.receipt and stored.receipt[0].status is OutStatus.FAILED:
+        # The message to turn into the receipt is gone: the receipt comes as a new one.
+        draft.message_id = None
+        await show(context, draft, receipt(stored.filed, stored.tps)[0].params["text"], None)
+    after_filed(context, stored.filed)
 
 
 async def cancel(context: DeskContext, member: Member, draft: Draft) -> None:

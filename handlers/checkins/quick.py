@@ -8,15 +8,17 @@ from telegram import Update
 
 from domain.checkins.kinds import Kind, Source
 from domain.checkins.quick import parse_quick
-from domain.checkins.records import quick_dedupe_key
+from domain.checkins.records import Filed, TpsInfo, quick_dedupe_key
 from domain.checkins.rules import MAX_PHOTOS, Problem
+from domain.outbox import Outgoing
 from domain.people import Member
 from domain.roles import Role
 from handlers.checkins import render
 from handlers.checkins.service import after_filed, scope_refusal, store
-from handlers.common import reply
+from handlers.common import reply, where
 from handlers.context import DeskContext
 from handlers.texts import text
+from outbox import messages
 
 log = logging.getLogger(__name__)
 EXAMPLE_TPS = "3672011001-003"
@@ -47,6 +49,15 @@ async def file_line(update: Update, context: DeskContext, member: Member, line: 
     report = parsed.report
     if message.photo and parsed.kind in (Kind.BANJIR, Kind.KEJADIAN):
         report = report.model_copy(update={"photos": [message.photo[-1].file_id][:MAX_PHOTOS]})
+    target = where(update)
+    chat_id = target.pop("chat_id")
+
+    def receipt(filed: Filed, tps: TpsInfo) -> list[Outgoing]:
+        body = render.receipt(
+            lang, filed, tps_label=tps.label, province_code=tps.province_code, election=election
+        )
+        return messages.text_message(chat_id, body, **target)
+
     stored = await store(
         context,
         member=member,
@@ -56,17 +67,11 @@ async def file_line(update: Update, context: DeskContext, member: Member, line: 
         source=Source.QUICK,
         sent_at=message.date,
         dedupe_key=quick_dedupe_key(message.chat_id, message.message_id),
+        answer=receipt,
     )
     if stored is None:
         await reply(update, text(lang, "checkin.unknown_tps", tps=tps_id))
         return
-    filed, tps = stored
-    if filed.duplicate:
+    if stored.filed.duplicate:
         log.info("quick line %s of %s delivered again", message.message_id, member.telegram_id)
-    await reply(
-        update,
-        render.receipt(
-            lang, filed, tps_label=tps.label, province_code=tps.province_code, election=election
-        ),
-    )
-    after_filed(context, filed)
+    after_filed(context, stored.filed)

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from telegram import InlineKeyboardMarkup
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 
 from domain.checkins.kinds import Kind, Source
 from domain.checkins.records import Draft, Filed, TpsInfo
 from domain.checkins.reports import Report, payload_of
+from domain.outbox import Outgoing, OutStatus
 from domain.people import Member
 from domain.regions import contains
 from domain.roles import Role
 from handlers.context import CheckinListener, DeskContext
+from outbox import inbox, messages
+from outbox.sender import Result
 from storage import checkins, conversations
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,19 @@ def draft_allowed(member: Member, draft: Draft) -> bool:
     return scope_refusal(member, draft.tps_id) is None
 
 
+Answer = Callable[[Filed, TpsInfo], list[Outgoing]]
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A check-in stored, its TPS, and what became of its receipt so far (empty when the
+    check-in had been stored before: its receipt was queued then)."""
+
+    filed: Filed
+    tps: TpsInfo
+    receipt: list[Result]
+
+
 async def store(
     context: DeskContext,
     *,
@@ -55,13 +72,17 @@ async def store(
     source: Source,
     sent_at: datetime,
     dedupe_key: str,
+    answer: Answer,
     finished_draft: int | None = None,
-) -> tuple[Filed, TpsInfo] | None:
-    """Store one check-in (and drop the finished draft) in one transaction; None if no TPS.
+) -> Stored | None:
+    """Store one check-in, drop the finished draft and queue its receipt (`answer`), all in one
+    transaction, then send the receipt; None if there is no such TPS.
 
+    The receipt is keyed `receipt:<check-in id>`: a check-in delivered twice gets one receipt.
     A concurrent filing for the same TPS and kind takes the same version number; the loser
     retries with the next one.
     """
+    sender = context.services.out
     for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
             async with context.services.transaction() as session:
@@ -84,41 +105,63 @@ async def store(
                 )
                 if finished_draft is not None:
                     await conversations.drop(session, finished_draft)
-            return filed, tps
+                calls = answer(filed, tps)
+                for index, call in enumerate(calls):
+                    call.key = f"receipt:{filed.id}" + (f"#{index}" if index else "")
+                queued = await sender.queue(session, calls)
+            break
         except IntegrityError:
             if attempt == STORE_ATTEMPTS:
                 raise
             log.info("check-in for %s %s raced another; retrying", tps_id, kind.value)
-    return None
+    else:  # pragma: no cover - the loop either breaks or raises
+        return None
+    scope = inbox.current()
+    if scope is not None:
+        scope.stored = True
+    results = list(await asyncio.gather(*sender.release(queued)))
+    return Stored(filed, tps, results)
+
+
+def answer_key() -> str | None:
+    """A key for the next answer to the update being handled (None outside one)."""
+    scope = inbox.current()
+    return scope.answer_key() if scope is not None else None
 
 
 async def show(
     context: DeskContext, draft: Draft, body: str, markup: InlineKeyboardMarkup | None
 ) -> None:
     """Edit the draft's message in place; send a new one if there is none (or it is gone)."""
+    sender = context.services.out
     if draft.message_id is not None:
-        try:
-            await context.bot.edit_message_text(
-                body,
-                chat_id=draft.chat_id,
-                message_id=draft.message_id,
-                reply_markup=markup,
-                parse_mode=ParseMode.HTML,
+        edited = await sender.send(
+            messages.edit_text(
+                draft.chat_id, draft.message_id, body, markup=markup, key=answer_key()
             )
-            return
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return
-            log.info("could not edit check-in message %s: %s", draft.message_id, exc.message)
-    sent = await context.bot.send_message(
-        draft.chat_id, body, reply_markup=markup, parse_mode=ParseMode.HTML
+        )
+        if not edited or edited[0].status is not OutStatus.FAILED:
+            return  # edited, edited before, or to be edited when Telegram lets us
+        log.info("could not edit check-in message %s; sending a new one", draft.message_id)
+    sent = await sender.send(
+        *messages.text_message(draft.chat_id, body, markup=markup, key=answer_key())
     )
-    draft.message_id = sent.message_id
+    message_id = sent[-1].message_id if sent else None
+    if message_id is None:
+        return
+    draft.message_id = message_id
     async with context.services.transaction() as session:
         current = await conversations.get(session, draft.telegram_id)
         if current is not None and current.token == draft.token:
-            current.message_id = sent.message_id
+            current.message_id = message_id
             await conversations.save(session, current)
+
+
+def receipt_in_place(draft: Draft, body: str) -> list[Outgoing]:
+    """The receipt of a guided filing: its message becomes the receipt."""
+    if draft.message_id is not None:
+        return [messages.edit_text(draft.chat_id, draft.message_id, body)]
+    return messages.text_message(draft.chat_id, body)
 
 
 def after_filed(context: DeskContext, filed: Filed) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from domain.checkins.kinds import Kind
 from domain.figures import change
 from domain.people import Member
 from domain.regions import Level, contains, level_of, normalize_tps_id, parse_scope
 from domain.roles import Role, can_see
-from handlers.common import registered, reply
+from handlers.common import edit, registered, reply, reply_file
 from handlers.context import DeskContext
 from handlers.desk import render
 from handlers.texts import text
@@ -82,8 +81,11 @@ async def cmd_rekap(update: Update, context: DeskContext, member: Member) -> Non
         await reply(update, body)
     if figures.total.tps and update.effective_chat is not None:
         picture, _book = await asyncio.to_thread(sending.render_attachments, figures, setup, lang)
-        await update.effective_chat.send_photo(
-            InputFile(picture, filename="rekap.png"),
+        await reply_file(
+            update,
+            "photo",
+            data=picture,
+            filename="rekap.png",
             caption=render.digest_caption(lang, figures, setup.zone),
         )
 
@@ -159,11 +161,7 @@ async def missing_page_chosen(update: Update, context: DeskContext, member: Memb
         return
     body, markup = await _missing_page(context, member, kind, scope, found.name, int(page_text))
     await query.answer()
-    try:
-        await query.edit_message_text(body, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+    await edit(update, body, reply_markup=markup)
 
 
 @registered(*DESK_ROLES)
@@ -204,7 +202,10 @@ async def cmd_ekspor(update: Update, context: DeskContext, member: Member) -> No
     ordered = {render.kind_name(member.language, k.value): rows.get(k.value, []) for k in Kind}
     book = await asyncio.to_thread(xlsx.build_workbook, ordered)
     stamp = context.now().date().isoformat()
-    await update.effective_chat.send_document(
-        InputFile(book, filename=f"ekspor-{scope or 'nasional'}-{stamp}.xlsx"),
+    await reply_file(
+        update,
+        "document",
+        data=book,
+        filename=f"ekspor-{scope or 'nasional'}-{stamp}.xlsx",
         caption=text(member.language, "digest.ekspor_caption", scope=name, count=count),
     )

@@ -4,6 +4,7 @@ from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, BroadcastDelivery
 from storage.models.checkins import Checkin
 from storage.models.conversations import Conversation
+from storage.models.outbox import InboxUpdate, OutboxMessage
 from storage.models.people import (
     AuditLog,
     DeskGroup,
@@ -13,7 +14,7 @@ from storage.models.people import (
     StartAttempt,
 )
 from storage.models.regions import District, Province, Regency, Tps, Village
-from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot, SlotDelivery
+from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot
 
 __all__ = [
     "AuditLog",
@@ -27,13 +28,14 @@ __all__ = [
     "DeskScheduleRow",
     "Digest",
     "District",
+    "InboxUpdate",
     "Invite",
+    "OutboxMessage",
     "Person",
     "Province",
     "Regency",
     "RegistrationRequest",
     "Slot",
-    "SlotDelivery",
     "StartAttempt",
     "Tps",
     "Village",

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -55,25 +54,6 @@ class Slot(Base):
     note: Mapped[str | None] = mapped_column(Text, default=None)
 
     __table_args__ = (Index("ix_slot_status_due_at", "status", "due_at"),)
-
-
-class SlotDelivery(Base):
-    """One message part to one chat, claimed before it is sent (never sent twice)."""
-
-    __tablename__ = "slot_delivery"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    part: Mapped[str] = mapped_column(String(16), default="msg")
-    status: Mapped[str] = mapped_column(String(8))  # claimed | sent | failed | unknown
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    error: Mapped[str | None] = mapped_column(String(200), default=None)
-
-    __table_args__ = (
-        UniqueConstraint("slot_id", "chat_id", "part", name="uq_slot_delivery_slot_chat_part"),
-    )
 
 
 class Digest(Base):

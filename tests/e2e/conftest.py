@@ -96,19 +96,26 @@ class Desk:
         return codes[0]
 
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until every pushed update is fetched and fully handled."""
+        """Wait until every pushed update is fetched and fully handled, and every call the
+        bot owes has left (or waits for a time to try again)."""
         app = self.running.app
         processor = app.update_processor
+        sender = self.running.services.out
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             await self.api.wait_idle(timeout=max(0.1, deadline - loop.time()), quiet=0.05)
-            if app.update_queue.empty() and processor.current_concurrent_updates == 0:
+            if (
+                app.update_queue.empty()
+                and processor.current_concurrent_updates == 0
+                and sender.idle()
+            ):
                 await asyncio.sleep(0.05)
                 if (
                     app.update_queue.empty()
                     and processor.current_concurrent_updates == 0
                     and not self.api.updates_pending()
+                    and sender.idle()
                 ):
                     return
             if loop.time() > deadline:

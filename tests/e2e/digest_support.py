@@ -53,9 +53,7 @@ def settings_for(api: FakeBotApi, db_url: str, config: Path) -> Settings:
 
 
 async def start(settings: Settings, clock: FakeClock) -> runner.Running:
-    running = await runner.start(settings, clock=clock, poll_timeout=1)
-    running.services.extras["send_interval"] = 0
-    return running
+    return await runner.start(settings, clock=clock, poll_timeout=1)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ async def announce(app: DeskApplication) -> None:
     await app.bot.send_message(int(os.environ["ANNOUNCE_CHAT"]), f"background on {os.getpid()}")
 
 
-setup.STARTERS.append(announce)
+setup.BACKGROUND = (*setup.BACKGROUND, (announce, None))
 
 if __name__ == "__main__":
     raise SystemExit(main(["run"]))

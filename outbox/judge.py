@@ -1,0 +1,110 @@
+"""What a failed Bot API call means, and what to do about it.
+
+    RetryAfter (429)              not delivered: wait `retry_after`, then again (FLOOD)
+    ChatMigrated (400 + migrate_to_chat_id)
+                                  a group became a supergroup: send to the new id (MOVED)
+    Forbidden (403)               blocked, kicked, left: the chat is unreachable (UNREACHABLE)
+    BadRequest "chat not found"   never opened the bot, deactivated: as Forbidden
+    BadRequest "not modified"     an edit that changes nothing: it is already as wanted (DONE)
+    BadRequest (other)            refused for good; the same request fails the same way (FAILED)
+    NetworkError / TimedOut       before the request left (connect error, pool timeout) or
+                                  answered with a 5xx: not delivered, again with back-off
+                                  (RETRY); after it left (read timeout, connection dropped): it
+                                  may have arrived, so never again (UNCERTAIN)
+
+PTB rewrites `BadRequest` texts (strips "Bad Request: ", capitalises), so texts are compared
+case-insensitively.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+import httpx
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from domain.pacing import MAX_ATTEMPTS, retry_delay
+
+# httpx failures that mean the request never reached Telegram.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_GONE = (
+    "chat not found",
+    "user is deactivated",
+    "bot was blocked",
+    "peer_id_invalid",
+    "bot was kicked",
+    "not enough rights to send",
+    "have no rights to send",
+)
+_NOT_MODIFIED = "message is not modified"
+
+
+class Fate(StrEnum):
+    DONE = "done"  # nothing left to do (an edit that changed nothing)
+    FLOOD = "flood"  # 429: wait `pause` seconds, then again
+    RETRY = "retry"  # not delivered: again in `retry_in` seconds
+    MOVED = "moved"  # send to `new_chat_id` instead
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    fate: Fate
+    error: str | None = None
+    retry_in: float | None = None  # seconds, for RETRY
+    pause: float = 0.0  # seconds, for FLOOD
+    new_chat_id: int | None = None  # for MOVED
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """`retry_after` in seconds (at least 1: Telegram never asks for less)."""
+    value = getattr(exc, "_retry_after", None)  # a timedelta; the public int is deprecated
+    if isinstance(value, timedelta):
+        return max(1.0, value.total_seconds())
+    return max(1.0, float(exc.retry_after))  # type: ignore[arg-type]
+
+
+def never_arrived(exc: NetworkError) -> bool:
+    """True when Telegram certainly did not act on the request (or answered 5xx)."""
+    cause = exc.__cause__
+    return cause is None or isinstance(cause, _NOT_SENT)
+
+
+def judge(
+    exc: Exception, attempts: int, *, give_up_after: int | None = MAX_ATTEMPTS, cap: float = 300
+) -> Verdict:
+    """What a failed call means (`attempts` counts this one). With `give_up_after` None a call
+    that did not arrive is retried for ever (the caller stops when it is no longer useful)."""
+    if isinstance(exc, RetryAfter):
+        return Verdict(Fate.FLOOD, "429", pause=retry_after_seconds(exc))
+    if isinstance(exc, ChatMigrated):
+        return Verdict(Fate.MOVED, "migrated", new_chat_id=int(exc.new_chat_id))
+    if isinstance(exc, Forbidden):
+        return Verdict(Fate.UNREACHABLE, exc.message[:200])
+    if isinstance(exc, BadRequest):
+        lowered = exc.message.lower()
+        if _NOT_MODIFIED in lowered:
+            return Verdict(Fate.DONE, None)
+        if any(gone in lowered for gone in _GONE):
+            return Verdict(Fate.UNREACHABLE, exc.message[:200])
+        return Verdict(Fate.FAILED, exc.message[:200])
+    if isinstance(exc, NetworkError):
+        if not never_arrived(exc):
+            return Verdict(Fate.UNCERTAIN, str(exc)[:200])
+        if give_up_after is not None and attempts >= give_up_after:
+            return Verdict(Fate.FAILED, str(exc)[:200])
+        return Verdict(Fate.RETRY, str(exc)[:200], retry_in=retry_delay(attempts, cap=cap))
+    if isinstance(exc, TelegramError):
+        return Verdict(Fate.FAILED, exc.message[:200])
+    return Verdict(Fate.FAILED, repr(exc)[:200])

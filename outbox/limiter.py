@@ -1,0 +1,80 @@
+"""One limiter for every call the bot makes, by Telegram's rules.
+
+Telegram (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+about 30 messages a second per bot for bulk sends, about 1 a second per private chat, 20 a
+minute per group. Replies to what a person just sent are not held to the bulk cap (grammY's
+maintainers report so; Telegram publishes no figure), so they go at once and are held back only
+when Telegram answers 429. After a 429 on a reply, replies too are paced for a while: whatever
+Telegram's real limit for replies is, the bot then stays under it.
+
+Why the project's own pacing and not a library: `aiolimiter`'s leaky bucket at capacity `rate`
+lets up to twice the rate through in a sliding second (a full bucket plus a second's refill),
+and neither it nor PTB's `AIORateLimiter` (no per-private-chat limit, re-raises `RetryAfter`)
+knows priorities. `domain.pacing` has the sliding window Telegram counts by, already tested.
+
+Counting happens when the request is about to leave (`note`), not when it was queued.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from domain.pacing import ChatPacer, SlidingWindow, TokenBucket
+
+# Telegram counts arrivals; requests leave a little jittered. A window slightly longer than a
+# second keeps the arrivals of any one second under the rate.
+WINDOW_SPAN = 1.02
+FLOOD_MODE_SECONDS = 60.0
+
+
+@dataclass
+class Limiter:
+    """Bulk cap (`rate` a second), per-chat pacing, and 429 blocks. Times: monotonic seconds."""
+
+    rate: float = 30.0
+    window: SlidingWindow = field(init=False)
+    bucket: TokenBucket = field(init=False)
+    chats: ChatPacer = field(default_factory=ChatPacer)
+    blocked: dict[int, float] = field(default_factory=dict)  # chat -> free again at
+    bulk_paused_until: float = 0.0
+    replies_paced_until: float = 0.0
+    flood_count: int = 0
+    waiting: int = 0  # proactive calls of the sender held back right now (they outrank broadcasts)
+
+    def __post_init__(self) -> None:
+        self.window = SlidingWindow(max(1, math.floor(self.rate)), WINDOW_SPAN)
+        self.bucket = TokenBucket(self.rate, 1.0)
+
+    def wait_time(self, chat_id: int, *, proactive: bool, now: float) -> float:
+        """Seconds until a call to `chat_id` may leave (0: now)."""
+        wait = max(0.0, self.blocked.get(chat_id, 0.0) - now)
+        if proactive or now < self.replies_paced_until:
+            wait = max(
+                wait,
+                self.bulk_paused_until - now,
+                self.window.wait_time(now),
+                self.bucket.wait_time(now),
+            )
+        if proactive:
+            wait = max(wait, self.chats.wait_time(chat_id, now))
+        return wait
+
+    def note(self, chat_id: int, *, proactive: bool, now: float) -> None:
+        """Count one call that leaves now. Replies are counted too: bulk sends yield to them."""
+        self.window.note(now)
+        if proactive or now < self.replies_paced_until:
+            self.bucket.take(now)
+        self.chats.note(chat_id, now)
+
+    def flooded(self, chat_id: int, retry_after: float, *, proactive: bool, now: float) -> None:
+        """Telegram answered 429 with `retry_after` seconds for a call to `chat_id`."""
+        self.flood_count += 1
+        until = now + retry_after
+        self.blocked[chat_id] = max(self.blocked.get(chat_id, 0.0), until)
+        if proactive:
+            self.bulk_paused_until = max(self.bulk_paused_until, until)
+        else:
+            self.replies_paced_until = max(self.replies_paced_until, now + FLOOD_MODE_SECONDS)
+        if len(self.blocked) > 10_000:
+            self.blocked = {c: t for c, t in self.blocked.items() if t > now}

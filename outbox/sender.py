@@ -1,0 +1,401 @@
+"""The sender: the one door out. Every call the bot owes leaves from here, once.
+
+A call is queued as an outbox row (`storage.outbox`), in the transaction of the change that
+causes it where there is one (a check-in and its receipt commit together). Then:
+
+1. answers (`proactive=False`) go straight into memory and are tried at once; proactive rows
+   are read from the table in priority order, a small stock at a time;
+2. the dispatcher takes the most urgent call that the limiter (`outbox.limiter`) lets leave
+   now, one call per chat at a time (so parts of a long text arrive in order), claims a batch
+   of them (`pending` -> `sending`, committed, together with outcomes not yet written) and
+   starts each request;
+3. outcomes are written in batches. A passing refusal (429, 5xx, network) gives the row back
+   with a time to try again (429: Telegram's `retry_after`), until it is no longer useful;
+   a permanent one is acted on (403: the person or group is unreachable; a group upgraded to a
+   supergroup: the desk group moves and the call goes to the new id).
+
+Crash points: before the claim commits, the row is pending and is sent after the restart;
+after it, the row is `sending` and becomes `uncertain` at the restart (`storage.outbox.recover`):
+it may have arrived, so it is never sent again. Nothing is sent twice.
+
+Times: the limiter runs on the monotonic clock (Telegram's limits are real time); usefulness and
+`not_before` use the services' clock, like every stored time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, InputFile
+from telegram.warnings import PTBUserWarning
+
+from domain.outbox import Outgoing, OutStatus
+from outbox.judge import Fate, judge
+from outbox.limiter import Limiter
+from storage import outbox as rows
+from storage.outbox import Outcome, Queued
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+ChatHook = Callable[[int], Awaitable[None]]
+MoveHook = Callable[[int, int], Awaitable[None]]
+
+STOCK = 200  # proactive rows held in memory at once
+POLL_SECONDS = 0.5
+FLUSH_SECONDS = 0.05
+RETRY_CAP_SECONDS = 30.0
+MAX_IN_FLIGHT = 128
+BATCH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What became of a call by the time the caller stopped waiting."""
+
+    status: OutStatus
+    message_id: int | None = None
+    result: Any = None
+
+    @property
+    def sent(self) -> bool:
+        return self.status is OutStatus.SENT
+
+
+@dataclass(order=True)
+class _Entry:
+    priority: int
+    seq: int
+    ready_at: float = field(compare=False)
+    item: Queued = field(compare=False)
+
+
+class Sender:
+    """Queue, pace, send, retry and record every Bot API call that carries a message."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock,
+        limiter: Limiter | None = None,
+        on_unreachable: ChatHook | None = None,
+        on_moved: MoveHook | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bot, self.sessions, self.clock = bot, sessions, clock
+        self.limiter = limiter or Limiter()
+        self.on_unreachable, self.on_moved = on_unreachable, on_moved
+        self._mono = monotonic
+        self._ready: list[_Entry] = []
+        self._later: list[tuple[float, int, Queued]] = []  # (ready at, seq, row): retries
+        self._known: set[int] = set()
+        self._busy: set[int] = set()  # chats with a call in flight
+        self._waiters: dict[int, asyncio.Future[Result]] = {}
+        self._outcomes: list[Outcome] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._seq = itertools.count()
+        self._wake = asyncio.Event()
+        self._poll = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self.sent_count = 0
+        self.flood_count = 0
+        # The calls are made by name with Bot API parameters (they are stored that way); PTB
+        # asks to prefer its typed methods, which cannot be replayed from a row.
+        warnings.filterwarnings("ignore", "Please use 'Bot", PTBUserWarning, __name__)
+
+    # -- queueing -------------------------------------------------------------------------------
+
+    async def queue(self, session: AsyncSession, items: Sequence[Outgoing]) -> list[Queued]:
+        """Queue calls in the caller's transaction; call `release` with the result after it
+        commits. Keyed calls queued before are left out."""
+        return await rows.enqueue(session, items, now=self.clock())
+
+    def release(self, queued: Sequence[Queued]) -> list[asyncio.Future[Result]]:
+        """After the commit: answers are tried at once; proactive rows wait their turn."""
+        futures = []
+        loop = asyncio.get_running_loop()
+        for item in queued:
+            if item.proactive or self._stopping or not self._loops:
+                self._poll.set()
+                continue
+            future: asyncio.Future[Result] = loop.create_future()
+            self._waiters[item.id] = future
+            futures.append(future)
+            self._push(item, self._mono())
+        return futures
+
+    async def send(self, *items: Outgoing, wait: bool = True) -> list[Result]:
+        """Queue calls in a transaction of their own and, for answers, wait for the first try.
+
+        Returns one `Result` per call that was queued now (keyed duplicates are left out): SENT
+        with the message id, or PENDING when it will be tried again later (it is not lost).
+        """
+        async with self.sessions() as session, session.begin():
+            queued = await self.queue(session, items)
+        futures = self.release(queued)
+        if not wait or not futures:
+            return [Result(OutStatus.PENDING) for _ in queued]
+        return list(await asyncio.gather(*futures))
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Mark calls cut off by a crash `uncertain`, then start sending."""
+        async with self.sessions() as session, session.begin():
+            cut_off = await rows.recover(session, now=self.clock())
+        if cut_off:
+            log.warning("%d call(s) were cut off mid-send by a stop; not resending them", cut_off)
+        self._stopping = False
+        self._loops = [
+            asyncio.create_task(self._guard(self._dispatch_turn), name="sender-dispatch"),
+            asyncio.create_task(self._guard(self._poll_turn), name="sender-poll"),
+            asyncio.create_task(self._guard(self._flush_turn), name="sender-flush"),
+        ]
+        self._poll.set()
+
+    async def stop(self, timeout: float = 15.0) -> None:  # noqa: ASYNC109
+        """Finish and record the calls in flight; the rest stays queued for the next start."""
+        self._stopping = True
+        self._wake.set()
+        self._poll.set()
+        for task in self._loops:
+            task.cancel()
+        for task in self._loops:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loops = []
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+        await self._flush()
+        for future in self._waiters.values():
+            if not future.done():
+                future.set_result(Result(OutStatus.PENDING))
+        self._waiters.clear()
+        self._ready.clear()
+        self._later.clear()
+        self._known.clear()
+
+    def idle(self) -> bool:
+        """Nothing in memory: no call ready, waiting to retry, in flight or unrecorded."""
+        return not (self._ready or self._later or self._tasks or self._outcomes or self._known)
+
+    async def _guard(self, turn: Callable[[], Awaitable[None]]) -> None:
+        while not self._stopping:
+            try:
+                await turn()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sender: %s failed; trying again", getattr(turn, "__name__", turn))
+                await asyncio.sleep(1.0)
+
+    # -- dispatching ----------------------------------------------------------------------------
+
+    def _push(self, item: Queued, now: float) -> None:
+        self._known.add(item.id)
+        heapq.heappush(self._ready, _Entry(item.priority, next(self._seq), now, item))
+        self._wake.set()
+
+    def _take_batch(self, now: float) -> tuple[list[Queued], float]:
+        """The calls that may leave now (counted against the limiter), and how long until the
+        next one may if none can."""
+        while self._later and self._later[0][0] <= now:
+            _, _, item = heapq.heappop(self._later)
+            heapq.heappush(self._ready, _Entry(item.priority, next(self._seq), now, item))
+        batch: list[Queued] = []
+        held: list[_Entry] = []
+        soonest = self._later[0][0] - now if self._later else 1.0
+        bulk_blocked = False
+        wall = self.clock()
+        while self._ready and len(batch) < BATCH and len(self._tasks) + len(batch) < MAX_IN_FLIGHT:
+            entry = heapq.heappop(self._ready)
+            item = entry.item
+            if wall > item.useful_until:
+                self._finish_unclaimed(item, OutStatus.EXPIRED)
+                continue
+            if item.chat_id in self._busy or (item.proactive and bulk_blocked):
+                held.append(entry)
+                continue
+            wait = self.limiter.wait_time(item.chat_id, proactive=item.proactive, now=now)
+            if wait > 0:
+                held.append(entry)
+                soonest = min(soonest, wait)
+                bulk_blocked = bulk_blocked or item.proactive
+                continue
+            self.limiter.note(item.chat_id, proactive=item.proactive, now=now)
+            self._busy.add(item.chat_id)
+            batch.append(item)
+        for entry in held:
+            heapq.heappush(self._ready, entry)
+        self.limiter.waiting = sum(1 for entry in self._ready if entry.item.proactive)
+        return batch, soonest
+
+    async def _dispatch_turn(self) -> None:
+        batch, soonest = self._take_batch(self._mono())
+        if not batch:
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.005, min(soonest, 1.0)))
+            return
+        outcomes, self._outcomes = self._outcomes, []
+        try:
+            async with self.sessions() as session, session.begin():
+                await rows.record(session, outcomes, now=self.clock())
+                won = await rows.claim(session, [i.id for i in batch], now=self.clock())
+        except Exception:
+            self._outcomes[:0] = outcomes
+            for item in batch:
+                self._busy.discard(item.chat_id)
+                self._push(item, self._mono())
+            raise
+        for item in batch:
+            if item.id not in won:  # sent or given up meanwhile (another instance, a restart)
+                self._busy.discard(item.chat_id)
+                self._finish_unclaimed(item, None)
+                continue
+            task = asyncio.create_task(self._attempt(item), name=f"send-{item.id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _finish_unclaimed(self, item: Queued, status: OutStatus | None) -> None:
+        self._known.discard(item.id)
+        if status is OutStatus.EXPIRED:
+            self._poll.set()  # the poller's expiry marks the row
+        future = self._waiters.pop(item.id, None)
+        if future is not None and not future.done():
+            future.set_result(Result(status or OutStatus.PENDING))
+
+    # -- one call ------------------------------------------------------------------------------
+
+    async def _call(self, item: Queued) -> Any:
+        params = dict(item.params)
+        if item.file is not None:
+            field_name, filename, data = item.file
+            params[field_name] = InputFile(data, filename=filename)
+        return await self.bot.do_api_request(item.method, api_kwargs=params)
+
+    async def _attempt(self, item: Queued) -> None:
+        attempts = item.attempts + 1
+        result: Any = None
+        retry_in: float | None = None
+        try:
+            result = await self._call(item)
+            message_id = result.get("message_id") if isinstance(result, dict) else None
+            outcome = Outcome(item.id, OutStatus.SENT, message_id=message_id)
+            self.sent_count += 1
+        except Exception as exc:
+            outcome, retry_in = await self._judge(item, exc, attempts)
+        finally:
+            self._busy.discard(item.chat_id)
+        self._outcomes.append(outcome)
+        if retry_in is not None:
+            item.attempts = attempts - (1 if outcome.undo_attempt else 0)
+            if outcome.chat_id is not None:
+                item.chat_id = outcome.chat_id
+                item.params = {**item.params, "chat_id": outcome.chat_id}
+            # After the outcome is written (the next flush), the row may be claimed again.
+            ready = self._mono() + max(retry_in, FLUSH_SECONDS * 3)
+            heapq.heappush(self._later, (ready, next(self._seq), item))
+        else:
+            self._known.discard(item.id)
+        future = self._waiters.pop(item.id, None)
+        if future is not None and not future.done():
+            future.set_result(Result(outcome.status, outcome.message_id, result))
+        self._wake.set()
+
+    async def _judge(
+        self, item: Queued, exc: Exception, attempts: int
+    ) -> tuple[Outcome, float | None]:
+        """The outcome of a failed call, and in how many seconds to try again (None: never)."""
+        verdict = judge(exc, attempts, give_up_after=None, cap=RETRY_CAP_SECONDS)
+        fate, now = verdict.fate, self.clock()
+        if fate is Fate.FLOOD:
+            self.flood_count += 1
+            self.limiter.flooded(
+                item.chat_id, verdict.pause, proactive=item.proactive, now=self._mono()
+            )
+            log.info("429 for chat %s: again in %.0f s", item.chat_id, verdict.pause)
+            when = now + timedelta(seconds=verdict.pause)
+            return (
+                Outcome(
+                    item.id, OutStatus.PENDING, error="429", not_before=when, undo_attempt=True
+                ),
+                verdict.pause,
+            )
+        if fate is Fate.RETRY and verdict.retry_in is not None:
+            log.info("chat %s: %s; again in %.0f s", item.chat_id, verdict.error, verdict.retry_in)
+            when = now + timedelta(seconds=verdict.retry_in)
+            return (
+                Outcome(item.id, OutStatus.PENDING, error=verdict.error, not_before=when),
+                verdict.retry_in,
+            )
+        if fate is Fate.MOVED and verdict.new_chat_id is not None:
+            new_id = verdict.new_chat_id
+            log.info("chat %s became supergroup %s; sending there", item.chat_id, new_id)
+            if self.on_moved is not None:
+                await self.on_moved(item.chat_id, new_id)
+            return (
+                Outcome(
+                    item.id, OutStatus.PENDING, error="moved", chat_id=new_id, undo_attempt=True
+                ),
+                0.0,
+            )
+        if fate is Fate.DONE:
+            return Outcome(item.id, OutStatus.SENT), None
+        if fate is Fate.UNREACHABLE:
+            log.info("chat %s is unreachable: %s", item.chat_id, verdict.error)
+            if self.on_unreachable is not None:
+                await self.on_unreachable(item.chat_id)
+            return Outcome(item.id, OutStatus.UNREACHABLE, error=verdict.error), None
+        status = OutStatus.UNCERTAIN if fate is Fate.UNCERTAIN else OutStatus.FAILED
+        log.warning("%s to chat %s: %s (%s)", item.method, item.chat_id, status, verdict.error)
+        return Outcome(item.id, status, error=verdict.error), None
+
+    # -- background ---------------------------------------------------------------------------
+
+    async def _poll_turn(self) -> None:
+        """Keep a stock of due rows in memory (proactive ones, and any left from before)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._poll.wait(), POLL_SECONDS)
+        self._poll.clear()
+        in_memory = len(self._ready) + len(self._later)
+        if in_memory >= STOCK // 2:
+            return
+        async with self.sessions() as session, session.begin():
+            await rows.expire(session, now=self.clock())
+            found = await rows.due(
+                session, now=self.clock(), limit=STOCK - in_memory, exclude=sorted(self._known)
+            )
+        now = self._mono()
+        for item in found:
+            if item.id not in self._known:
+                self._push(item, now)
+
+    async def _flush_turn(self) -> None:
+        await asyncio.sleep(FLUSH_SECONDS)
+        await self._flush()
+
+    async def _flush(self) -> None:
+        if not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
+        try:
+            async with self.sessions() as session, session.begin():
+                await rows.record(session, outcomes, now=self.clock())
+        except Exception:
+            self._outcomes[:0] = outcomes
+            raise

@@ -1,0 +1,105 @@
+"""What every part of the running bot shares: the services, built once by the factory.
+
+Below `handlers` and `reminders` (both take these), above `outbox` and `storage`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from domain.broadcast import Pace
+from outbox.inbox import Inbox
+from outbox.sender import Sender
+
+Clock = Callable[[], datetime]
+# Called in the background with (application, services, check-in id) after a new check-in is
+# committed and receipted; the desk's alerts hook in here.
+CheckinListener = Callable[[Any, "Services", int], Awaitable[Any]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Waker(Protocol):
+    """Background work that can be told new work is queued (the broadcast worker)."""
+
+    def wake(self) -> None: ...
+
+
+@dataclass
+class Services:
+    """Long-lived collaborators and settings, built once by the application factory."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock = utc_now
+    invite_ttl_days: int = 30
+    bot_username: str = ""
+    election: str = "pemilu2024"  # which ballot types logistics check-ins cover
+    download_dir: Path | None = None  # keep officers' photos on disk too, when set
+    checkin_listeners: list[CheckinListener] = field(default_factory=list)
+    broadcast_pace: Pace = field(default_factory=Pace)
+    desk_config_file: Path | None = None
+    schedule_tick_seconds: float = 15.0
+    # Set by the factory once the bot exists (tests that only need storage leave them unset).
+    sender: Sender | None = None
+    inbox: Inbox | None = None
+    broadcast_worker: Waker | None = None
+    schedule_runner: Any = None  # reminders.scheduler.RunnerState, owned by the scheduler
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One transaction; commit on success. Never await Telegram inside it."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @property
+    def out(self) -> Sender:
+        """The sender; an error if the application factory has not attached one."""
+        if self.sender is None:
+            raise RuntimeError("no sender attached; build the application with bot.app")
+        return self.sender
+
+
+class BotData:
+    """`application.bot_data`: holds the services (PTB builds it with no arguments)."""
+
+    __slots__ = ("services",)
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+
+class DeskContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """Callback context with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services are not attached; build the app with bot.app")
+        return services
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+
+DeskApplication = Application[
+    ExtBot[None], DeskContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]
+
+
+def services_of(app: DeskApplication) -> Services:
+    """The services attached to an application."""
+    services = app.bot_data.services
+    if services is None:
+        raise RuntimeError("services are not attached; build the app with bot.app")
+    return services

@@ -1,0 +1,125 @@
+"""The inbox: updates committed before Telegram is told they arrived, handled from here.
+
+Telegram's `update_id` (per bot) is the key: an update delivered twice (a redelivered webhook,
+an offset not yet confirmed when the process died) is stored once and handled once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """An update that kept failing: shown to admins, never blocking the others."""
+
+    update_id: int
+    received_at: datetime
+    attempts: int
+    error: str
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(InboxUpdate)
+
+
+async def store(
+    session: AsyncSession, bot_id: int, updates: Sequence[dict[str, Any]], *, now: datetime
+) -> set[int]:
+    """Store raw updates (each with an int `update_id`); return the ids that are new."""
+    if not updates:
+        return set()
+    rows = [
+        {
+            "bot_id": bot_id,
+            "update_id": raw["update_id"],
+            "payload": raw,
+            "status": PENDING,
+            "attempts": 0,
+            "received_at": now,
+        }
+        for raw in updates
+    ]
+    stmt = (
+        _insert(session)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
+        .returning(InboxUpdate.update_id)
+    )
+    return {row[0] for row in (await session.execute(stmt)).all()}
+
+
+async def pending(
+    session: AsyncSession, bot_id: int, *, limit: int = 10_000
+) -> list[dict[str, Any]]:
+    """Updates taken but not handled (a crash, a stop in the middle), oldest first."""
+    stmt = (
+        select(InboxUpdate.payload)
+        .where(InboxUpdate.bot_id == bot_id, InboxUpdate.status == PENDING)
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    return [dict(p) for p in (await session.execute(stmt)).scalars()]
+
+
+async def mark_done(
+    session: AsyncSession, bot_id: int, update_ids: Sequence[int], *, now: datetime
+) -> None:
+    if not update_ids:
+        return
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.bot_id == bot_id, InboxUpdate.update_id.in_(list(update_ids)))
+        .values(status=DONE, handled_at=now)
+    )
+
+
+async def mark_failed(
+    session: AsyncSession,
+    bot_id: int,
+    update_id: int,
+    *,
+    attempts: int,
+    error: str,
+    set_aside: bool,
+    now: datetime,
+) -> None:
+    """Count a failed attempt; after the last one the update is set aside (`failed`)."""
+    values: dict[str, Any] = {"attempts": attempts, "error": error[:2000]}
+    if set_aside:
+        values.update(status=FAILED, handled_at=now)
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.bot_id == bot_id, InboxUpdate.update_id == update_id)
+        .values(**values)
+    )
+
+
+async def set_aside(session: AsyncSession, *, limit: int = 50) -> tuple[int, list[SetAside]]:
+    """How many updates were set aside, and the newest of them."""
+    count = (
+        await session.execute(select(func.count()).where(InboxUpdate.status == FAILED))
+    ).scalar_one()
+    stmt = (
+        select(InboxUpdate)
+        .where(InboxUpdate.status == FAILED)
+        .order_by(InboxUpdate.id.desc())
+        .limit(limit)
+    )
+    found = [
+        SetAside(u.update_id, u.received_at, u.attempts, u.error or "")
+        for u in (await session.execute(stmt)).scalars()
+    ]
+    return int(count), found

@@ -1,0 +1,276 @@
+"""The outbox: Bot API calls the bot owes, queued in the caller's transaction.
+
+Exactly once: a row is claimed (`pending` -> `sending`) in a committed transaction before the
+call, and its outcome recorded after. A crash in between leaves `sending`; `recover` turns it
+into `uncertain`, which is never sent again: nobody gets a message twice, at the price that in
+that instant's window a message may be lost (the figure is counted and shown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.outbox import USEFUL_FOR, Outgoing, OutStatus
+from storage.models import OutboxMessage
+
+
+@dataclass(slots=True)
+class Queued:
+    """An outbox row as the sender holds it in memory."""
+
+    id: int
+    chat_id: int
+    method: str
+    params: dict[str, Any]
+    priority: int
+    proactive: bool
+    attempts: int
+    useful_until: datetime
+    file: tuple[str, str, bytes] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed row. PENDING gives it back (to retry at `not_before`)."""
+
+    id: int
+    status: OutStatus
+    message_id: int | None = None
+    error: str | None = None
+    not_before: datetime | None = None
+    undo_attempt: bool = False  # given back without Telegram having acted (429, stopping)
+    chat_id: int | None = None  # moved to this chat (a group upgraded to a supergroup)
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(OutboxMessage)
+
+
+async def enqueue(
+    session: AsyncSession, items: Sequence[Outgoing], *, now: datetime
+) -> list[Queued]:
+    """Queue calls; a keyed call queued before is skipped. Returns the rows queued now.
+
+    A new edit of a message supersedes edits of it still pending (only the last one matters).
+    """
+    queued: list[Queued] = []
+    for item in items:
+        useful_until = now + (item.useful_for or USEFUL_FOR[item.priority])
+        if item.is_edit and "message_id" in item.params:
+            await supersede_edits(session, item.chat_id, int(item.params["message_id"]))
+        values: dict[str, Any] = {
+            "key": item.key,
+            "chat_id": item.chat_id,
+            "method": item.method,
+            "params": item.params,
+            "priority": int(item.priority),
+            "proactive": item.proactive,
+            "status": OutStatus.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+            "useful_until": useful_until,
+            "slot_id": item.slot_id,
+        }
+        if item.file is not None:
+            values.update(file_field=item.file[0], file_name=item.file[1], file_data=item.file[2])
+        stmt = _insert(session).values(**values)
+        if item.key is not None:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
+        found = (await session.execute(stmt.returning(OutboxMessage.id))).scalar_one_or_none()
+        if found is None:
+            continue
+        queued.append(
+            Queued(
+                id=found,
+                chat_id=item.chat_id,
+                method=item.method,
+                params=item.params,
+                priority=int(item.priority),
+                proactive=item.proactive,
+                attempts=0,
+                useful_until=useful_until,
+                file=item.file,
+            )
+        )
+    return queued
+
+
+async def supersede_edits(session: AsyncSession, chat_id: int, message_id: int) -> None:
+    """Pending edits of one message are moot once a newer edit of it is queued."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == OutStatus.PENDING.value,
+            OutboxMessage.method.in_(("editMessageText", "editMessageReplyMarkup")),
+            OutboxMessage.params["message_id"].as_integer() == message_id,
+        )
+        .values(status=OutStatus.SUPERSEDED.value)
+    )
+
+
+async def due(
+    session: AsyncSession, *, now: datetime, limit: int, exclude: Sequence[int] = ()
+) -> list[Queued]:
+    """Pending rows that may be tried now, most urgent first."""
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutStatus.PENDING.value,
+            or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(limit + len(exclude))
+    )
+    skip = set(exclude)
+    rows = []
+    for row in (await session.execute(stmt)).scalars():
+        if row.id in skip:
+            continue
+        file = None
+        if row.file_data is not None and row.file_field and row.file_name:
+            file = (row.file_field, row.file_name, bytes(row.file_data))
+        rows.append(
+            Queued(
+                id=row.id,
+                chat_id=row.chat_id,
+                method=row.method,
+                params=dict(row.params),
+                priority=row.priority,
+                proactive=row.proactive,
+                attempts=row.attempts,
+                useful_until=row.useful_until,
+                file=file,
+            )
+        )
+    return rows[:limit]
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row waiting for `not_before` may be tried."""
+    stmt = select(func.min(OutboxMessage.not_before)).where(
+        OutboxMessage.status == OutStatus.PENDING.value
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def claim(session: AsyncSession, ids: Sequence[int], *, now: datetime) -> set[int]:
+    """Take pending rows for sending; return the ids this call won."""
+    if not ids:
+        return set()
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(ids)),
+            OutboxMessage.status == OutStatus.PENDING.value,
+        )
+        .values(
+            status=OutStatus.SENDING.value,
+            claimed_at=now,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .returning(OutboxMessage.id)
+    )
+    return {row[0] for row in (await session.execute(stmt)).all()}
+
+
+async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: datetime) -> None:
+    """Write outcomes of claimed rows (rows no longer `sending` are left alone)."""
+    for o in outcomes:
+        values: dict[str, Any] = {"status": o.status.value, "error": (o.error or "")[:200] or None}
+        if o.status is OutStatus.PENDING:
+            values["not_before"] = o.not_before
+        else:
+            values["finished_at"] = now
+        if o.message_id is not None:
+            values["message_id"] = o.message_id
+        if o.undo_attempt:
+            values["attempts"] = OutboxMessage.attempts - 1
+        if o.chat_id is not None:
+            values["chat_id"] = o.chat_id
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == o.id,
+                OutboxMessage.status == OutStatus.SENDING.value,
+            )
+            .values(**values)
+        )
+    moved = [o for o in outcomes if o.chat_id is not None]
+    for o in moved:
+        row = await session.get(OutboxMessage, o.id)
+        if row is not None:
+            row.params = {**row.params, "chat_id": o.chat_id}
+
+
+async def recover(session: AsyncSession, *, now: datetime) -> int:
+    """After a crash: rows claimed but never recorded may have arrived; never resend them."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutStatus.SENDING.value)
+        .values(
+            status=OutStatus.UNCERTAIN.value, error="interrupted while sending", finished_at=now
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def expire(session: AsyncSession, *, now: datetime) -> int:
+    """Pending rows past their usefulness are not sent any more."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutStatus.PENDING.value,
+            OutboxMessage.useful_until < now,
+        )
+        .values(status=OutStatus.EXPIRED.value, finished_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def counts(session: AsyncSession, *, slot_id: int | None = None) -> dict[str, int]:
+    """Rows per status (of one slot, or all)."""
+    stmt = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    if slot_id is not None:
+        stmt = stmt.where(OutboxMessage.slot_id == slot_id)
+    return {status: int(n) for status, n in (await session.execute(stmt)).all()}
+
+
+async def slot_deliveries(session: AsyncSession, slot_id: int) -> list[tuple[int, str, str]]:
+    """(chat id, key, status) of each call a slot queued, in order."""
+    stmt = (
+        select(OutboxMessage.chat_id, OutboxMessage.key, OutboxMessage.status)
+        .where(OutboxMessage.slot_id == slot_id)
+        .order_by(OutboxMessage.id)
+    )
+    return [(c, k or "", s) for c, k, s in (await session.execute(stmt)).all()]
+
+
+async def open_count(session: AsyncSession) -> int:
+    """Rows pending or being sent."""
+    stmt = select(func.count()).where(
+        OutboxMessage.status.in_((OutStatus.PENDING.value, OutStatus.SENDING.value))
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:
+    """Calls still owed to a chat that got a new id go to the new id."""
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == OutStatus.PENDING.value
+    )
+    moved = 0
+    for row in (await session.execute(stmt)).scalars():
+        row.chat_id = new_chat_id
+        row.params = {**row.params, "chat_id": new_chat_id}
+        moved += 1
+    await session.flush()
+    return moved
