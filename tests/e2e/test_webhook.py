@@ -9,10 +9,12 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from bot import runner
 from bot.config import Settings
 from bot.health import Role
+from storage.models import InboxUpdate
 from tests.fakebot import FakeBotApi
 
 SECRET = "s3cret-Token_for-tests"
@@ -133,16 +135,28 @@ async def test_refuses_wrong_secrets_and_bad_bodies_and_skips_malformed_updates(
     assert api.count("sendMessage") == 0
 
 
-async def test_an_update_is_handled_before_telegram_gets_its_200(
+async def test_an_update_is_committed_before_telegram_gets_its_200(
     api: FakeBotApi, served: Served
 ) -> None:
+    assert served.running is not None
     stranger = api.user(4242, first_name="Tamu")
-    stranger.send_text("/start")
+    update = stranger.send_text("/start")
     assert await api.deliver_webhook_updates() == [200]
-    # No waiting: the reply was sent before the webhook answered.
+    # No waiting: the update was in the inbox before the webhook answered.
+    async with served.running.services.sessions() as session:
+        stored = await session.scalar(
+            select(InboxUpdate.update_id).where(InboxUpdate.update_id == update["update_id"])
+        )
+    assert stored == update["update_id"]
+    await wait_until(lambda: api.count("sendMessage", chat_id=4242) == 1)
     replies = [r for r in api.requests if r.method == "sendMessage" and r.chat_id == 4242]
     assert len(replies) == 1 and "belum terdaftar" in replies[0].params["text"]
     assert not api.updates_pending()
+    # Telegram delivering it again (no 200 seen, say) is acknowledged and not answered again.
+    api.push_duplicate(update)
+    assert await api.deliver_webhook_updates() == [200]
+    await asyncio.sleep(0.3)
+    assert api.count("sendMessage", chat_id=4242) == 1
 
 
 async def test_healthz_and_metrics(api: FakeBotApi, served: Served) -> None:
@@ -167,10 +181,16 @@ async def test_counts_429s(api: FakeBotApi, served: Served) -> None:
     from bot import metrics
 
     before = metrics.RATE_LIMITED.labels("sendMessage")._value.get()
-    api.fail_next("sendMessage", status=429, parameters={"retry_after": 0})
+    api.fail_next("sendMessage", status=429, parameters={"retry_after": 1})
     api.user(4444).send_text("/start")
     await api.deliver_webhook_updates()
+    # The refused reply is sent again once Telegram's retry_after has passed: once.
+    await wait_until(lambda: api.count("sendMessage", chat_id=4444) == 2, timeout=15)
     assert metrics.RATE_LIMITED.labels("sendMessage")._value.get() == before + 1
+    delivered = [
+        r for r in api.requests if r.method == "sendMessage" and r.chat_id == 4444 and r.ok
+    ]
+    assert len(delivered) == 1 and "belum terdaftar" in delivered[0].params["text"]
 
 
 async def test_shutdown_finishes_the_update_in_hand(api: FakeBotApi, served: Served) -> None:
