@@ -24,10 +24,13 @@ Helpers that queue updates must run on the event loop thread of the server.
 """
 
 from .factories import FakeGroup, FakeUser
-from .server import FailureSpec, FakeBotApi
+from .faults import FailureSpec
+from .server import TELEGRAM_DEFAULT_LIMITS, TELEGRAM_STRICT_LIMITS, FakeBotApi
 from .state import ApiError, RequestRecord, SentFile, StoredFile
 
 __all__ = [
+    "TELEGRAM_DEFAULT_LIMITS",
+    "TELEGRAM_STRICT_LIMITS",
     "ApiError",
     "FailureSpec",
     "FakeBotApi",

@@ -9,6 +9,7 @@ from typing import Any
 
 from .factories import document_dict, photo_size
 from .html_check import parse_text
+from .ratelimit import Refusal
 from .state import (
     ApiError,
     Call,
@@ -78,11 +79,14 @@ def inline_only(markup: JSONDict | None) -> JSONDict | None:
     return None
 
 
-def flood_check(state: FakeState, chat_id: int, *, is_edit: bool) -> None:
-    retry = state.flood.acquire(chat_id, is_edit=is_edit)
-    if retry is not None:
+def flood_check(state: FakeState, call: Call, chat_id: int, *, is_edit: bool) -> None:
+    """Count the send/edit (noted on ``call``) or raise Telegram's 429."""
+    judged = state.flood.acquire(chat_id, is_edit=is_edit)
+    if isinstance(judged, Refusal):
         state.rate_limited_count += 1
+        retry = judged.retry_after
         raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+    call.flood = judged
 
 
 def reply_target(state: FakeState, chat_id: int, params: JSONDict) -> JSONDict | None:
@@ -114,11 +118,12 @@ def _caption_fields(params: JSONDict) -> JSONDict:
     return {"caption": parsed.text or None, "caption_entities": parsed.entities or None}
 
 
-def _finish_send(state: FakeState, chat: JSONDict, fields: JSONDict, params: JSONDict) -> JSONDict:
+def _finish_send(state: FakeState, call: Call, chat: JSONDict, fields: JSONDict) -> JSONDict:
+    params = call.params
     chat_id = int(chat["id"])
     markup = inline_only(check_markup(params.get("reply_markup")))
     reply = reply_target(state, chat_id, params)
-    flood_check(state, chat_id, is_edit=False)
+    flood_check(state, call, chat_id, is_edit=False)
     message = state.bot_message(chat, **fields, reply_to_message=reply, reply_markup=markup)
     state.store_message(message, outgoing=True)
     return message
@@ -129,7 +134,7 @@ async def send_message(state: FakeState, call: Call) -> Any:
     chat = state.resolve_chat(p.get("chat_id"))
     parsed = parse_text(p.get("text"), p.get("parse_mode"), p.get("entities"))
     fields = {"text": parsed.text, "entities": parsed.entities or None}
-    return _finish_send(state, chat, fields, p)
+    return _finish_send(state, call, chat, fields)
 
 
 def _input_file(
@@ -172,7 +177,7 @@ async def _send_media(state: FakeState, call: Call, name: str) -> Any:
         fields["document"] = document_dict(
             stored.file_id, stored.file_unique_id, stored.filename, stored.mime_type, stored.size
         )
-    message = _finish_send(state, chat, fields, p)
+    message = _finish_send(state, call, chat, fields)
     state.sent_files.append(
         SentFile(int(chat["id"]), call.method, name, stored, given, message["message_id"])
     )
@@ -197,7 +202,7 @@ async def send_location(state: FakeState, call: Call) -> Any:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise bad_request("wrong latitude or longitude specified")
     location: JSONDict = {"latitude": latitude, "longitude": longitude}
-    return _finish_send(state, chat, {"location": location}, p)
+    return _finish_send(state, call, chat, {"location": location})
 
 
 def _edit_target(state: FakeState, call: Call) -> StoredMessage:
@@ -213,11 +218,11 @@ def _edit_target(state: FakeState, call: Call) -> StoredMessage:
     return stored
 
 
-def _apply_edit(state: FakeState, stored: StoredMessage, changes: JSONDict) -> Any:
+def _apply_edit(state: FakeState, call: Call, stored: StoredMessage, changes: JSONDict) -> Any:
     message = stored.message
     if all(message.get(key) == value for key, value in changes.items()):
         raise bad_request(NOT_MODIFIED)
-    flood_check(state, int(message["chat"]["id"]), is_edit=True)
+    flood_check(state, call, int(message["chat"]["id"]), is_edit=True)
     for key, value in changes.items():
         if value is None:
             message.pop(key, None)
@@ -235,7 +240,7 @@ async def edit_message_text(state: FakeState, call: Call) -> Any:
         raise bad_request("there is no text in the message to edit")
     markup = inline_only(check_markup(p.get("reply_markup")))
     changes = {"text": parsed.text, "entities": parsed.entities or None, "reply_markup": markup}
-    return _apply_edit(state, stored, changes)
+    return _apply_edit(state, call, stored, changes)
 
 
 async def edit_message_caption(state: FakeState, call: Call) -> Any:
@@ -244,13 +249,13 @@ async def edit_message_caption(state: FakeState, call: Call) -> Any:
         raise bad_request("there is no caption in the message to edit")
     changes = _caption_fields(call.params)
     changes["reply_markup"] = inline_only(check_markup(call.params.get("reply_markup")))
-    return _apply_edit(state, stored, changes)
+    return _apply_edit(state, call, stored, changes)
 
 
 async def edit_message_reply_markup(state: FakeState, call: Call) -> Any:
     stored = _edit_target(state, call)
     markup = inline_only(check_markup(call.params.get("reply_markup")))
-    return _apply_edit(state, stored, {"reply_markup": markup})
+    return _apply_edit(state, call, stored, {"reply_markup": markup})
 
 
 async def delete_message(state: FakeState, call: Call) -> Any:
