@@ -18,8 +18,9 @@ mode and length rules), ``polling`` (getUpdates), ``ratelimit`` (flood control,
 the chosen model is described there), ``state``, ``transport``, ``fixtures``.
 
 Deliberate simplifications: Markdown/MarkdownV2 are not parsed (text is taken
-as is); plain-http webhook URLs are accepted; inline-mode messages, media groups
-and most methods not listed in ``server.METHODS`` answer 404 (and log a warning).
+as is); inline-mode messages, sendMediaGroup and most methods not listed in
+``server.METHODS`` answer 404 (and log a warning). Webhook URLs must be HTTPS as at
+Telegram unless ``FakeBotApi(allow_http_webhooks=True)`` (loopback tests).
 Helpers that queue updates must run on the event loop thread of the server.
 """
 
