@@ -24,17 +24,21 @@ Telegram unless ``FakeBotApi(allow_http_webhooks=True)`` (loopback tests).
 Helpers that queue updates must run on the event loop thread of the server.
 """
 
-from .factories import FakeGroup, FakeUser
+from .factories import FakeUser
 from .faults import FailureSpec
+from .groups import GROUP_ANONYMOUS_BOT, AnonymousAdmin, FakeChannel, FakeGroup
 from .server import TELEGRAM_DEFAULT_LIMITS, TELEGRAM_STRICT_LIMITS, FakeBotApi
 from .state import ApiError, RequestRecord, SentFile, StoredFile
 
 __all__ = [
+    "GROUP_ANONYMOUS_BOT",
     "TELEGRAM_DEFAULT_LIMITS",
     "TELEGRAM_STRICT_LIMITS",
+    "AnonymousAdmin",
     "ApiError",
     "FailureSpec",
     "FakeBotApi",
+    "FakeChannel",
     "FakeGroup",
     "FakeUser",
     "RequestRecord",

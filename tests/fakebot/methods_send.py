@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .factories import document_dict, photo_size
+from .content import document_dict, photo_size
 from .html_check import parse_text
 from .ratelimit import Refusal
 from .state import (
@@ -20,6 +20,7 @@ from .state import (
     StoredMessage,
     bad_request,
 )
+from .topics import thread_fields
 
 Handler = Callable[[FakeState, Call], Awaitable[Any]]
 INLINE_BUTTON_KINDS = (
@@ -123,8 +124,11 @@ def _finish_send(state: FakeState, call: Call, chat: JSONDict, fields: JSONDict)
     chat_id = int(chat["id"])
     markup = inline_only(check_markup(params.get("reply_markup")))
     reply = reply_target(state, chat_id, params)
+    thread = thread_fields(state, chat, params)
     flood_check(state, call, chat_id, is_edit=False)
-    message = state.bot_message(chat, **fields, reply_to_message=reply, reply_markup=markup)
+    message = state.bot_message(
+        chat, **fields, **thread, reply_to_message=reply, reply_markup=markup
+    )
     state.store_message(message, outgoing=True)
     return message
 

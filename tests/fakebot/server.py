@@ -29,11 +29,12 @@ from .methods_misc import MISC_METHODS
 from .methods_send import SEND_METHODS, Handler
 from .ratelimit import FloodControl
 from .state import ApiError, Call, FakeState, JSONDict, RequestRecord
+from .topics import TOPIC_METHODS
 from .transport import read_params
 
 logger = logging.getLogger(__name__)
 
-METHODS: dict[str, Handler] = {**SEND_METHODS, **MISC_METHODS}
+METHODS: dict[str, Handler] = {**SEND_METHODS, **MISC_METHODS, **TOPIC_METHODS}
 BOT_PATH = re.compile(r"/bot([^/]*)/([^/]*)/?")
 FILE_PATH = re.compile(r"/file/bot([^/]*)/(.+)")
 NOT_FOUND: JSONDict = {"ok": False, "error_code": 404, "description": "Not Found"}

@@ -147,6 +147,24 @@ def normalize_chat_id(value: Any) -> int | str | None:
 
 
 @dataclass
+class ForumTopic:
+    """A topic of a forum supergroup; its id is the id of its creation message."""
+
+    message_thread_id: int
+    name: str
+    icon_color: int
+    closed: bool = False
+    deleted: bool = False
+
+    def as_dict(self) -> JSONDict:
+        return {
+            "message_thread_id": self.message_thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
+
+
+@dataclass
 class StoredMessage:
     message: JSONDict
     outgoing: bool  # sent by the bot
@@ -189,6 +207,7 @@ class FakeState:
         self.rate_limited_count = 0
         self.allow_http_webhooks = False
         self.migrated: dict[int, int] = {}  # upgraded group id -> its supergroup's id
+        self.topics: dict[int, dict[int, ForumTopic]] = {}  # chat id -> thread id -> topic
         self._ids = itertools.count(1)
         self.queue.on_push = self.note_update
 
