@@ -147,3 +147,37 @@ async def test_user_closes_a_topic(fake_api: FakeBotApi, fake_bot: Bot) -> None:
     assert closed.message_thread_id == thread
     with pytest.raises(BadRequest, match="Topic_closed"):
         await fake_bot.send_message(-100602, "x", message_thread_id=thread)
+
+
+@pytest.mark.parametrize("caption_index", [0, 2, None])
+async def test_album_is_one_update_per_photo(
+    fake_api: FakeBotApi, fake_bot: Bot, caption_index: int | None
+) -> None:
+    user = fake_api.user(USER_ID)
+    if caption_index is None:
+        user.send_album(3)
+    else:
+        user.send_album(3, caption="BANJIR 60 PINDAH masjid", caption_index=caption_index)
+    user.send_album(2)
+    messages = [u.message for u in await fake_bot.get_updates()]
+    assert all(m is not None and m.photo for m in messages) and len(messages) == 5
+    first, second = (
+        {m.media_group_id for m in messages[:3] if m},
+        {m.media_group_id for m in messages[3:] if m},
+    )
+    assert len(first) == 1 and len(second) == 1 and first != second and None not in first
+    captions = [m.caption for m in messages[:3] if m]
+    expected = [None] * 3
+    if caption_index is not None:
+        expected[caption_index] = "BANJIR 60 PINDAH masjid"
+    assert captions == expected
+    assert len({m.photo[-1].file_id for m in messages if m}) == 5
+
+
+async def test_album_in_a_group(fake_api: FakeBotApi, fake_bot: Bot) -> None:
+    group = fake_api.group(-100700, "Saksi")
+    group.send_album(fake_api.user(USER_ID), 2, caption="C1", caption_index=1)
+    messages = [u.message for u in await fake_bot.get_updates()]
+    assert [m.caption for m in messages if m] == [None, "C1"]
+    with pytest.raises(ValueError, match="2 to 10"):
+        group.send_album(fake_api.user(USER_ID), 11)
