@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import time
 
+from .business import FakeBusinessConnection, connect_business
 from .factories import FakeUser, chat_member
 from .groups import FakeChannel, FakeGroup, upgrade_group
 from .state import FakeState, JSONDict
@@ -39,6 +40,13 @@ class ActorsMixin:
     def channel(self, chat_id: int, title: str = "Kanal Uji") -> FakeChannel:
         """A channel: its posts, or messages in groups sent as the channel."""
         return FakeChannel(self.state, chat_id, title)
+
+    def connect_business(
+        self, owner: FakeUser, *, connection_id: str | None = None
+    ) -> FakeBusinessConnection:
+        """``owner``'s business account connects the bot (a ``business_connection``
+        update); customers then write through the returned connection."""
+        return connect_business(self.state, owner, connection_id)
 
     def upgrade_group(
         self, old_id: int, *, by: FakeUser | None = None, from_first: bool = False

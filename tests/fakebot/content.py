@@ -95,12 +95,18 @@ def poll_fields(state: FakeState, question: str, options: tuple[str, ...]) -> JS
     poll: JSONDict = {
         "id": str(5_000_000_000_000_000_000 + state.next_id()),
         "question": question,
-        "options": [{"text": option, "voter_count": 0} for option in options],
+        "options": [
+            {"text": option, "voter_count": 0, "persistent_id": str(index)}
+            for index, option in enumerate(options)
+        ],
         "total_voter_count": 0,
         "is_closed": False,
         "is_anonymous": True,
         "type": "regular",
         "allows_multiple_answers": False,
+        # Bot API 9.6/10.0 fields PTB 22.8 requires to parse a poll
+        "allows_revoting": True,
+        "members_only": False,
     }
     return {"poll": poll}
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .business import business_send, business_target
 from .content import document_dict, photo_size
 from .html_check import parse_text
 from .ratelimit import Refusal
@@ -119,10 +120,21 @@ def _caption_fields(params: JSONDict) -> JSONDict:
     return {"caption": parsed.text or None, "caption_entities": parsed.entities or None}
 
 
+def send_chat(state: FakeState, params: JSONDict) -> JSONDict:
+    """The chat a send goes to: a business customer's with ``business_connection_id``."""
+    business = business_target(state, params)
+    return business[0] if business is not None else state.resolve_chat(params.get("chat_id"))
+
+
 def _finish_send(state: FakeState, call: Call, chat: JSONDict, fields: JSONDict) -> JSONDict:
     params = call.params
     chat_id = int(chat["id"])
     markup = inline_only(check_markup(params.get("reply_markup")))
+    business = business_target(state, params)
+    if business is not None:
+        flood_check(state, call, chat_id, is_edit=False)
+        answer = {**fields, "reply_markup": markup} if markup else fields
+        return business_send(state, business[1], chat, answer)  # type: ignore[no-any-return]
     reply = reply_target(state, chat_id, params)
     thread = thread_fields(state, chat, params)
     flood_check(state, call, chat_id, is_edit=False)
@@ -135,7 +147,7 @@ def _finish_send(state: FakeState, call: Call, chat: JSONDict, fields: JSONDict)
 
 async def send_message(state: FakeState, call: Call) -> Any:
     p = call.params
-    chat = state.resolve_chat(p.get("chat_id"))
+    chat = send_chat(state, p)
     parsed = parse_text(p.get("text"), p.get("parse_mode"), p.get("entities"))
     fields = {"text": parsed.text, "entities": parsed.entities or None}
     return _finish_send(state, call, chat, fields)
@@ -168,7 +180,7 @@ def _input_file(
 
 async def _send_media(state: FakeState, call: Call, name: str) -> Any:
     p = call.params
-    chat = state.resolve_chat(p.get("chat_id"))
+    chat = send_chat(state, p)
     stored, given = _input_file(state, call, name, name)
     fields = _caption_fields(p)
     if name == "photo":
@@ -198,7 +210,7 @@ async def send_document(state: FakeState, call: Call) -> Any:
 
 async def send_location(state: FakeState, call: Call) -> Any:
     p = call.params
-    chat = state.resolve_chat(p.get("chat_id"))
+    chat = send_chat(state, p)
     try:
         latitude, longitude = float(p["latitude"]), float(p["longitude"])
     except (KeyError, TypeError, ValueError):
@@ -213,7 +225,7 @@ def _edit_target(state: FakeState, call: Call) -> StoredMessage:
     p = call.params
     if p.get("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")  # inline messages are not simulated
-    chat = state.resolve_chat(p.get("chat_id"))
+    chat = send_chat(state, p)
     stored = state.find_message(int(chat["id"]), p.get("message_id"))
     if stored is None:
         raise bad_request("message to edit not found")

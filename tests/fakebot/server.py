@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from .actors import ActorsMixin
+from .business import BUSINESS_METHODS
 from .faults import FailureSpec, FaultsMixin, Status
 from .helpers import InspectionMixin
 from .methods_misc import MISC_METHODS
@@ -34,7 +35,12 @@ from .transport import read_params
 
 logger = logging.getLogger(__name__)
 
-METHODS: dict[str, Handler] = {**SEND_METHODS, **MISC_METHODS, **TOPIC_METHODS}
+METHODS: dict[str, Handler] = {
+    **SEND_METHODS,
+    **MISC_METHODS,
+    **TOPIC_METHODS,
+    **BUSINESS_METHODS,
+}
 BOT_PATH = re.compile(r"/bot([^/]*)/([^/]*)/?")
 FILE_PATH = re.compile(r"/file/bot([^/]*)/(.+)")
 NOT_FOUND: JSONDict = {"ok": False, "error_code": 404, "description": "Not Found"}

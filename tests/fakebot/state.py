@@ -8,10 +8,14 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .polling import UpdateQueue
 from .ratelimit import FloodControl, FloodNote
+
+if TYPE_CHECKING:
+    from .business import BusinessLink
+    from .topics import ForumTopic
 
 logger = logging.getLogger(__name__)
 
@@ -147,24 +151,6 @@ def normalize_chat_id(value: Any) -> int | str | None:
 
 
 @dataclass
-class ForumTopic:
-    """A topic of a forum supergroup; its id is the id of its creation message."""
-
-    message_thread_id: int
-    name: str
-    icon_color: int
-    closed: bool = False
-    deleted: bool = False
-
-    def as_dict(self) -> JSONDict:
-        return {
-            "message_thread_id": self.message_thread_id,
-            "name": self.name,
-            "icon_color": self.icon_color,
-        }
-
-
-@dataclass
 class StoredMessage:
     message: JSONDict
     outgoing: bool  # sent by the bot
@@ -208,12 +194,13 @@ class FakeState:
         self.allow_http_webhooks = False
         self.migrated: dict[int, int] = {}  # upgraded group id -> its supergroup's id
         self.topics: dict[int, dict[int, ForumTopic]] = {}  # chat id -> thread id -> topic
+        self.business: dict[str, BusinessLink] = {}  # business connections by id
         self._ids = itertools.count(1)
         self.queue.on_push = self.note_update
 
     def note_update(self, update: JSONDict) -> None:
         """An update from a private chat makes the bot's next sends to it replies."""
-        for kind in ("message", "edited_message", "callback_query"):
+        for kind in ("message", "edited_message", "callback_query", "business_message"):
             event = update.get(kind)
             if not isinstance(event, dict):
                 continue

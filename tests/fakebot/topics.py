@@ -10,11 +10,30 @@ the General topic (no ``message_thread_id`` on the message).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from .state import Call, FakeState, ForumTopic, JSONDict, bad_request
+from .state import Call, FakeState, JSONDict, bad_request
 
 ICON_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
+
+
+@dataclass
+class ForumTopic:
+    """A topic of a forum supergroup; its id is the id of its creation message."""
+
+    message_thread_id: int
+    name: str
+    icon_color: int
+    closed: bool = False
+    deleted: bool = False
+
+    def as_dict(self) -> JSONDict:
+        return {
+            "message_thread_id": self.message_thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
 
 
 def _forum(state: FakeState, raw_chat: Any) -> JSONDict:
