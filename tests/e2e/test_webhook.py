@@ -48,6 +48,13 @@ async def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None: 
         await asyncio.sleep(0.02)
 
 
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API, accepting these tests' plain-http webhook on loopback."""
+    async with FakeBotApi(allow_http_webhooks=True) as fake:
+        yield fake
+
+
 class Served:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -11,26 +11,39 @@ for downloads)::
         user.send_text("/start")
         reply = await api.wait_for("sendMessage", chat_id=1001, after=mark)
 
-Modules: ``server`` (HTTP, failure injection), ``actors`` (acting as users),
-``helpers`` (inspection, webhook delivery), ``factories`` (update shapes),
-``methods_send``/``methods_misc`` (Bot API methods), ``html_check`` (HTML parse
-mode and length rules), ``polling`` (getUpdates), ``ratelimit`` (flood control,
-the chosen model is described there), ``state``, ``transport``, ``fixtures``.
+Modules: ``server`` (HTTP), ``faults`` (failure injection, outages, the wait after
+a 429), ``actors`` (acting as users), ``factories`` (users), ``groups`` (groups,
+anonymous admins, channels, topics, upgrades), ``business`` (Telegram Business),
+``content`` (message shapes: albums, stickers, polls...), ``helpers`` (inspection,
+flood measurements, webhook delivery), ``methods_send``/``methods_misc``/``topics``
+(Bot API methods), ``html_check`` (HTML parse mode and length rules), ``polling``
+(getUpdates), ``ratelimit`` (flood control, the chosen model is described there),
+``state``, ``transport``, ``fixtures``.
 
 Deliberate simplifications: Markdown/MarkdownV2 are not parsed (text is taken
-as is); plain-http webhook URLs are accepted; inline-mode messages, media groups
-and most methods not listed in ``server.METHODS`` answer 404 (and log a warning).
+as is); inline-mode messages, sendMediaGroup and most methods not listed in
+``server.METHODS`` answer 404 (and log a warning). Webhook URLs must be HTTPS as at
+Telegram unless ``FakeBotApi(allow_http_webhooks=True)`` (loopback tests).
 Helpers that queue updates must run on the event loop thread of the server.
 """
 
-from .factories import FakeGroup, FakeUser
-from .server import FailureSpec, FakeBotApi
+from .business import FakeBusinessConnection
+from .factories import FakeUser
+from .faults import FailureSpec
+from .groups import GROUP_ANONYMOUS_BOT, AnonymousAdmin, FakeChannel, FakeGroup
+from .server import TELEGRAM_DEFAULT_LIMITS, TELEGRAM_STRICT_LIMITS, FakeBotApi
 from .state import ApiError, RequestRecord, SentFile, StoredFile
 
 __all__ = [
+    "GROUP_ANONYMOUS_BOT",
+    "TELEGRAM_DEFAULT_LIMITS",
+    "TELEGRAM_STRICT_LIMITS",
+    "AnonymousAdmin",
     "ApiError",
     "FailureSpec",
     "FakeBotApi",
+    "FakeBusinessConnection",
+    "FakeChannel",
     "FakeGroup",
     "FakeUser",
     "RequestRecord",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import time
 
-from .factories import FakeGroup, FakeUser, chat_member
+from .business import FakeBusinessConnection, connect_business
+from .factories import FakeUser, chat_member
+from .groups import FakeChannel, FakeGroup, upgrade_group
 from .state import FakeState, JSONDict
 
 
@@ -24,9 +26,34 @@ class ActorsMixin:
         return FakeUser(self.state, user_id, first_name, language_code, username, last_name)
 
     def group(
-        self, chat_id: int, title: str = "Grup Uji", chat_type: str = "supergroup"
+        self,
+        chat_id: int,
+        title: str = "Grup Uji",
+        chat_type: str = "supergroup",
+        *,
+        is_forum: bool = False,
     ) -> FakeGroup:
-        return FakeGroup(self.state, chat_id, title, chat_type)
+        """A group the bot is in (``chat_type="group"``: a basic group, which
+        ``upgrade_group`` turns into a supergroup; ``is_forum``: a supergroup with topics)."""
+        return FakeGroup(self.state, chat_id, title, chat_type, is_forum=is_forum)
+
+    def channel(self, chat_id: int, title: str = "Kanal Uji") -> FakeChannel:
+        """A channel: its posts, or messages in groups sent as the channel."""
+        return FakeChannel(self.state, chat_id, title)
+
+    def connect_business(
+        self, owner: FakeUser, *, connection_id: str | None = None
+    ) -> FakeBusinessConnection:
+        """``owner``'s business account connects the bot (a ``business_connection``
+        update); customers then write through the returned connection."""
+        return connect_business(self.state, owner, connection_id)
+
+    def upgrade_group(
+        self, old_id: int, *, by: FakeUser | None = None, from_first: bool = False
+    ) -> int:
+        """Upgrade a basic group to a supergroup as Telegram does; return the new id
+        (see ``groups.upgrade_group``)."""
+        return upgrade_group(self.state, old_id, by=by, from_first=from_first)
 
     def add_chat(
         self,

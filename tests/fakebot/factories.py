@@ -1,18 +1,24 @@
-"""Test-side actors: fake users and groups that produce Telegram updates."""
+"""Test-side actors: fake users talking to the bot (groups: ``groups``, shapes: ``content``)."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from typing import Any
 
-from .html_check import utf16_len
+from .content import (
+    FAKE_JPEG,
+    FAKE_OGG,
+    album_fields,
+    document_dict,
+    photo_fields,
+    poll_fields,
+    sticker_fields,
+    text_fields,
+    voice_fields,
+)
 from .state import FakeState, JSONDict
 
-COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
-FAKE_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32 + b"\xff\xd9"
-FAKE_OGG = b"OggS\x00\x02" + b"\x00" * 40
 ADMIN_RIGHTS: JSONDict = {
     "can_be_edited": False,
     "is_anonymous": False,
@@ -28,14 +34,6 @@ ADMIN_RIGHTS: JSONDict = {
     "can_delete_stories": False,
     "can_pin_messages": True,
 }
-
-
-def command_entities(text: str) -> list[JSONDict]:
-    """A ``bot_command`` entity for a leading ``/cmd`` or ``/cmd@botname``."""
-    match = COMMAND_RE.match(text)
-    if not match:
-        return []
-    return [{"type": "bot_command", "offset": 0, "length": utf16_len(match.group(0))}]
 
 
 def chat_member(user: JSONDict, status: str) -> JSONDict:
@@ -126,26 +124,27 @@ class FakeUser:
     def send_text(
         self, text: str, *, date: float | None = None, reply_to: JSONDict | int | None = None
     ) -> JSONDict:
-        fields: JSONDict = {"text": text}
-        entities = command_entities(text)
-        if entities:
-            fields["entities"] = entities
-        return self._send(fields, date, reply_to)
+        return self._send(text_fields(text), date, reply_to)
 
     def send_photo(
         self, *, caption: str | None = None, data: bytes = FAKE_JPEG, date: float | None = None
     ) -> JSONDict:
-        stored = self._state.register_file(kind="photo", data=data, filename="photo.jpg")
-        small = self._state.register_file(kind="photo", data=data, filename="photo_s.jpg")
-        fields: JSONDict = {
-            "photo": [
-                photo_size(small.file_id, small.file_unique_id, 90, len(data)),
-                photo_size(stored.file_id, stored.file_unique_id, 800, len(data)),
-            ]
-        }
-        if caption is not None:
-            fields["caption"] = caption
-        return self._send(fields, date)
+        return self._send(photo_fields(self._state, caption=caption, data=data), date)
+
+    def send_album(
+        self,
+        count: int = 3,
+        *,
+        caption: str | None = None,
+        caption_index: int = 0,
+        date: float | None = None,
+    ) -> list[JSONDict]:
+        """Send ``count`` photos as one album: ``count`` updates sharing a
+        ``media_group_id``, the caption (if any) on photo number ``caption_index``."""
+        return [
+            self._send(fields, date)
+            for fields in album_fields(self._state, count, caption, caption_index)
+        ]
 
     def send_location(
         self, latitude: float, longitude: float, *, date: float | None = None
@@ -153,32 +152,17 @@ class FakeUser:
         return self._send({"location": {"latitude": latitude, "longitude": longitude}}, date)
 
     def send_sticker(self, emoji: str = "👍", *, date: float | None = None) -> JSONDict:
-        stored = self._state.register_file(kind="sticker", data=b"RIFF\x00WEBP", filename="s.webp")
-        sticker: JSONDict = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-            "type": "regular",
-            "emoji": emoji,
-            "file_size": stored.size,
-        }
-        return self._send({"sticker": sticker}, date)
+        return self._send(sticker_fields(self._state, emoji), date)
 
     def send_voice(
         self, duration: int = 2, *, data: bytes = FAKE_OGG, date: float | None = None
     ) -> JSONDict:
-        stored = self._state.register_file(kind="voice", data=data, filename="voice.oga")
-        voice: JSONDict = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "duration": duration,
-            "mime_type": "audio/ogg",
-            "file_size": stored.size,
-        }
-        return self._send({"voice": voice}, date)
+        return self._send(voice_fields(self._state, duration, data), date)
+
+    def send_poll(
+        self, question: str = "Setuju?", options: tuple[str, ...] = ("Ya", "Tidak")
+    ) -> JSONDict:
+        return self._send(poll_fields(self._state, question, options), None)
 
     def send_document(
         self,
@@ -239,58 +223,3 @@ class FakeUser:
 
     def unblock(self) -> None:
         self._state.blocked.discard(self.id)
-
-
-class FakeGroup:
-    """A group or supergroup with the bot as member."""
-
-    def __init__(
-        self, state: FakeState, chat_id: int, title: str, chat_type: str = "supergroup"
-    ) -> None:
-        if chat_id >= 0:
-            raise ValueError("group chat ids are negative")
-        self._state = state
-        self.id = chat_id
-        self.title = title
-        self.type = chat_type
-
-    @property
-    def chat_dict(self) -> JSONDict:
-        return {"id": self.id, "type": self.type, "title": self.title}
-
-    def send_text(
-        self,
-        user: FakeUser,
-        text: str,
-        *,
-        date: float | None = None,
-        reply_to: JSONDict | int | None = None,
-    ) -> JSONDict:
-        fields: JSONDict = {"text": text}
-        entities = command_entities(text)
-        if entities:
-            fields["entities"] = entities
-        return deliver_message(
-            self._state, self.chat_dict, user.user_dict, fields, date=date, reply_to=reply_to
-        )
-
-
-def photo_size(file_id: str, unique_id: str, side: int, size: int) -> JSONDict:
-    return {
-        "file_id": file_id,
-        "file_unique_id": unique_id,
-        "width": side,
-        "height": side * 3 // 4,
-        "file_size": size,
-    }
-
-
-def document_dict(
-    file_id: str, unique_id: str, filename: str | None, mime_type: str | None, size: int
-) -> JSONDict:
-    doc: JSONDict = {"file_id": file_id, "file_unique_id": unique_id, "file_size": size}
-    if filename:
-        doc["file_name"] = filename
-    if mime_type:
-        doc["mime_type"] = mime_type
-    return doc

@@ -20,6 +20,16 @@ logger = logging.getLogger(__name__)
 Predicate = Callable[[RequestRecord], bool]
 
 
+def peak_in_window(times: list[float], window: float) -> int:
+    """The most of the sorted ``times`` inside any half-open interval [t, t + window)."""
+    best, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
 class InspectionMixin:
     state: FakeState
     _records: list[RequestRecord]
@@ -42,6 +52,8 @@ class InspectionMixin:
 
     @property
     def rate_limited_count(self) -> int:
+        """429s the fake answered by Telegram's rules (flood windows and the wait after
+        any 429); ``count_429()`` also counts injected ones."""
         return self.state.rate_limited_count
 
     @property
@@ -59,6 +71,45 @@ class InspectionMixin:
     @property
     def sent_files(self) -> list[SentFile]:
         return self.state.sent_files
+
+    def count_429(self, method: str | None = None, *, chat_id: int | None = None) -> int:
+        """Every 429 answered: flood windows, waits after a 429, and injected ones."""
+        return sum(1 for r in self._select(method, chat_id, None, None) if r.status == 429)
+
+    def peak_sends(
+        self,
+        *,
+        window: float = 1.0,
+        chat_id: int | None = None,
+        proactive_only: bool = True,
+        include_edits: bool = False,
+    ) -> int:
+        """The most accepted sends in any sliding ``window`` seconds (times taken when
+        flood control counted them). ``proactive_only``: only those counted toward the
+        per-bot window (replies exempted by ``cap_replies=False`` left out)."""
+        times = sorted(
+            r.flood.at
+            for r in self._select(None, chat_id, None, None)
+            if r.flood is not None
+            and (include_edits or not r.flood.is_edit)
+            and (r.flood.proactive or not proactive_only)
+        )
+        return peak_in_window(times, window)
+
+    def peak_sends_by_chat(
+        self, *, window: float = 1.0, proactive_only: bool = False, include_edits: bool = False
+    ) -> dict[int, int]:
+        """``peak_sends`` for every chat that got a send: {chat_id: peak}."""
+        chats = {r.flood.chat_id for r in self._records if r.flood is not None}
+        return {
+            chat: self.peak_sends(
+                window=window,
+                chat_id=chat,
+                proactive_only=proactive_only,
+                include_edits=include_edits,
+            )
+            for chat in sorted(chats)
+        }
 
     def messages_to(self, chat_id: int) -> list[JSONDict]:
         """Messages the bot sent to a chat, in order, as they are now (edits applied)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from .methods_send import Handler
 from .polling import PollTerminated
@@ -41,6 +42,7 @@ SCOPE_TYPES = frozenset(
 )
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+WEBHOOK_PORTS = (443, 80, 88, 8443)
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 
 
@@ -84,9 +86,7 @@ async def set_webhook(state: FakeState, call: Call) -> Any:
     if not url:
         state.webhook = None
         return True
-    # Real Telegram requires HTTPS; plain http is accepted here for local tests.
-    if not url.startswith(("https://", "http://")):
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    check_webhook_url(url, allow_http=state.allow_http_webhooks)
     secret = p.get("secret_token")
     if secret is not None and not SECRET_RE.match(str(secret)):
         raise bad_request("secret token contains unallowed characters")
@@ -100,6 +100,23 @@ async def set_webhook(state: FakeState, call: Call) -> Any:
         "ip_address": p.get("ip_address"),
     }
     return True
+
+
+def check_webhook_url(url: str, *, allow_http: bool) -> None:
+    """Telegram accepts only HTTPS webhooks on ports 443, 80, 88 or 8443
+    (https://core.telegram.org/bots/api#setwebhook); ``allow_http`` lets loopback tests
+    use ``http://`` on any port."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise bad_request("bad webhook: Wrong port number specified in the URL") from None
+    if parts.scheme == "http" and allow_http and parts.hostname:
+        return
+    if parts.scheme != "https" or not parts.hostname:
+        raise bad_request("bad webhook: HTTPS url must be provided for webhook")
+    if port not in (None, *WEBHOOK_PORTS):
+        raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
 
 
 async def delete_webhook(state: FakeState, call: Call) -> Any:

@@ -7,8 +7,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .factories import document_dict, photo_size
+from .business import business_send, business_target
+from .content import document_dict, photo_size
 from .html_check import parse_text
+from .ratelimit import Refusal
 from .state import (
     ApiError,
     Call,
@@ -19,6 +21,7 @@ from .state import (
     StoredMessage,
     bad_request,
 )
+from .topics import thread_fields
 
 Handler = Callable[[FakeState, Call], Awaitable[Any]]
 INLINE_BUTTON_KINDS = (
@@ -78,11 +81,14 @@ def inline_only(markup: JSONDict | None) -> JSONDict | None:
     return None
 
 
-def flood_check(state: FakeState, chat_id: int, *, is_edit: bool) -> None:
-    retry = state.flood.acquire(chat_id, is_edit=is_edit)
-    if retry is not None:
+def flood_check(state: FakeState, call: Call, chat_id: int, *, is_edit: bool) -> None:
+    """Count the send/edit (noted on ``call``) or raise Telegram's 429."""
+    judged = state.flood.acquire(chat_id, is_edit=is_edit)
+    if isinstance(judged, Refusal):
         state.rate_limited_count += 1
+        retry = judged.retry_after
         raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+    call.flood = judged
 
 
 def reply_target(state: FakeState, chat_id: int, params: JSONDict) -> JSONDict | None:
@@ -114,22 +120,37 @@ def _caption_fields(params: JSONDict) -> JSONDict:
     return {"caption": parsed.text or None, "caption_entities": parsed.entities or None}
 
 
-def _finish_send(state: FakeState, chat: JSONDict, fields: JSONDict, params: JSONDict) -> JSONDict:
+def send_chat(state: FakeState, params: JSONDict) -> JSONDict:
+    """The chat a send goes to: a business customer's with ``business_connection_id``."""
+    business = business_target(state, params)
+    return business[0] if business is not None else state.resolve_chat(params.get("chat_id"))
+
+
+def _finish_send(state: FakeState, call: Call, chat: JSONDict, fields: JSONDict) -> JSONDict:
+    params = call.params
     chat_id = int(chat["id"])
     markup = inline_only(check_markup(params.get("reply_markup")))
+    business = business_target(state, params)
+    if business is not None:
+        flood_check(state, call, chat_id, is_edit=False)
+        answer = {**fields, "reply_markup": markup} if markup else fields
+        return business_send(state, business[1], chat, answer)  # type: ignore[no-any-return]
     reply = reply_target(state, chat_id, params)
-    flood_check(state, chat_id, is_edit=False)
-    message = state.bot_message(chat, **fields, reply_to_message=reply, reply_markup=markup)
+    thread = thread_fields(state, chat, params)
+    flood_check(state, call, chat_id, is_edit=False)
+    message = state.bot_message(
+        chat, **fields, **thread, reply_to_message=reply, reply_markup=markup
+    )
     state.store_message(message, outgoing=True)
     return message
 
 
 async def send_message(state: FakeState, call: Call) -> Any:
     p = call.params
-    chat = state.resolve_chat(p.get("chat_id"))
+    chat = send_chat(state, p)
     parsed = parse_text(p.get("text"), p.get("parse_mode"), p.get("entities"))
     fields = {"text": parsed.text, "entities": parsed.entities or None}
-    return _finish_send(state, chat, fields, p)
+    return _finish_send(state, call, chat, fields)
 
 
 def _input_file(
@@ -159,7 +180,7 @@ def _input_file(
 
 async def _send_media(state: FakeState, call: Call, name: str) -> Any:
     p = call.params
-    chat = state.resolve_chat(p.get("chat_id"))
+    chat = send_chat(state, p)
     stored, given = _input_file(state, call, name, name)
     fields = _caption_fields(p)
     if name == "photo":
@@ -172,7 +193,7 @@ async def _send_media(state: FakeState, call: Call, name: str) -> Any:
         fields["document"] = document_dict(
             stored.file_id, stored.file_unique_id, stored.filename, stored.mime_type, stored.size
         )
-    message = _finish_send(state, chat, fields, p)
+    message = _finish_send(state, call, chat, fields)
     state.sent_files.append(
         SentFile(int(chat["id"]), call.method, name, stored, given, message["message_id"])
     )
@@ -189,7 +210,7 @@ async def send_document(state: FakeState, call: Call) -> Any:
 
 async def send_location(state: FakeState, call: Call) -> Any:
     p = call.params
-    chat = state.resolve_chat(p.get("chat_id"))
+    chat = send_chat(state, p)
     try:
         latitude, longitude = float(p["latitude"]), float(p["longitude"])
     except (KeyError, TypeError, ValueError):
@@ -197,14 +218,14 @@ async def send_location(state: FakeState, call: Call) -> Any:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise bad_request("wrong latitude or longitude specified")
     location: JSONDict = {"latitude": latitude, "longitude": longitude}
-    return _finish_send(state, chat, {"location": location}, p)
+    return _finish_send(state, call, chat, {"location": location})
 
 
 def _edit_target(state: FakeState, call: Call) -> StoredMessage:
     p = call.params
     if p.get("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")  # inline messages are not simulated
-    chat = state.resolve_chat(p.get("chat_id"))
+    chat = send_chat(state, p)
     stored = state.find_message(int(chat["id"]), p.get("message_id"))
     if stored is None:
         raise bad_request("message to edit not found")
@@ -213,11 +234,11 @@ def _edit_target(state: FakeState, call: Call) -> StoredMessage:
     return stored
 
 
-def _apply_edit(state: FakeState, stored: StoredMessage, changes: JSONDict) -> Any:
+def _apply_edit(state: FakeState, call: Call, stored: StoredMessage, changes: JSONDict) -> Any:
     message = stored.message
     if all(message.get(key) == value for key, value in changes.items()):
         raise bad_request(NOT_MODIFIED)
-    flood_check(state, int(message["chat"]["id"]), is_edit=True)
+    flood_check(state, call, int(message["chat"]["id"]), is_edit=True)
     for key, value in changes.items():
         if value is None:
             message.pop(key, None)
@@ -235,7 +256,7 @@ async def edit_message_text(state: FakeState, call: Call) -> Any:
         raise bad_request("there is no text in the message to edit")
     markup = inline_only(check_markup(p.get("reply_markup")))
     changes = {"text": parsed.text, "entities": parsed.entities or None, "reply_markup": markup}
-    return _apply_edit(state, stored, changes)
+    return _apply_edit(state, call, stored, changes)
 
 
 async def edit_message_caption(state: FakeState, call: Call) -> Any:
@@ -244,13 +265,13 @@ async def edit_message_caption(state: FakeState, call: Call) -> Any:
         raise bad_request("there is no caption in the message to edit")
     changes = _caption_fields(call.params)
     changes["reply_markup"] = inline_only(check_markup(call.params.get("reply_markup")))
-    return _apply_edit(state, stored, changes)
+    return _apply_edit(state, call, stored, changes)
 
 
 async def edit_message_reply_markup(state: FakeState, call: Call) -> Any:
     stored = _edit_target(state, call)
     markup = inline_only(check_markup(call.params.get("reply_markup")))
-    return _apply_edit(state, stored, {"reply_markup": markup})
+    return _apply_edit(state, call, stored, {"reply_markup": markup})
 
 
 async def delete_message(state: FakeState, call: Call) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,7 @@ class QueuedUpdate:
 class _Waiter:
     event: asyncio.Event = field(default_factory=asyncio.Event)
     terminated: bool = False
+    interrupted: bool = False
 
 
 class PollTerminated(Exception):
@@ -52,6 +54,7 @@ class UpdateQueue:
         self._active: _Waiter | None = None
         self._waiters: set[_Waiter] = set()
         self._closing = False
+        self.on_push: Callable[[dict[str, Any]], None] | None = None
 
     # -- producer side -------------------------------------------------------
     def push(self, update: dict[str, Any], *, forced: bool = False) -> dict[str, Any]:
@@ -61,6 +64,8 @@ class UpdateQueue:
         if isinstance(uid, int) and uid >= self.next_update_id:
             self.next_update_id = uid + 1
         self.entries.append(QueuedUpdate(update=update, forced=forced))
+        if self.on_push is not None:
+            self.on_push(update)
         self._wake()
         return update
 
@@ -80,6 +85,12 @@ class UpdateQueue:
             self._active.terminated = True
             self._active.event.set()
             self._active = None
+
+    def interrupt(self) -> None:
+        """End the pending long poll now with what is there (an outage began)."""
+        if self._active is not None:
+            self._active.interrupted = True
+            self._active.event.set()
 
     # -- consumer side -------------------------------------------------------
     def confirm(self, offset: int) -> None:
@@ -165,6 +176,8 @@ class UpdateQueue:
                     return []
                 if me.terminated:
                     raise PollTerminated(CONFLICT_OTHER_POLL)
+                if me.interrupted:
+                    return []
         finally:
             self._waiters.discard(me)
             if self._active is me:

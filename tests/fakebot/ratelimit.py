@@ -13,6 +13,17 @@ Edits count toward the per-chat/per-group windows; they count toward the per-bot
 window only if ``count_edits_per_bot`` is true. Rejected (429) calls are not counted.
 ``retry_after`` is the whole number of seconds (at least 1) until the blocking
 window frees a slot, as Telegram answers integers.
+
+Replies: a send to a private chat that sent the bot an update within the last
+``REPLY_WINDOW`` seconds is a *reply* (each update covers up to ``REPLIES_PER_UPDATE``
+answers). With ``cap_replies=False`` replies do not count toward the per-bot window
+(grammY's maintainers report Telegram does not hold replies to the bulk cap,
+https://grammy.dev/advanced/flood); they still count toward their chat's window.
+
+After any 429 Telegram refuses further calls until ``retry_after`` has passed: the
+whole bot when the per-bot window (or an injected 429) caused it, one chat when that
+chat's window did. ``Penalties`` keeps those waits; it applies even when the windows
+themselves are disabled (an injected 429 behaves the same way).
 """
 
 from __future__ import annotations
@@ -20,6 +31,10 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from dataclasses import dataclass
+
+REPLY_WINDOW = 10.0  # seconds an incoming update makes sends to its chat replies
+REPLIES_PER_UPDATE = 3
 
 
 class SlidingWindow:
@@ -43,6 +58,61 @@ class SlidingWindow:
         self.hits.append(now)
 
 
+@dataclass
+class FloodNote:
+    """How flood control judged one accepted send or edit (kept on its RequestRecord).
+
+    ``at`` is ``time.monotonic()`` when it was counted; ``proactive`` is true when it
+    counted toward the per-bot window (always for edits counted per bot, never for
+    replies when ``cap_replies`` is false); ``reply`` says it answered a recent update.
+    """
+
+    chat_id: int
+    at: float
+    proactive: bool
+    reply: bool
+    is_edit: bool
+
+
+@dataclass
+class Refusal:
+    """A 429 to answer: seconds to wait and whether it covers the bot or one chat."""
+
+    retry_after: int
+    scope: str  # "bot" or "chat"
+
+
+class Penalties:
+    """The waits imposed after a 429: the bot's and each chat's end time (monotonic)."""
+
+    def __init__(self) -> None:
+        self.bot_until = 0.0
+        self.chats_until: dict[int, float] = {}
+
+    def impose(self, seconds: int, *, chat_id: int | None, now: float | None = None) -> None:
+        """Refuse the bot (``chat_id`` None) or one chat for ``seconds`` from now."""
+        until = (time.monotonic() if now is None else now) + seconds
+        if chat_id is None:
+            self.bot_until = max(self.bot_until, until)
+        else:
+            self.chats_until[chat_id] = max(self.chats_until.get(chat_id, 0.0), until)
+
+    def refusal(self, chat_id: int | None, now: float | None = None) -> Refusal | None:
+        """The 429 a call to ``chat_id`` (None: no chat) gets now, if any."""
+        moment = time.monotonic() if now is None else now
+        waits = [(self.bot_until - moment, "bot")]
+        if chat_id is not None:
+            waits.append((self.chats_until.get(chat_id, 0.0) - moment, "chat"))
+        wait, scope = max(waits)
+        if wait <= 0:
+            return None
+        return Refusal(max(1, math.ceil(wait)), scope)
+
+    def clear(self) -> None:
+        self.bot_until = 0.0
+        self.chats_until.clear()
+
+
 class FloodControl:
     def __init__(
         self,
@@ -53,6 +123,7 @@ class FloodControl:
         per_group_per_minute: int,
         private_burst: int = 3,
         count_edits_per_bot: bool = False,
+        cap_replies: bool = True,
     ) -> None:
         self.enabled = enabled
         self.per_bot_rate = per_bot_rate
@@ -60,8 +131,12 @@ class FloodControl:
         self.per_group_per_minute = per_group_per_minute
         self.private_burst = private_burst
         self.count_edits_per_bot = count_edits_per_bot
+        self.cap_replies = cap_replies
+        self.penalties = Penalties()
         self._bot = SlidingWindow(math.floor(per_bot_rate), 1.0)
         self._chats: dict[int, SlidingWindow] = {}
+        # private chat id -> [time of the update, answers still covered]
+        self._reply_credits: dict[int, deque[list[float]]] = {}
 
     def _chat_window(self, chat_id: int) -> SlidingWindow:
         window = self._chats.get(chat_id)
@@ -74,21 +149,54 @@ class FloodControl:
             self._chats[chat_id] = window
         return window
 
-    def acquire(self, chat_id: int, *, is_edit: bool, now: float | None = None) -> int | None:
-        """Count one send; return ``retry_after`` seconds if it must be rejected."""
-        if not self.enabled:
-            return None
+    # -- replies -----------------------------------------------------------------
+    def note_incoming(self, chat_id: int, now: float | None = None) -> None:
+        """A private chat sent the bot an update: its next answers are replies."""
         moment = time.monotonic() if now is None else now
-        windows = [self._chat_window(chat_id)]
-        if not is_edit or self.count_edits_per_bot:
-            windows.append(self._bot)
-        wait = max(w.wait_time(moment) for w in windows)
-        if wait > 0:
-            return max(1, math.ceil(wait))
-        for window in windows:
-            window.hit(moment)
-        return None
+        credits = self._reply_credits.setdefault(chat_id, deque())
+        credits.append([moment, float(REPLIES_PER_UPDATE)])
+
+    def _reply_credit(self, chat_id: int, now: float) -> list[float] | None:
+        """The oldest update of the chat that still covers an answer, if any."""
+        credits = self._reply_credits.get(chat_id)
+        while credits and (credits[0][0] <= now - REPLY_WINDOW or credits[0][1] <= 0):
+            credits.popleft()
+        return credits[0] if credits else None
+
+    # -- sends ---------------------------------------------------------------------
+    def acquire(
+        self, chat_id: int, *, is_edit: bool, now: float | None = None
+    ) -> Refusal | FloodNote:
+        """Count one send; return the refusal (429) or how the send was counted.
+
+        A refusal also imposes Telegram's wait (``penalties``) on the bot or the chat.
+        """
+        moment = time.monotonic() if now is None else now
+        credit = None if is_edit or chat_id < 0 else self._reply_credit(chat_id, moment)
+        reply = credit is not None
+        per_bot = self.count_edits_per_bot if is_edit else (self.cap_replies or not reply)
+        if self.enabled:
+            chat_wait = self._chat_window(chat_id).wait_time(moment)
+            bot_wait = self._bot.wait_time(moment) if per_bot else 0.0
+            if max(chat_wait, bot_wait) > 0:
+                return self._refuse(chat_id, chat_wait, bot_wait, moment)
+            self._chat_window(chat_id).hit(moment)
+            if per_bot:
+                self._bot.hit(moment)
+        if credit is not None:
+            credit[1] -= 1
+        return FloodNote(chat_id, moment, proactive=per_bot, reply=reply, is_edit=is_edit)
+
+    def _refuse(self, chat_id: int, chat_wait: float, bot_wait: float, now: float) -> Refusal:
+        if bot_wait > 0:
+            self.penalties.impose(max(1, math.ceil(bot_wait)), chat_id=None, now=now)
+        if chat_wait > 0:
+            self.penalties.impose(max(1, math.ceil(chat_wait)), chat_id=chat_id, now=now)
+        scope = "bot" if bot_wait >= chat_wait else "chat"
+        return Refusal(max(1, math.ceil(max(chat_wait, bot_wait))), scope)
 
     def reset(self) -> None:
         self._bot.hits.clear()
         self._chats.clear()
+        self._reply_credits.clear()
+        self.penalties.clear()

@@ -17,49 +17,49 @@ import itertools
 import logging
 import re
 import time
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Literal
+from typing import Any
 
 from aiohttp import web
 
 from .actors import ActorsMixin
+from .business import BUSINESS_METHODS
+from .faults import FailureSpec, FaultsMixin, Status
 from .helpers import InspectionMixin
 from .methods_misc import MISC_METHODS
 from .methods_send import SEND_METHODS, Handler
 from .ratelimit import FloodControl
 from .state import ApiError, Call, FakeState, JSONDict, RequestRecord
+from .topics import TOPIC_METHODS
 from .transport import read_params
 
 logger = logging.getLogger(__name__)
 
-METHODS: dict[str, Handler] = {**SEND_METHODS, **MISC_METHODS}
+METHODS: dict[str, Handler] = {
+    **SEND_METHODS,
+    **MISC_METHODS,
+    **TOPIC_METHODS,
+    **BUSINESS_METHODS,
+}
 BOT_PATH = re.compile(r"/bot([^/]*)/([^/]*)/?")
 FILE_PATH = re.compile(r"/file/bot([^/]*)/(.+)")
 NOT_FOUND: JSONDict = {"ok": False, "error_code": 404, "description": "Not Found"}
 UNAUTHORIZED: JSONDict = {"ok": False, "error_code": 401, "description": "Unauthorized"}
-DEFAULT_FAILURE_TEXT = {
-    409: "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running",
-    429: "Too Many Requests: retry after 1",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
+# The realistic options (Telegram's published limits, replies not held to the bulk cap):
+# ``FakeBotApi(**TELEGRAM_DEFAULT_LIMITS)``. STRICT caps replies too (the worst case).
+TELEGRAM_DEFAULT_LIMITS: dict[str, Any] = {
+    "flood_limits": True,
+    "per_bot_rate": 30,
+    "per_chat_rate": 1.0,
+    "per_group_per_minute": 20,
+    "private_burst": 3,
+    "count_edits_per_bot": False,
+    "cap_replies": False,
 }
+TELEGRAM_STRICT_LIMITS: dict[str, Any] = {**TELEGRAM_DEFAULT_LIMITS, "cap_replies": True}
 
 
-@dataclass
-class FailureSpec:
-    method: str | None  # lower-case method name, None = any method
-    remaining: int
-    status: int | Literal["network"]
-    execute: bool  # perform the call first, then fail the answer (lost response)
-    description: str | None
-    parameters: JSONDict | None
-
-
-class FakeBotApi(ActorsMixin, InspectionMixin):
+class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
     """Fake Telegram Bot API server. See the package docstring for the full API."""
 
     def __init__(
@@ -73,7 +73,13 @@ class FakeBotApi(ActorsMixin, InspectionMixin):
         per_group_per_minute: int = 20,
         private_burst: int = 3,
         count_edits_per_bot: bool = False,
+        cap_replies: bool = True,
+        allow_http_webhooks: bool = False,
     ) -> None:
+        """``flood_limits`` turns Telegram's windows on (see ``ratelimit``; the realistic
+        set is ``TELEGRAM_DEFAULT_LIMITS``); ``cap_replies=False`` exempts replies from the
+        per-bot window; ``allow_http_webhooks`` accepts ``http://`` webhook URLs (loopback
+        tests; Telegram itself requires HTTPS)."""
         self.token = token
         flood = FloodControl(
             enabled=flood_limits,
@@ -82,8 +88,12 @@ class FakeBotApi(ActorsMixin, InspectionMixin):
             per_group_per_minute=per_group_per_minute,
             private_burst=private_burst,
             count_edits_per_bot=count_edits_per_bot,
+            cap_replies=cap_replies,
         )
         self.state = FakeState(token, bot_username, flood)
+        self.state.allow_http_webhooks = allow_http_webhooks
+        self._outage_until: float | None = None
+        self._outage_status: Status = 502
         self._records: list[RequestRecord] = []
         self._record_event = asyncio.Event()
         self._seq = itertools.count(1)
@@ -139,46 +149,9 @@ class FakeBotApi(ActorsMixin, InspectionMixin):
     def base_file_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/file/bot"
 
-    # -- failure injection -----------------------------------------------------
-    def fail_next(
-        self,
-        method: str | None,
-        count: int = 1,
-        status: int | Literal["network"] = 502,
-        *,
-        execute: bool = False,
-        description: str | None = None,
-        parameters: JSONDict | None = None,
-    ) -> None:
-        """Fail the next ``count`` calls of ``method`` (None = any method).
-
-        ``status`` is an HTTP status answered with a Telegram-style error body, or
-        ``"network"`` to drop the connection without answering. With ``execute=True``
-        the call is performed first (e.g. the message is really sent) and only the
-        answer is lost/replaced -- the classic "retry sends a duplicate" situation.
-        """
-        self._failures.append(
-            FailureSpec(
-                method.lower() if method else None,
-                count,
-                status,
-                execute,
-                description,
-                parameters,
-            )
-        )
-
+    # -- latency ---------------------------------------------------------------
     def set_latency(self, seconds: float) -> None:
         self._latency = max(0.0, seconds)
-
-    def _take_failure(self, method: str) -> FailureSpec | None:
-        for spec in self._failures:
-            if spec.remaining > 0 and spec.method in (None, method.lower()):
-                spec.remaining -= 1
-                if spec.remaining == 0:
-                    self._failures.remove(spec)
-                return spec
-        return None
 
     # -- HTTP ------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -209,16 +182,27 @@ class FakeBotApi(ActorsMixin, InspectionMixin):
             record.params, record.files = body.params, body.files
         except ApiError as exc:
             return self._answer(record, exc.status, exc.body())
+        outage = self._outage_status_now()
+        if outage is not None:
+            return self._fail(request, record, outage)
         if token != self.token:
             return self._answer(record, 401, UNAUTHORIZED)
         if self._latency:
             await asyncio.sleep(self._latency)
+        waiting = self._refuse_while_waiting(request, record)
+        if waiting is not None:
+            return waiting
         failure = self._take_failure(method)
         if failure is not None and not failure.execute:
-            return self._fail(request, record, failure)
-        status, answer = await self._call(Call(method, record.params, record.files))
+            return self._fail_injected(request, record, failure)
+        call = Call(method, record.params, record.files)
+        status, answer = await self._call(call)
+        record.flood = call.flood if status == 200 else None
+        outage = self._outage_status_now()  # began during the call: the answer is lost
+        if outage is not None:
+            return self._fail(request, record, outage)
         if failure is not None:
-            return self._fail(request, record, failure)
+            return self._fail_injected(request, record, failure)
         return self._answer(record, status, answer)
 
     async def _call(self, call: Call) -> tuple[int, JSONDict]:
@@ -243,21 +227,6 @@ class FakeBotApi(ActorsMixin, InspectionMixin):
     def _answer(self, record: RequestRecord, status: int, body: JSONDict) -> web.Response:
         self._store(record, status, body)
         return web.json_response(body, status=status)
-
-    def _fail(self, request: web.Request, record: RequestRecord, spec: FailureSpec) -> web.Response:
-        if spec.status == "network":
-            self._store(record, 0, None)
-            if request.transport is not None:
-                request.transport.abort()
-            raise asyncio.CancelledError()
-        description = spec.description or DEFAULT_FAILURE_TEXT.get(spec.status, "Server Error")
-        body: JSONDict = {"ok": False, "error_code": spec.status, "description": description}
-        parameters = spec.parameters
-        if parameters is None and spec.status == 429:
-            parameters = {"retry_after": 1}
-        if parameters:
-            body["parameters"] = parameters
-        return self._answer(record, spec.status, body)
 
     def _store(self, record: RequestRecord, status: int, body: JSONDict | None) -> None:
         record.status, record.response = status, body

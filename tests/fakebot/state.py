@@ -8,10 +8,14 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .polling import UpdateQueue
-from .ratelimit import FloodControl
+from .ratelimit import FloodControl, FloodNote
+
+if TYPE_CHECKING:
+    from .business import BusinessLink
+    from .topics import ForumTopic
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +86,7 @@ class Call:
     method: str
     params: JSONDict
     files: dict[str, UploadedFile] = field(default_factory=dict)
+    flood: FloodNote | None = None  # set by a send/edit that flood control counted
 
 
 @dataclass
@@ -107,6 +112,13 @@ class RequestRecord:
     files: dict[str, UploadedFile] = field(default_factory=dict)
     status: int = 0  # 0 = connection dropped on purpose
     response: JSONDict | None = None
+    flood: FloodNote | None = None  # how flood control counted an accepted send/edit
+
+    @property
+    def proactive(self) -> bool | None:
+        """True: counted toward the per-bot window; False: a send or edit exempt from it
+        (a reply with ``cap_replies=False``, an edit); None: not an accepted send/edit."""
+        return None if self.flood is None else self.flood.proactive
 
     @property
     def ok(self) -> bool:
@@ -179,7 +191,23 @@ class FakeState:
         self.sent_files: list[SentFile] = []
         self.webhook: JSONDict | None = None
         self.rate_limited_count = 0
+        self.allow_http_webhooks = False
+        self.migrated: dict[int, int] = {}  # upgraded group id -> its supergroup's id
+        self.topics: dict[int, dict[int, ForumTopic]] = {}  # chat id -> thread id -> topic
+        self.business: dict[str, BusinessLink] = {}  # business connections by id
         self._ids = itertools.count(1)
+        self.queue.on_push = self.note_update
+
+    def note_update(self, update: JSONDict) -> None:
+        """An update from a private chat makes the bot's next sends to it replies."""
+        for kind in ("message", "edited_message", "callback_query", "business_message"):
+            event = update.get(kind)
+            if not isinstance(event, dict):
+                continue
+            message = event.get("message") if kind == "callback_query" else event
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict) and chat.get("type") == "private":
+                self.flood.note_incoming(int(chat["id"]))
 
     # -- chats -------------------------------------------------------------
     def register_chat(self, chat: JSONDict) -> None:
@@ -205,6 +233,12 @@ class FakeState:
         if chat is None:
             raise bad_request("chat not found")
         cid = int(chat["id"])
+        if cid in self.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated[cid]},
+            )
         if for_sending and chat.get("type") == "private" and cid in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if for_sending and cid in self.left_chats:

@@ -103,7 +103,12 @@ async def test_webhook_blocks_get_updates(fake_api: FakeBotApi, fake_bot: Bot) -
     assert await fake_bot.get_updates() == ()
 
 
-async def test_post_webhook_update(fake_api: FakeBotApi, fake_bot: Bot) -> None:
+async def test_post_webhook_update() -> None:
+    async with FakeBotApi(allow_http_webhooks=True) as fake_api, make_bot(fake_api) as fake_bot:
+        await post_webhook_update(fake_api, fake_bot)
+
+
+async def post_webhook_update(fake_api: FakeBotApi, fake_bot: Bot) -> None:
     received: list[tuple[str | None, dict[str, object]]] = []
 
     async def hook(request: web.Request) -> web.Response:
