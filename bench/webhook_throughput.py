@@ -43,7 +43,7 @@ async def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
-    async with FakeBotApi() as api:
+    async with FakeBotApi(allow_http_webhooks=True) as api:
         port = _port()
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -53,6 +53,7 @@ async def main() -> None:
             webhook_url=f"http://127.0.0.1:{port}/hook",
             webhook_secret=SECRET,
             webhook_port=port,
+            webhook_allow_http=True,
         )
         stop = asyncio.Event()
         box: list[runner.Running] = []

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # Telegram delivers webhooks to HTTPS only; plain http:// is for tests on loopback.
+    webhook_allow_http: bool = False
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8080
     # Seconds a webhook request waits for its update to be handled before answering 200 anyway.
@@ -117,8 +119,13 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "WEBHOOK_SECRET may only hold 1-256 characters of A-Z, a-z, 0-9, _ and -."
             )
-        if not self.webhook_url.startswith(("https://", "http://")):
-            raise ConfigError("WEBHOOK_URL must be the public https:// address of the webhook.")
+        if self.webhook_url.startswith("http://") and self.webhook_allow_http:
+            return
+        if not self.webhook_url.startswith("https://"):
+            raise ConfigError(
+                "WEBHOOK_URL must be the public https:// address of the webhook "
+                "(Telegram delivers to HTTPS only)."
+            )
 
     def token(self) -> str:
         """Return the bot token or raise `MissingTokenError` with instructions."""

@@ -179,7 +179,7 @@ async def load_city(sessions: async_sessionmaker[AsyncSession]) -> None:
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as fake:
+    async with FakeBotApi(allow_http_webhooks=True) as fake:
         yield fake
 
 
@@ -221,7 +221,7 @@ async def open_desk(
     """A desk like the `desk` fixture, with options for the fake server (e.g. flood limits)
     and for the settings (e.g. `broadcast_rate`)."""
     async with (
-        FakeBotApi(**(api_options or {})) as fake,
+        FakeBotApi(**{"allow_http_webhooks": True, **(api_options or {})}) as fake,
         running_desk(fake, db_url, clock, **settings) as the_desk,
     ):
         yield the_desk

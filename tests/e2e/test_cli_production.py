@@ -27,6 +27,7 @@ async def test_json_logs_carry_no_token_or_secret(
         WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
         WEBHOOK_SECRET=SECRET,
         WEBHOOK_PORT=str(port),
+        WEBHOOK_ALLOW_HTTP="true",
         LOG_FORMAT="json",
         LOG_LEVEL="DEBUG",  # the most talkative level: still no secrets
     )

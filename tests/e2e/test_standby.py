@@ -42,6 +42,7 @@ async def start_pair(
                 "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
                 "WEBHOOK_SECRET": SECRET,
                 "WEBHOOK_PORT": str(port),
+                "WEBHOOK_ALLOW_HTTP": "true",  # loopback; Telegram itself requires HTTPS
             }
         env = clean_env(
             TELEGRAM_BOT_TOKEN=api.token,

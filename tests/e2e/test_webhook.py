@@ -35,6 +35,7 @@ def webhook_settings(api: FakeBotApi, db_url: str, port: int, **extra: Any) -> S
         webhook_url=f"http://127.0.0.1:{port}/tg/hook",
         webhook_secret=SECRET,
         webhook_port=port,
+        webhook_allow_http=True,  # loopback; Telegram itself requires HTTPS
         **extra,
     )
 

@@ -67,17 +67,18 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         token: str = "123456:TEST-token",
         *,
         bot_username: str = "desk_pemilu_test_bot",
-        flood_limits: bool = False,
+        flood_limits: bool = True,
         per_bot_rate: float = 30,
         per_chat_rate: float = 1.0,
         per_group_per_minute: int = 20,
         private_burst: int = 3,
         count_edits_per_bot: bool = False,
-        cap_replies: bool = True,
+        cap_replies: bool = False,
         allow_http_webhooks: bool = False,
     ) -> None:
-        """``flood_limits`` turns Telegram's windows on (see ``ratelimit``; the realistic
-        set is ``TELEGRAM_DEFAULT_LIMITS``); ``cap_replies=False`` exempts replies from the
+        """Telegram's flood windows are on by default, as on Telegram (see ``ratelimit``;
+        ``TELEGRAM_DEFAULT_LIMITS`` spells them out, ``flood_limits=False`` turns them off for
+        a benchmark of the process alone); ``cap_replies=False`` exempts replies from the
         per-bot window; ``allow_http_webhooks`` accepts ``http://`` webhook URLs (loopback
         tests; Telegram itself requires HTTPS)."""
         self.token = token

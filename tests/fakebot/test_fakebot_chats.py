@@ -44,7 +44,10 @@ async def test_webhook_https_ports_and_the_loopback_flag(
     for url in ("https://desk.example/hook", "https://desk.example:8443/hook"):
         assert await fake_bot.set_webhook(url)
         assert fake_api.webhook is not None and fake_api.webhook["url"] == url
-    async with FakeBotApi(allow_http_webhooks=True) as api, make_bot(api) as bot:
+    async with (
+        FakeBotApi(allow_http_webhooks=True, flood_limits=False) as api,
+        make_bot(api) as bot,
+    ):
         assert await bot.set_webhook("http://127.0.0.1:8123/hook")
         assert api.webhook is not None and api.webhook["url"] == "http://127.0.0.1:8123/hook"
 

@@ -133,9 +133,9 @@ async def test_replies_exempt_from_the_bulk_cap_when_asked() -> None:
         assert api.count_429() == 1
 
 
-async def test_replies_capped_by_default() -> None:
+async def test_replies_capped_on_request() -> None:
     async with (
-        FakeBotApi(flood_limits=True, per_bot_rate=2) as api,
+        FakeBotApi(flood_limits=True, per_bot_rate=2, cap_replies=True) as api,
         make_bot(api) as bot,
     ):
         for user_id in (1, 2, 3):

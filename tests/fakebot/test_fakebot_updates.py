@@ -104,7 +104,10 @@ async def test_webhook_blocks_get_updates(fake_api: FakeBotApi, fake_bot: Bot) -
 
 
 async def test_post_webhook_update() -> None:
-    async with FakeBotApi(allow_http_webhooks=True) as fake_api, make_bot(fake_api) as fake_bot:
+    async with (
+        FakeBotApi(allow_http_webhooks=True, flood_limits=False) as fake_api,
+        make_bot(fake_api) as fake_bot,
+    ):
         await post_webhook_update(fake_api, fake_bot)
 
 

@@ -1,0 +1,172 @@
+"""kill -9 in the middle of a burst of 300 one-line check-ins: nothing taken is lost, nothing is
+stored or sent twice. A real `deskbot run` process, killed for real, in polling and webhook mode.
+
+What a crash may cost, and only this: a receipt whose request was on its way to Telegram at the
+instant of the kill is `uncertain` (it may have arrived) and is never sent again. The test checks
+that every line is stored exactly once and that every line without a receipt is one of those.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from domain.outbox import OutStatus
+from domain.roles import Role
+from storage import people
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+from storage.models import Checkin, OutboxMessage, Tps
+from tests.conftest import FakeClock
+from tests.e2e.conftest import CITY, load_city
+from tests.e2e.processes import BotProcess, clean_env, free_port, spawn
+from tests.fakebot import FakeBotApi, FakeUser
+
+LINES = 300
+SECRET = "crash-test-secret"
+
+
+async def _prepare(db_url: str, api: FakeBotApi) -> list[tuple[FakeUser, str]]:
+    engine = create_engine(db_url)
+    try:
+        await upgrade(engine)
+        sessions = create_sessionmaker(engine)
+        await load_city(sessions)
+        async with sessions.begin() as session:
+            tps_ids = (
+                await session.scalars(
+                    select(Tps.id).where(Tps.id.like(f"{CITY}%")).order_by(Tps.id).limit(LINES)
+                )
+            ).all()
+            officers = []
+            for n, tps_id in enumerate(tps_ids):
+                user = api.user(500_000 + n, first_name=f"KPPS {n}")
+                api.add_chat(user.id, "private", first_name=user.first_name)
+                await people.upsert_member(
+                    session,
+                    telegram_id=user.id,
+                    name=user.first_name,
+                    username=None,
+                    role=Role.TPS,
+                    scope=tps_id,
+                    language="id",
+                    now=FakeClock()(),
+                )
+                officers.append((user, tps_id))
+        return officers
+    finally:
+        await engine.dispose()
+
+
+async def _count(db_url: str) -> tuple[int, int, dict[str, int]]:
+    """(check-ins, distinct TPS filed, outbox rows per status)."""
+    engine = create_engine(db_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            total = await session.scalar(select(func.count()).select_from(Checkin))
+            distinct = await session.scalar(select(func.count(func.distinct(Checkin.tps_id))))
+            rows = await session.execute(
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+            )
+            return int(total or 0), int(distinct or 0), {s: int(n) for s, n in rows.all()}
+    finally:
+        await engine.dispose()
+
+
+async def _deliver(api: FakeBotApi) -> None:
+    """Telegram's webhook delivery: pending updates in order, again later when refused."""
+    while True:
+        with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError):
+            await api.deliver_webhook_updates()
+        await asyncio.sleep(0.2)
+
+
+async def _wait(condition: object, timeout: float, what: str, bot: BotProcess) -> None:  # noqa: ASYNC109
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():  # type: ignore[operator]
+        assert loop.time() < deadline, f"{what}:\n{bot.log()[-3000:]}"
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_kill_9_in_a_burst_loses_no_line_and_repeats_nothing(
+    db_url: str, tmp_path: Path, mode: str
+) -> None:
+    async with FakeBotApi(allow_http_webhooks=True) as api:
+        officers = await _prepare(db_url, api)
+        port = free_port()
+        extra = {"METRICS_PORT": str(port)}
+        if mode == "webhook":
+            extra = {
+                "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+                "WEBHOOK_SECRET": SECRET,
+                "WEBHOOK_PORT": str(port),
+                "WEBHOOK_ALLOW_HTTP": "true",
+            }
+        env = clean_env(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            DATABASE_URL=db_url,
+            POLL_TIMEOUT="1",
+            **extra,
+        )
+        first = await spawn("first", env, tmp_path, http_port=port, plain=True)
+        await first.wait_role("active", timeout=60)
+        delivery = None
+        if mode == "webhook":
+            await _wait(_true_when(lambda: api.webhook is not None), 30, "no webhook", first)
+            delivery = asyncio.create_task(_deliver(api))
+        for user, _ in officers:
+            user.send_text("SIAP 06:30 7")
+
+        async def some_stored() -> bool:
+            return (await _count(db_url))[0] >= LINES // 4
+
+        await _wait(some_stored, 120, "nothing stored", first)
+        first.kill()
+        await first.proc.wait()
+        before, _, _ = await _count(db_url)
+        assert before < LINES, "the kill came too late to test anything"
+
+        second = await spawn("second", env, tmp_path, http_port=port, plain=True)
+        try:
+            await second.wait_role("active", timeout=60)
+
+            async def all_done() -> bool:
+                total, _, statuses = await _count(db_url)
+                owed = statuses.get(OutStatus.PENDING.value, 0) + statuses.get(
+                    OutStatus.SENDING.value, 0
+                )
+                return total >= LINES and owed == 0
+
+            await _wait(all_done, 180, "not every line was handled", second)
+        finally:
+            if delivery is not None:
+                delivery.cancel()
+            await second.terminate()
+        total, distinct, statuses = await _count(db_url)
+        assert (total, distinct) == (LINES, LINES)  # every line stored, once
+        receipts = {
+            user.id: sum(1 for m in api.messages_to(user.id) if "Laporan #" in str(m.get("text")))
+            for user, _ in officers
+        }
+        assert max(receipts.values()) == 1  # nobody receipted twice
+        # One receipt owed per line, each sent or cut off on its way out by the kill.
+        sent = statuses.get(OutStatus.SENT.value, 0)
+        uncertain = statuses.get(OutStatus.UNCERTAIN.value, 0)
+        assert sum(statuses.values()) == LINES and sent + uncertain == LINES
+        missing = sum(1 for n in receipts.values() if n == 0)
+        assert LINES - missing >= sent and missing <= uncertain
+
+
+def _true_when(check: object) -> object:
+    async def condition() -> bool:
+        return bool(check())  # type: ignore[operator]
+
+    return condition

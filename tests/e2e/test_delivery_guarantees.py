@@ -1,0 +1,175 @@
+"""What the bot owes arrives, once: bursts above the flood limits, 429s, 5xx, outages, long texts.
+
+Every test runs against the fake Bot API with Telegram's flood limits on (its default), on both
+backends. The assertions are the outcomes a desk needs: every stored line receipted exactly
+once, nothing sent twice, nothing refused for length.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from domain.outbox import MAX_TEXT, OutStatus
+from domain.roles import Role
+from storage.checkins_seed import add_checkin
+from storage.models import AuditLog, Checkin, DeskGroup, OutboxMessage, Tps
+from tests.conftest import FakeClock
+from tests.e2e.conftest import TPS, Desk, open_desk
+from tests.fakebot import TELEGRAM_DEFAULT_LIMITS, TELEGRAM_STRICT_LIMITS, FakeUser
+
+LINE = "SIAP 06:30 7"
+
+
+async def officers(desk: Desk, count: int) -> list[FakeUser]:
+    """`count` TPS officers of Kota Cilegon, each of their own TPS."""
+    async with desk.sessions() as session:
+        tps_ids = list((await session.scalars(select(Tps.id).order_by(Tps.id).limit(count))).all())
+    people = []
+    for n, tps_id in enumerate(tps_ids):
+        user = desk.new_user(f"KPPS {n}")
+        await desk.member(user, Role.TPS, tps_id)
+        people.append(user)
+    return people
+
+
+async def checkin_count(desk: Desk) -> int:
+    async with desk.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Checkin)) or 0)
+
+
+def receipts_to(desk: Desk, user: FakeUser) -> list[str]:
+    return [t for t in desk.texts_to(user.id) if "Laporan #" in t]
+
+
+async def outbox_statuses(desk: Desk) -> dict[str, int]:
+    async with desk.sessions() as session:
+        rows = await session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        return {status: int(n) for status, n in rows.all()}
+
+
+@pytest.mark.parametrize("limits", ["telegram", "strict"])
+async def test_200_officers_at_once_each_get_one_receipt(
+    db_url: str, clock: FakeClock, limits: str
+) -> None:
+    """Above 30 a second, with replies capped too in the strict case: all stored, all
+    receipted once, no apology, no 429 left unanswered."""
+    options: dict[str, Any] = dict(
+        TELEGRAM_DEFAULT_LIMITS if limits == "telegram" else TELEGRAM_STRICT_LIMITS
+    )
+    async with open_desk(db_url, clock, api_options=options) as desk:
+        people = await officers(desk, 200)
+        now = clock().timestamp()
+        for user in people:
+            user.send_text(LINE, date=now)
+        await desk.settle(timeout=120)
+        assert await checkin_count(desk) == 200
+        assert [len(receipts_to(desk, u)) for u in people] == [1] * 200
+        assert not any("coba lagi" in t for u in people for t in desk.texts_to(u.id))
+        assert await outbox_statuses(desk) == {OutStatus.SENT.value: 200}
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+async def test_a_refused_receipt_arrives_later_once(desk: Desk, status: int) -> None:
+    siti = desk.new_user("Siti")
+    await desk.member(siti, Role.TPS, TPS)
+    desk.api.fail_next("sendMessage", status=status)
+    siti.send_text(LINE, date=desk.clock().timestamp())
+    await desk.settle(timeout=30)
+    assert await checkin_count(desk) == 1
+    (receipt,) = receipts_to(desk, siti)
+    assert "#1" in receipt
+    assert desk.texts_to(siti.id) == [receipt]  # no apology, nothing else
+    assert desk.api.count("sendMessage", chat_id=siti.id) == 2  # refused once, then sent
+
+
+async def test_a_reply_whose_answer_was_lost_is_not_sent_twice(desk: Desk) -> None:
+    """The request reached Telegram but the connection dropped before the answer: it may have
+    arrived, so it is recorded as uncertain and never sent again."""
+    siti = desk.new_user("Siti")
+    await desk.member(siti, Role.TPS, TPS)
+    desk.api.fail_next("sendMessage", status="network", execute=True)
+    siti.send_text(LINE, date=desk.clock().timestamp())
+    await desk.settle(timeout=30)
+    await asyncio.sleep(0.5)
+    assert len(receipts_to(desk, siti)) == 1  # the one Telegram executed
+    assert desk.api.count("sendMessage", chat_id=siti.id) == 1
+    assert await outbox_statuses(desk) == {OutStatus.UNCERTAIN.value: 1}
+
+
+async def test_a_long_history_arrives_whole_in_several_messages(desk: Desk) -> None:
+    camat = desk.new_user("Pak Camat")
+    await desk.member(camat, Role.CAMAT, TPS[:6])
+    notes = [f"Catatan {n}: " + ("jalan desa tergenang dan listrik padam " * 14) for n in range(9)]
+    async with desk.sessions.begin() as session:
+        for n, note in enumerate(notes):
+            await add_checkin(
+                session,
+                tps_id=TPS,
+                kind="kejadian",
+                at=desk.clock() + timedelta(minutes=n),
+                severity="high",
+                payload={"category": "other", "severity": "high", "text": note},
+            )
+    calls = await desk.say(camat, f"/riwayat {TPS} kejadian")
+    sent = [c for c in calls if c.method == "sendMessage"]
+    assert len(sent) >= 2 and all(c.ok for c in sent)
+    assert all(len(c.params["text"]) <= MAX_TEXT for c in sent)
+    whole = "".join(c.params["text"] for c in sent)
+    for n in range(9):
+        assert f"Catatan {n}:" in whole
+    assert not any("gangguan" in c.params["text"] for c in sent)
+
+
+async def test_an_upgraded_desk_group_gets_its_messages_at_the_new_id(desk: Desk) -> None:
+    """A message refused with migrate_to_chat_id moves the desk group (audited) and goes to
+    the supergroup, once."""
+    admin = desk.new_user("Admin")
+    member = await desk.member(admin, Role.ADMIN, "36")
+    old = -4001
+    desk.api.add_chat(old, "group", title="Desk Cilegon")
+    from storage import people
+
+    async with desk.sessions.begin() as session:
+        await people.register_group(
+            session, chat_id=old, title="Desk Cilegon", scope="36", by=member.id, now=desk.clock()
+        )
+    new = desk.api.upgrade_group(old)
+    await desk.settle()
+    sender = desk.running.services.out
+    from outbox import messages
+
+    await sender.send(*messages.text_message(old, "Uji kirim", proactive=True), wait=False)
+    await desk.settle(timeout=20)
+    assert [m.get("text") for m in desk.api.messages_to(new)].count("Uji kirim") == 1
+    async with desk.sessions() as session:
+        groups = {g.chat_id: g.active for g in (await session.scalars(select(DeskGroup))).all()}
+        moved = (
+            await session.scalars(select(AuditLog).where(AuditLog.action == "group_migrated"))
+        ).all()
+    assert groups == {old: False, new: True}
+    assert len(moved) == 1 and moved[0].detail == {"from": old, "to": new, "title": "Desk Cilegon"}
+
+
+async def test_a_blocked_officer_is_marked_unreachable_and_not_retried(desk: Desk) -> None:
+    siti = desk.new_user("Siti")
+    await desk.member(siti, Role.TPS, TPS)
+    desk.api.block(siti.id)
+    from outbox import messages
+
+    sender = desk.running.services.out
+    await sender.send(*messages.text_message(siti.id, "Pengingat", proactive=True), wait=False)
+    await desk.settle(timeout=20)
+    assert desk.api.count("sendMessage", chat_id=siti.id) == 1
+    assert await outbox_statuses(desk) == {OutStatus.UNREACHABLE.value: 1}
+    async with desk.sessions() as session:
+        from storage.models import Person
+
+        person = await session.scalar(select(Person).where(Person.telegram_id == siti.id))
+    assert person is not None and person.reachable is False
