@@ -49,6 +49,13 @@ def _door() -> tuple[Sender, UpdateScope]:
     return scope.sender, scope
 
 
+def answer_key() -> str | None:
+    """A key for the next answer to the update being handled (None outside one): handling the
+    update again queues nothing twice."""
+    scope = inbox.current()
+    return scope.answer_key() if scope is not None else None
+
+
 def where(update: Update) -> dict[str, Any]:
     """Where an answer to this update goes: its chat, its forum topic, its business connection."""
     chat = update.effective_chat

@@ -31,7 +31,7 @@ async def stale_button(update: Update, context: DeskContext) -> None:
     if query is None:
         return
     member = await current_member(context, update)
-    await query.answer(text(lang_for(update, member), "common.stale_button"))
+    await answer_button(update, text(lang_for(update, member), "common.stale_button"))
 
 
 async def on_error(update: object, context: DeskContext) -> None:

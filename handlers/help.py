@@ -8,6 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from domain.people import Member
 from handlers.commands import CommandSpec, add_commands, commands_for, publish_member_commands
 from handlers.common import (
+    answer_button,
     current_member,
     edit,
     is_private,
@@ -75,7 +76,7 @@ async def language_chosen(update: Update, context: DeskContext) -> None:
     async with context.services.transaction() as session:
         await people.set_language(session, user.id, lang)
         member = await people.member_by_telegram_id(session, user.id)
-    await query.answer()
+    await answer_button(update)
     await edit(update, text(lang, "help.language_set"))
     if member is not None:
         await publish_member_commands(context.bot, user.id, member.role, lang)

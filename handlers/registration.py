@@ -20,6 +20,7 @@ from domain.people import Member
 from domain.roles import Role
 from handlers.commands import CommandSpec, add_commands, publish_member_commands
 from handlers.common import (
+    answer_button,
     edit,
     edit_buttons,
     is_private,
@@ -220,7 +221,7 @@ async def switch_answered(update: Update, context: DeskContext) -> None:
         else:
             member = await _bind(session, update, invite, now=now, action="role_switched")
             outcome = ""
-    await query.answer()
+    await answer_button(update)
     if outcome:
         await edit(update, text(lang, outcome))
         return

@@ -11,6 +11,7 @@ from domain.regions import Level, level_of, parent_codes
 from domain.roles import Role, can_approve_registration
 from handlers.commands import publish_member_commands
 from handlers.common import (
+    answer_button,
     current_member,
     edit,
     is_private,
@@ -107,10 +108,10 @@ async def daftar_browse(update: Update, context: DeskContext) -> None:
     _, _, page, code = query.data.split(":", 3)
     level = level_of(code)
     if member is not None or level is None or level in (Level.TPS,):
-        await query.answer(text(lang, "common.stale_button"))
+        await answer_button(update, text(lang, "common.stale_button"))
         return
     body, markup = await _browse(context, lang, code, int(page))
-    await query.answer()
+    await answer_button(update)
     await edit(update, body, reply_markup=markup)
 
 
@@ -140,7 +141,7 @@ async def daftar_tps_chosen(update: Update, context: DeskContext) -> None:
     tps_id = query.data.removeprefix("dft:t:")
     details = await _tps_details(context, tps_id)
     if member is not None or details is None:
-        await query.answer(text(lang, "common.stale_button"))
+        await answer_button(update, text(lang, "common.stale_button"))
         return
     markup = yes_no(
         text(lang, "registration.daftar_send"),
@@ -148,7 +149,7 @@ async def daftar_tps_chosen(update: Update, context: DeskContext) -> None:
         text(lang, "common.back"),
         f"dft:b:0:{tps_id[:10]}",
     )
-    await query.answer()
+    await answer_button(update)
     await edit(update, text(lang, "registration.daftar_confirm", **details), reply_markup=markup)
 
 
@@ -163,7 +164,7 @@ async def daftar_send(update: Update, context: DeskContext) -> None:
     tps_id = query.data.removeprefix("dft:s:")
     details = await _tps_details(context, tps_id)
     if member is not None or details is None:
-        await query.answer(text(lang, "common.stale_button"))
+        await answer_button(update, text(lang, "common.stale_button"))
         return
     now = context.now()
     async with context.services.transaction() as session:
@@ -177,7 +178,7 @@ async def daftar_send(update: Update, context: DeskContext) -> None:
             now=now,
         )
         approvers = await people.approvers_for(session, tps_id)
-    await query.answer()
+    await answer_button(update)
     key = "registration.daftar_sent" if approvers else "registration.daftar_no_approver"
     await edit(update, text(lang, key, tps=details["tps"]))
     handle = f" (@{user.username})" if user.username else ""
@@ -249,10 +250,10 @@ async def approval_decided(update: Update, context: DeskContext) -> None:
                 },
             )
     if outcome:
-        await query.answer(text(lang, outcome), show_alert=True)
+        await answer_button(update, text(lang, outcome), alert=True)
         return
     assert approver is not None and request is not None
-    await query.answer()
+    await answer_button(update)
     tps_label = f"TPS {request.tps_id[-3:]} ({request.tps_id})"
     key = "registration.approved_by" if approve else "registration.rejected_by"
     await edit(update, text(lang, key, by=approver.name, name=request.name, tps=tps_label))

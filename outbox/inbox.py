@@ -78,6 +78,7 @@ class Inbox:
     _done: list[int] = field(default_factory=list)
     _attempts: dict[int, int] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
+    _retrying: int = 0
     set_aside_count: int = 0
 
     async def take(self, updates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -143,12 +144,18 @@ class Inbox:
             return True
         delay = 4.0 ** (attempts - 1)
         log.warning("update %s failed (%s); trying again in %.0f s", update_id, described, delay)
+        self._retrying += 1
         asyncio.get_running_loop().call_later(delay, self._resubmit, raw)
         return False
 
     def _resubmit(self, raw: dict[str, Any]) -> None:
+        self._retrying -= 1
         if self.resubmit is not None:
             self.resubmit(raw)
+
+    def idle(self) -> bool:
+        """No failed update waiting to be tried again."""
+        return self._retrying == 0
 
     # -- background -----------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ async def _own_draft(
         or draft.sender_id != member.id
         or draft.status is not BroadcastStatus.DRAFT
     ):
-        await query.answer(text(lang_for(update, member), "common.stale_button"))
+        await answer_button(update, text(lang_for(update, member), "common.stale_button"))
         return None
     return member, draft, parts
 
@@ -134,7 +134,7 @@ async def region_browsed(update: Update, context: DeskContext) -> None:
     member, draft, parts = found
     page, code = int(parts[3]), parts[4]
     if not contains(draft.scope, code) or level_of(code) is None:
-        await update.callback_query.answer(text(member.language, "common.stale_button"))  # type: ignore[union-attr]
+        await answer_button(update, text(member.language, "common.stale_button"))
         return
     await _show_regions(update, context, member, draft, code, page)
 
@@ -147,7 +147,7 @@ async def region_picked(update: Update, context: DeskContext) -> None:
     member, draft, parts = found
     code = parts[3]
     if not contains(draft.scope, code) or level_of(code) in (None, Level.NATION):
-        await update.callback_query.answer(text(member.language, "common.stale_button"))  # type: ignore[union-attr]
+        await answer_button(update, text(member.language, "common.stale_button"))
         return
     await _set_audience(update, context, Audience(AudienceKind.REGION, code))
 
@@ -212,7 +212,7 @@ async def send_chosen(update: Update, context: DeskContext) -> None:
             tally = await deliveries.tally_of(session, draft.id)
             label = await views.audience_label(session, member.language, draft)
     if total is None:
-        await query.answer(text(member.language, "common.stale_button"))
+        await answer_button(update, text(member.language, "common.stale_button"))
         return
     assert fresh is not None
     if context.services.broadcast_worker is not None:

@@ -18,8 +18,8 @@ from domain.regions import Level, contains, level_of, parse_scope
 from domain.richtext import MAX_CAPTION, MAX_TEXT, sanitise, too_long
 from domain.roles import Role
 from handlers.broadcast import keyboards, views
-from handlers.broadcast.content import send_content
-from handlers.common import current_member, is_private, registered, reply
+from handlers.broadcast.content import preview_calls
+from handlers.common import answer_key, current_member, is_private, registered, reply
 from handlers.context import DeskContext
 from handlers.texts import text
 from storage import broadcasts, regions
@@ -121,7 +121,7 @@ async def _take_content(
         fresh = await broadcasts.get(session, draft.id)
     if not saved or fresh is None:
         return
-    await send_content(context.bot, member.telegram_id, fresh, with_ack=False)
+    await context.services.out.send(*preview_calls(member.telegram_id, fresh, key=answer_key()))
     body = (
         text(lang, "broadcast.preview_note")
         + "\n\n"

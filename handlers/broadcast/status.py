@@ -13,7 +13,7 @@ from domain.regions import contains
 from handlers.broadcast import keyboards, views
 from handlers.broadcast.compose import SENDERS, preview
 from handlers.broadcast.content import send_content
-from handlers.common import edit_buttons, is_private, lang_for, registered, reply
+from handlers.common import answer_button, edit_buttons, is_private, lang_for, registered, reply
 from handlers.context import DeskContext
 from handlers.texts import text
 from storage import broadcasts, deliveries, people
@@ -33,9 +33,11 @@ async def ack_pressed(update: Update, context: DeskContext) -> None:
         member = await people.member_by_telegram_id(session, user.id)
     lang = lang_for(update, member)
     if outcome is None:
-        await query.answer(text(lang, "common.stale_button"))
+        await answer_button(update, text(lang, "common.stale_button"))
         return
-    await query.answer(text(lang, "broadcast.ack_thanks" if outcome else "broadcast.ack_already"))
+    await answer_button(
+        update, text(lang, "broadcast.ack_thanks" if outcome else "broadcast.ack_already")
+    )
     if outcome:
         await edit_buttons(update, keyboards.acked(lang, bid))
 
@@ -103,10 +105,10 @@ async def status_pressed(update: Update, context: DeskContext) -> None:
     async with context.services.transaction() as session:
         member = await people.member_by_telegram_id(session, user.id)
     if member is None or member.role not in SENDERS:
-        await query.answer(text(lang_for(update, member), "common.stale_button"))
+        await answer_button(update, text(lang_for(update, member), "common.stale_button"))
         return
     body, markup = await _report(context, member, int(query.data.split(":")[2]))
-    await query.answer()
+    await answer_button(update)
     await reply(update, body, reply_markup=markup)
 
 
@@ -130,9 +132,9 @@ async def resend_pressed(update: Update, context: DeskContext) -> None:
         if allowed and member is not None and original is not None:
             draft = await broadcasts.create_resend(session, original, member, now=context.now())
     if not allowed or member is None:
-        await query.answer(text(lang_for(update, member), "common.stale_button"))
+        await answer_button(update, text(lang_for(update, member), "common.stale_button"))
         return
-    await query.answer()
+    await answer_button(update)
     await send_content(context.bot, member.telegram_id, draft, with_ack=False)
     body, markup = await preview(context, member.language, draft)
     note = text(member.language, "broadcast.preview_note")

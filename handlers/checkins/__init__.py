@@ -23,7 +23,7 @@ from handlers import menu
 from handlers.checkins import flow, keyboards, quick, relay, status
 from handlers.checkins.service import FILERS, draft_allowed
 from handlers.commands import CommandSpec, add_commands
-from handlers.common import HandlerCallback, registered, reply, tell_unregistered
+from handlers.common import HandlerCallback, answer_button, registered, reply, tell_unregistered
 from handlers.context import DeskApplication, DeskContext
 from handlers.texts import text
 from storage import conversations, people
@@ -133,16 +133,16 @@ async def on_button(update: Update, context: DeskContext) -> None:
         return
     lang = member.language
     if parsed is None or draft is None or draft.token != parsed[0]:
-        await query.answer(text(lang, "checkin.finished_button"), show_alert=False)
+        await answer_button(update, text(lang, "checkin.finished_button"), alert=False)
         return
     _, step, value = parsed
     if not draft_allowed(member, draft):
         async with context.services.transaction() as session:
             await conversations.drop(session, draft.telegram_id)
-        await query.answer(text(lang, "common.not_allowed"), show_alert=True)
+        await answer_button(update, text(lang, "common.not_allowed"), alert=True)
         return
     if step != draft.step:
-        await query.answer(text(lang, "common.stale_button"))
+        await answer_button(update, text(lang, "common.stale_button"))
         return
     if value == "_cancel":
         await flow.cancel(context, member, draft)
@@ -158,7 +158,7 @@ async def reminder_pressed(update: Update, context: DeskContext, member: Member)
     query = update.callback_query
     if query is None or query.data is None:
         return
-    await query.answer()
+    await answer_button(update)
     await begin(update, context, member, Kind(query.data.removeprefix("ci:start:")))
 
 

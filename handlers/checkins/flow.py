@@ -33,7 +33,8 @@ from domain.checkins.steps import (
 from domain.outbox import Outgoing, OutStatus
 from domain.people import Member
 from handlers.checkins import render
-from handlers.checkins.service import after_filed, answer_key, receipt_in_place, show, store
+from handlers.checkins.service import after_filed, receipt_in_place, show, store
+from handlers.common import answer_button, answer_key
 from handlers.context import DeskContext
 from handlers.texts import text
 from outbox import messages
@@ -167,7 +168,7 @@ async def on_button(
                 definition, value, draft.answers, election=context.services.election
             )
     except Problem as refused:
-        await query.answer(render.problem_text(member.language, refused))
+        await answer_button(update, render.problem_text(member.language, refused))
         return
     draft.answers[definition.key.value] = answer
     await advance(context, member, draft)

@@ -16,7 +16,7 @@ from domain.roles import Role
 from handlers.checkins import flow, render
 from handlers.checkins import keyboards as kb
 from handlers.checkins.service import scope_refusal, show
-from handlers.common import registered
+from handlers.common import answer_button, registered
 from handlers.context import DeskContext
 from handlers.keyboards import PAGE_SIZE
 from handlers.texts import text
@@ -75,7 +75,7 @@ async def on_button(
     assert query is not None
     if step == PICK_KIND:
         if value not in {k.value for k in Kind} or draft.tps_id is None:
-            await query.answer(text(member.language, "common.stale_button"))
+            await answer_button(update, text(member.language, "common.stale_button"))
             return
         draft.answers = {}
         await flow.start(update, context, member, Kind(value), draft=draft)
@@ -91,7 +91,9 @@ async def on_button(
     elif head == "P" and rest.isdigit() and "_village" in draft.answers:
         draft.answers["_page"] = int(rest)
     else:
-        await query.answer(text(member.language, "checkin.outside_district", tps=rest[:14]))
+        await answer_button(
+            update, text(member.language, "checkin.outside_district", tps=rest[:14])
+        )
         return
     await _save_and_show(context, member, draft)
 

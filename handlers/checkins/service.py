@@ -20,6 +20,7 @@ from domain.outbox import Outgoing, OutStatus
 from domain.people import Member
 from domain.regions import contains
 from domain.roles import Role
+from handlers.common import answer_key
 from handlers.context import CheckinListener, DeskContext
 from outbox import inbox, messages
 from outbox.sender import Result
@@ -121,12 +122,6 @@ async def store(
         scope.stored = True
     results = list(await asyncio.gather(*sender.release(queued)))
     return Stored(filed, tps, results)
-
-
-def answer_key() -> str | None:
-    """A key for the next answer to the update being handled (None outside one)."""
-    scope = inbox.current()
-    return scope.answer_key() if scope is not None else None
 
 
 async def show(

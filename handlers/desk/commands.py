@@ -11,7 +11,7 @@ from domain.figures import change
 from domain.people import Member
 from domain.regions import Level, contains, level_of, normalize_tps_id, parse_scope
 from domain.roles import Role, can_see
-from handlers.common import edit, registered, reply, reply_file
+from handlers.common import answer_button, edit, registered, reply, reply_file
 from handlers.context import DeskContext
 from handlers.desk import render
 from handlers.texts import text
@@ -152,15 +152,15 @@ async def missing_page_chosen(update: Update, context: DeskContext, member: Memb
         return
     _, kind, scope, page_text = query.data.split(":")
     if _kind_arg(kind) is None or not page_text.isdigit() or not contains(member.scope, scope):
-        await query.answer(text(member.language, "common.stale_button"))
+        await answer_button(update, text(member.language, "common.stale_button"))
         return
     async with context.services.transaction() as session:
         found = await regions.region(session, scope)
     if found is None:
-        await query.answer(text(member.language, "common.stale_button"))
+        await answer_button(update, text(member.language, "common.stale_button"))
         return
     body, markup = await _missing_page(context, member, kind, scope, found.name, int(page_text))
-    await query.answer()
+    await answer_button(update)
     await edit(update, body, reply_markup=markup)
 
 

@@ -101,6 +101,8 @@ class Desk:
         app = self.running.app
         processor = app.update_processor
         sender = self.running.services.out
+        inbox = self.running.services.inbox
+        assert inbox is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -109,6 +111,7 @@ class Desk:
                 app.update_queue.empty()
                 and processor.current_concurrent_updates == 0
                 and sender.idle()
+                and inbox.idle()
             ):
                 await asyncio.sleep(0.05)
                 if (
@@ -116,6 +119,7 @@ class Desk:
                     and processor.current_concurrent_updates == 0
                     and not self.api.updates_pending()
                     and sender.idle()
+                    and inbox.idle()
                 ):
                     return
             if loop.time() > deadline:
@@ -149,7 +153,13 @@ class Desk:
         )
 
     def calls_after(self, mark: int) -> list[RequestRecord]:
-        return [r for r in self.api.requests if r.seq > mark and r.method.lower() in SEND_METHODS]
+        """The bot's sends since `mark`, leaving out those Telegram refused with 429 (flood
+        control: the bot sends them again when Telegram lets it, and those count)."""
+        return [
+            r
+            for r in self.api.requests
+            if r.seq > mark and r.method.lower() in SEND_METHODS and r.status != 429
+        ]
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [m.get("text") or m.get("caption") or "" for m in self.api.messages_to(chat_id)]
