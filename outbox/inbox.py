@@ -24,12 +24,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outbox.sender import Sender
 from storage import inbox as rows
 
 log = logging.getLogger(__name__)
+
+SET_ASIDE = Counter("deskbot_updates_set_aside_total", "Updates set aside after failing")
 
 MAX_ATTEMPTS = 3
 FLUSH_SECONDS = 0.1
@@ -140,6 +143,7 @@ class Inbox:
         if final:
             self._attempts.pop(update_id, None)
             self.set_aside_count += 1
+            SET_ASIDE.inc()
             log.error("update %s set aside after %d attempts: %s", update_id, attempts, described)
             return True
         delay = 4.0 ** (attempts - 1)

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InputFile
 from telegram.warnings import PTBUserWarning
@@ -47,6 +48,10 @@ from storage import outbox as rows
 from storage.outbox import Outcome, Queued
 
 log = logging.getLogger(__name__)
+
+OUTCOMES = Counter(
+    "deskbot_outbox_calls_total", "Bot API calls the sender finished, by outcome", ["outcome"]
+)
 
 Clock = Callable[[], datetime]
 ChatHook = Callable[[int], Awaitable[None]]
@@ -302,6 +307,7 @@ class Sender:
         finally:
             self._busy.discard(item.chat_id)
         self._outcomes.append(outcome)
+        OUTCOMES.labels(outcome.status.value).inc()
         if retry_in is not None:
             item.attempts = attempts - (1 if outcome.undo_attempt else 0)
             if outcome.chat_id is not None:

@@ -173,3 +173,9 @@ async def test_a_blocked_officer_is_marked_unreachable_and_not_retried(desk: Des
 
         person = await session.scalar(select(Person).where(Person.telegram_id == siti.id))
     assert person is not None and person.reachable is False
+    admin = desk.new_user("Admin")
+    await desk.member(admin, Role.ADMIN, "36")
+    await desk.say(admin, "/gagal")
+    report = desk.last_text(admin.id)
+    assert "Tidak ada pesan masuk yang disisihkan" in report
+    assert "1 tidak terjangkau" in report and "0 menunggu" in report
