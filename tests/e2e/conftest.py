@@ -172,7 +172,7 @@ async def load_city(sessions: async_sessionmaker[AsyncSession]) -> None:
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as fake:
+    async with FakeBotApi(allow_http_webhooks=True) as fake:  # webhooks on loopback
         yield fake
 
 
