@@ -81,7 +81,7 @@ class Result:
 @dataclass(order=True)
 class _Entry:
     priority: int
-    seq: int
+    seq: int  # the row id: within a priority, first queued first sent
     ready_at: float = field(compare=False)
     item: Queued = field(compare=False)
 
@@ -212,7 +212,7 @@ class Sender:
 
     def _push(self, item: Queued, now: float) -> None:
         self._known.add(item.id)
-        heapq.heappush(self._ready, _Entry(item.priority, next(self._seq), now, item))
+        heapq.heappush(self._ready, _Entry(item.priority, item.id, now, item))
         self._wake.set()
 
     def _take_batch(self, now: float) -> tuple[list[Queued], float]:
@@ -220,19 +220,28 @@ class Sender:
         next one may if none can."""
         while self._later and self._later[0][0] <= now:
             _, _, item = heapq.heappop(self._later)
-            heapq.heappush(self._ready, _Entry(item.priority, next(self._seq), now, item))
+            heapq.heappush(self._ready, _Entry(item.priority, item.id, now, item))
         batch: list[Queued] = []
         held: list[_Entry] = []
         soonest = self._later[0][0] - now if self._later else 1.0
         bulk_blocked = False
         wall = self.clock()
+        # A chat's calls arrive in the order they were queued: none overtakes one that waits
+        # to be tried again.
+        waiting: dict[int, int] = {}
+        for _, _, later in self._later:
+            waiting[later.chat_id] = min(later.id, waiting.get(later.chat_id, later.id))
         while self._ready and len(batch) < BATCH and len(self._tasks) + len(batch) < MAX_IN_FLIGHT:
             entry = heapq.heappop(self._ready)
             item = entry.item
             if wall > item.useful_until:
                 self._finish_unclaimed(item, OutStatus.EXPIRED)
                 continue
-            if item.chat_id in self._busy or (item.proactive and bulk_blocked):
+            if (
+                item.chat_id in self._busy
+                or (item.proactive and bulk_blocked)
+                or waiting.get(item.chat_id, item.id) < item.id
+            ):
                 held.append(entry)
                 continue
             wait = self.limiter.wait_time(item.chat_id, proactive=item.proactive, now=now)

@@ -114,7 +114,7 @@ async def test_a_long_history_arrives_whole_in_several_messages(desk: Desk) -> N
                 tps_id=TPS,
                 kind="kejadian",
                 at=desk.clock() + timedelta(minutes=n),
-                severity="high",
+                severity="severe",
                 payload={"category": "other", "severity": "high", "text": note},
             )
     calls = await desk.say(camat, f"/riwayat {TPS} kejadian")
