@@ -18,7 +18,7 @@ from tests.e2e.conftest import CITY, Desk, open_desk
 
 # A fast pace for big audiences: 200/s against a server that allows 220/s per bot.
 FAST_API: dict[str, Any] = {"flood_limits": True, "per_bot_rate": 220}
-FAST: dict[str, Any] = {"broadcast_rate": 200, "broadcast_progress_seconds": 1.5}
+FAST: dict[str, Any] = {"broadcast_rate": 200, "send_rate": 200, "broadcast_progress_seconds": 1.5}
 # The sender's chat may get one message a second: space the composing steps (at the default
 # pace); the fast tests compose with the limits off and switch them on before sending.
 GAP = 1.6
@@ -121,6 +121,29 @@ async def test_the_default_pace_keeps_within_telegrams_own_limits(
         assert desk.api.rate_limited_count == 0
         assert deliveries_of(desk, bid, ok_only=False) == dict.fromkeys(officers, 1)
         assert "Terkirim: 90 dari 90" in final
+        # Counted where Telegram counts: no second at the server above the pace.
+        assert desk.api.peak_sends(proactive_only=True) <= 25
         for officer in asking:
             texts = desk.texts_to(officer.id)
             assert any("Desk Pemilu Bot" in t for t in texts), texts
+
+
+async def test_a_429_in_the_middle_waits_it_out_and_reaches_everyone_once(
+    db_url: str, clock: FakeClock
+) -> None:
+    async with open_desk(db_url, clock) as desk:
+        officers = await add_officers(desk, 60)
+        admin = await _admin(desk)
+        bid, summary = await compose(desk, admin, "Dengan jeda 429", "all", gap=GAP)
+        await asyncio.sleep(GAP)
+        await send_now(desk, admin, summary, bid)
+        for _ in range(500):
+            if len(deliveries_of(desk, bid)) >= 20:
+                break
+            await asyncio.sleep(0.02)
+        desk.api.fail_next("sendMessage", status=429, parameters={"retry_after": 2})
+        final = await wait_done(desk, bid, timeout=60)
+
+        assert desk.api.count_429("sendMessage") >= 1  # the 429 path really ran
+        assert dict(deliveries_of(desk, bid)) == dict.fromkeys(officers, 1)
+        assert "Terkirim: 60 dari 60" in final

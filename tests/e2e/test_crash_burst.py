@@ -16,12 +16,13 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from domain.broadcast import Audience, AudienceKind, DraftStep
 from domain.outbox import OutStatus
 from domain.roles import Role
-from storage import people
+from storage import broadcasts, people
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
-from storage.models import Checkin, OutboxMessage, Tps
+from storage.models import Broadcast, BroadcastDelivery, Checkin, OutboxMessage, Tps
 from tests.conftest import FakeClock
 from tests.e2e.conftest import CITY, load_city
 from tests.e2e.processes import BotProcess, clean_env, free_port, spawn
@@ -170,3 +171,108 @@ def _true_when(check: object) -> object:
         return bool(check())  # type: ignore[operator]
 
     return condition
+
+
+RECIPIENTS = LINES  # the officers of `_prepare`
+
+
+async def _queue_broadcast(db_url: str, api: FakeBotApi) -> tuple[int, list[int]]:
+    """Officers and an admin in the database, and a confirmed broadcast to all of them."""
+    officers = await _prepare(db_url, api)
+    engine = create_engine(db_url)
+    try:
+        sessions = create_sessionmaker(engine)
+        async with sessions.begin() as session:
+            now = FakeClock()()
+            admin = await people.upsert_member(
+                session,
+                telegram_id=499_999,
+                name="Admin",
+                username=None,
+                role=Role.ADMIN,
+                scope=CITY,
+                language="id",
+                now=now,
+            )
+            draft = await broadcasts.start_draft(session, admin, now=now)
+            await broadcasts.update_draft(
+                session,
+                draft.id,
+                now=now,
+                text="Instruksi: periksa kotak suara",
+                audience=Audience(AudienceKind.ROLE, Role.TPS.value),
+                step=DraftStep.PREVIEW,
+            )
+            total = await broadcasts.confirm(
+                session, draft.id, sender_id=admin.id, status_message_id=None, now=now
+            )
+        assert total == len(officers)
+        api.add_chat(499_999, "private", first_name="Admin")
+        return draft.id, [user.id for user, _ in officers]
+    finally:
+        await engine.dispose()
+
+
+async def _broadcast_state(db_url: str, bid: int) -> tuple[str, dict[str, int]]:
+    engine = create_engine(db_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            status = await session.scalar(select(Broadcast.status).where(Broadcast.id == bid))
+            rows = await session.execute(
+                select(BroadcastDelivery.status, func.count())
+                .where(BroadcastDelivery.broadcast_id == bid)
+                .group_by(BroadcastDelivery.status)
+            )
+            return str(status), {s: int(n) for s, n in rows.all()}
+    finally:
+        await engine.dispose()
+
+
+async def test_kill_9_in_the_middle_of_a_broadcast_sends_nobody_it_twice(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The deliveries a killed process had claimed are `uncertain` at the restart (never
+    resent); the rest go out, and the broadcast finishes."""
+    async with FakeBotApi() as api:
+        bid, recipients = await _queue_broadcast(db_url, api)
+        port = free_port()
+        env = clean_env(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            DATABASE_URL=db_url,
+            POLL_TIMEOUT="1",
+            METRICS_PORT=str(port),
+        )
+
+        def delivered() -> dict[int, int]:
+            found: dict[int, int] = {}
+            for r in api.requests:
+                markup = r.params.get("reply_markup") or {}
+                rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+                if r.ok and any(b.get("callback_data") == f"ack:{bid}" for x in rows for b in x):
+                    found[int(r.params["chat_id"])] = found.get(int(r.params["chat_id"]), 0) + 1
+            return found
+
+        first = await spawn("first", env, tmp_path, http_port=port, plain=True)
+        await first.wait_role("active", timeout=60)
+        await _wait(_true_when(lambda: len(delivered()) >= 80), 120, "no delivery", first)
+        first.kill()
+        await first.proc.wait()
+        assert len(delivered()) < RECIPIENTS, "the kill came too late to test anything"
+        second = await spawn("second", env, tmp_path, http_port=port, plain=True)
+        try:
+            await second.wait_role("active", timeout=60)
+
+            async def finished() -> bool:
+                return (await _broadcast_state(db_url, bid))[0] == "done"
+
+            await _wait(finished, 180, "the broadcast never finished", second)
+        finally:
+            await second.terminate()
+        _, statuses = await _broadcast_state(db_url, bid)
+        got = delivered()
+        assert max(got.values()) == 1  # nobody twice
+        assert set(got) <= set(recipients)
+        assert statuses.get("sent", 0) + statuses.get("uncertain", 0) == RECIPIENTS
+        assert statuses.get("sent", 0) <= len(got)
+        assert RECIPIENTS - len(got) <= statuses.get("uncertain", 0)
