@@ -60,6 +60,10 @@ class Limiter:
             wait = max(wait, self.chats.wait_time(chat_id, now))
         return wait
 
+    def chat_wait(self, chat_id: int, now: float) -> float:
+        """Seconds until this chat may get a proactive call, the bulk cap aside."""
+        return max(0.0, self.blocked.get(chat_id, 0.0) - now, self.chats.wait_time(chat_id, now))
+
     def note(self, chat_id: int, *, proactive: bool, now: float) -> None:
         """Count one call that leaves now. Replies are counted too: bulk sends yield to them."""
         self.window.note(now)

@@ -198,6 +198,13 @@ class Sender:
         """Nothing in memory: no call ready, waiting to retry, in flight or unrecorded."""
         return not (self._ready or self._later or self._tasks or self._outcomes or self._known)
 
+    async def quiet(self) -> bool:
+        """Idle, and no row in the table that could be sent now (queued by anyone)."""
+        if not self.idle():
+            return False
+        async with self.sessions() as session:
+            return await rows.due_count(session, now=self.clock()) == 0
+
     async def _guard(self, turn: Callable[[], Awaitable[None]]) -> None:
         while not self._stopping:
             try:
@@ -255,7 +262,12 @@ class Sender:
             batch.append(item)
         for entry in held:
             heapq.heappush(self._ready, entry)
-        self.limiter.waiting = sum(1 for entry in self._ready if entry.item.proactive)
+        # Proactive calls held back only by the bulk cap: broadcasts let them go first.
+        self.limiter.waiting = sum(
+            1
+            for entry in held
+            if entry.item.proactive and self.limiter.chat_wait(entry.item.chat_id, now) <= 0
+        )
         return batch, soonest
 
     async def _dispatch_turn(self) -> None:

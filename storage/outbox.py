@@ -154,12 +154,13 @@ async def due(
     return rows[:limit]
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    """When the earliest pending row waiting for `not_before` may be tried."""
-    stmt = select(func.min(OutboxMessage.not_before)).where(
-        OutboxMessage.status == OutStatus.PENDING.value
+async def due_count(session: AsyncSession, *, now: datetime) -> int:
+    """How many pending rows may be tried now."""
+    stmt = select(func.count()).where(
+        OutboxMessage.status == OutStatus.PENDING.value,
+        or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def claim(session: AsyncSession, ids: Sequence[int], *, now: datetime) -> set[int]:

@@ -110,16 +110,16 @@ class Desk:
             if (
                 app.update_queue.empty()
                 and processor.current_concurrent_updates == 0
-                and sender.idle()
                 and inbox.idle()
+                and await sender.quiet()
             ):
                 await asyncio.sleep(0.05)
                 if (
                     app.update_queue.empty()
                     and processor.current_concurrent_updates == 0
                     and not self.api.updates_pending()
-                    and sender.idle()
                     and inbox.idle()
+                    and await sender.quiet()
                 ):
                     return
             if loop.time() > deadline:
