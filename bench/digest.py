@@ -29,13 +29,13 @@ from typing import Any
 
 from bench.common import Figure, Options, Section
 from domain.masterdata import parse_tps_file
-from handlers.desk import render
-from reminders import digest as digest_service
 from reminders import sending
+from storage import digest as digest_service
 from storage import figures as counting
 from storage import regions, xlsx
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
+from views import desk as render
 
 REPO = Path(__file__).resolve().parent.parent
 TPS_FILE = REPO / "data/reference/tps_pemilu2024.csv.gz"

@@ -13,10 +13,10 @@ from domain.people import Member
 from domain.regions import contains, parse_scope
 from domain.roles import Role, ScopeError, check_scope
 from handlers.commands import CommandSpec, add_commands
-from handlers.common import is_private, registered, reply, role_name, scope_label
+from handlers.common import is_private, registered, reply, scope_label
 from handlers.context import DeskApplication, DeskContext
-from handlers.texts import text
 from storage import people, regions
+from views.texts import role_name, text
 
 log = logging.getLogger(__name__)
 

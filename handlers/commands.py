@@ -9,7 +9,7 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from telegram.error import TelegramError
 
 from domain.roles import Role
-from handlers.texts import LANGUAGES, text
+from views.texts import LANGUAGES, text
 
 log = logging.getLogger(__name__)
 

@@ -13,15 +13,15 @@ from telegram.error import TelegramError
 
 from domain.outbox import Priority
 from domain.people import Member
-from domain.regions import Level, level_of
+from domain.regions import Level
 from domain.roles import Role
 from handlers.context import DeskContext
-from handlers.texts import language_of, text
 from outbox import inbox, messages
 from outbox.inbox import UpdateScope
 from outbox.messages import Markup
 from outbox.sender import Result, Sender
 from storage import people, regions
+from views.texts import language_of, text
 
 log = logging.getLogger(__name__)
 
@@ -203,15 +203,6 @@ async def scope_label(context: DeskContext, code: str, lang: str) -> str:
     if found.level is Level.TPS:
         return f"{found.name} ({code})"
     return found.name
-
-
-def role_name(lang: str, role: Role) -> str:
-    return text(lang, f"common.role.{role.value}")
-
-
-def level_name(lang: str, code: str) -> str:
-    level = level_of(code)
-    return text(lang, f"registration.level.{level.value}") if level else code
 
 
 async def notify(

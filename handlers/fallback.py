@@ -9,9 +9,9 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from handlers.common import answer_button, current_member, lang_for, reply, tell_unregistered
 from handlers.context import DeskApplication, DeskContext
-from handlers.texts import text
 from outbox import inbox
 from outbox.inbox import UpdateScope
+from views.texts import text
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,13 @@ from handlers.common import (
     is_private,
     lang_for,
     reply,
-    role_name,
     scope_label,
 )
 from handlers.context import DeskApplication, DeskContext
-from handlers.keyboards import languages
 from handlers.menu import main_menu
-from handlers.texts import text
 from storage import people
+from views.keyboards import languages
+from views.texts import role_name, text
 
 
 async def help_text(context: DeskContext, member: Member | None, lang: str) -> str:

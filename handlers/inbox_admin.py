@@ -16,8 +16,8 @@ from domain.roles import Role
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import registered, reply
 from handlers.context import DeskApplication, DeskContext
-from handlers.texts import text
 from storage import inbox, outbox
+from views.texts import text
 
 SHOWN = 10
 

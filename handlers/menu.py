@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import KeyboardButton, ReplyKeyboardMarkup
 
 from domain.roles import Role
-from handlers.texts import LANGUAGES, text
+from views.texts import LANGUAGES, text
 
 _ENTRIES: dict[Role, list[str]] = {}  # role -> text keys of the labels, in order
 

@@ -26,17 +26,16 @@ from handlers.common import (
     is_private,
     lang_for,
     reply,
-    role_name,
     scope_label,
     tell_unregistered,
 )
 from handlers.context import DeskApplication, DeskContext
 from handlers.help import help_text
-from handlers.keyboards import yes_no
 from handlers.menu import main_menu
-from handlers.texts import language_of, text
 from storage import people
 from storage.models import Invite
+from views.keyboards import yes_no
+from views.texts import language_of, role_name, text
 
 log = logging.getLogger(__name__)
 

@@ -18,14 +18,13 @@ from handlers.common import (
     lang_for,
     notify,
     reply,
-    role_name,
     scope_label,
 )
 from handlers.context import DeskApplication, DeskContext
-from handlers.keyboards import paged_choices, yes_no
 from handlers.menu import main_menu
-from handlers.texts import text
 from storage import people, regions
+from views.keyboards import paged_choices, yes_no
+from views.texts import role_name, text
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ from domain.figures import SERIOUS
 from domain.outbox import Priority
 from domain.regions import contains
 from domain.slots import SlotDef, SlotKind
-from handlers.texts import text
 from reminders.delivery import owe, slot_text
-from reminders.digest import DeskSetup, desk_setup
 from services import Services
 from storage import people, regions, schedules
+from storage.digest import DeskSetup, desk_setup
 from storage.models import Checkin, Tps, Village
 from storage.schedules import SlotRecord
+from views.texts import text
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,11 @@ from telegram import Bot
 
 from domain.broadcast import BroadcastView
 from domain.outbox import Priority
-from handlers.broadcast import keyboards, views
 from outbox import messages
 from services import Services
 from storage import broadcasts, deliveries
+from views import broadcast as views
+from views import broadcast_keyboards as keyboards
 
 log = logging.getLogger(__name__)
 

@@ -27,16 +27,16 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from telegram import Bot
+from telegram import Bot, Message
 
 from domain.broadcast import BroadcastStatus, BroadcastView, DeliveryStatus, Due, Pace
 from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
-from handlers.broadcast.content import send_content
 from outbox.judge import Fate, judge
 from reminders.broadcast_progress import Progress
 from services import Services, utc_now
 from storage import broadcasts, deliveries, people
 from storage.deliveries import Outcome
+from views import broadcast_keyboards as keyboards
 
 log = logging.getLogger(__name__)
 
@@ -307,3 +307,18 @@ class DeliveryWorker:
             log.info("broadcast %s done: %s", b.id, tally)
             self._content.pop(b.id, None)
             await self._progress.show(b, final=True)
+
+
+async def send_content(bot: Bot, chat_id: int, b: BroadcastView, *, with_ack: bool) -> Message:
+    """Send the broadcast as recipients see it. Only the delivery worker calls this: its own
+    queue (`broadcast_delivery`) claims each send before it and records it after."""
+    markup = keyboards.ack(b.id) if with_ack else None
+    if b.media_type == "photo" and b.media_file_id:
+        return await bot.send_photo(
+            chat_id, b.media_file_id, caption=b.text or None, parse_mode="HTML", reply_markup=markup
+        )
+    if b.media_type == "document" and b.media_file_id:
+        return await bot.send_document(
+            chat_id, b.media_file_id, caption=b.text or None, parse_mode="HTML", reply_markup=markup
+        )
+    return await bot.send_message(chat_id, b.text, parse_mode="HTML", reply_markup=markup)

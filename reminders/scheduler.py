@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 from domain.slots import Fate, SlotDef, SlotKind, due, slots
 from reminders import alerts, sending
-from reminders.digest import desk_setup
 from services import DeskApplication, DeskContext, Services
 from storage import schedules
+from storage.digest import desk_setup
 from storage.schedules import SlotRecord
 
 log = logging.getLogger(__name__)

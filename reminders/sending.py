@@ -4,29 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.figures import Figures, change
 from domain.outbox import Outgoing, Priority
-from handlers.desk import render
-from handlers.texts import text
-from reminders import chart, digest
 from reminders.delivery import owe, slot_file, slot_text
-from reminders.digest import DeskSetup
 from services import DeskApplication, Services
-from storage import coverage, people, regions, schedules, xlsx
+from storage import coverage, digest, people, regions, schedules
+from storage.digest import DeskSetup
 from storage.schedules import SlotRecord
+from views import desk as render
+from views.texts import text
 
 log = logging.getLogger(__name__)
 
 GROUP_LANGUAGE = "id"
 REMINDER, DIGEST = Priority.REMINDER, Priority.DIGEST
 QUEUE_BATCH = 2000  # reminders queued per transaction
-# matplotlib's pyplot is not thread-safe: one picture at a time.
-_RENDER_LOCK = threading.Lock()
 
 
 def _services(app: DeskApplication) -> Services:
@@ -114,15 +110,6 @@ async def figures_for_slot(
     return figures, previous
 
 
-def render_attachments(figures: Figures, setup: DeskSetup, lang: str) -> tuple[bytes, bytes]:
-    """The chart (PNG) and the spreadsheet (xlsx) of a digest."""
-    labels = {k: render.kind_name(lang, k) for k in ("logistik", "siap", "banjir", "sinyal")}
-    with _RENDER_LOCK:
-        picture = chart.render_chart(figures, labels=labels, title=f"{figures.scope_name} — % TPS")
-    book = xlsx.build_workbook(render.digest_sheets(lang, figures))
-    return picture, book
-
-
 async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
     services = _services(app)
     async with services.transaction() as session:
@@ -139,7 +126,7 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
         if figures.total.tps:
             if scope not in attachments:
                 attachments[scope] = await asyncio.to_thread(
-                    render_attachments, figures, setup, lang
+                    render.render_attachments, figures, setup, lang
                 )
             picture, book = attachments[scope]
             stamp = figures.at[:16].replace(":", "").replace("-", "")

@@ -11,13 +11,14 @@ from domain.checkins.kinds import Kind
 from domain.people import Member
 from domain.regions import Level, RegionRef, contains, level_of
 from domain.roles import Role
-from handlers.broadcast import keyboards, views
 from handlers.broadcast.compose import SENDERS, preview
 from handlers.common import answer_button, lang_for
 from handlers.common import edit as edit_pressed
 from handlers.context import DeskContext
-from handlers.texts import text
 from storage import broadcasts, deliveries, people, regions
+from views import broadcast as views
+from views import broadcast_keyboards as keyboards
+from views.texts import text
 
 log = logging.getLogger(__name__)
 

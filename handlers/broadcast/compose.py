@@ -17,12 +17,12 @@ from domain.people import Member
 from domain.regions import Level, contains, level_of, parse_scope
 from domain.richtext import MAX_CAPTION, MAX_TEXT, sanitise, too_long
 from domain.roles import Role
-from handlers.broadcast import keyboards, views
-from handlers.broadcast.content import preview_calls
 from handlers.common import answer_key, current_member, is_private, registered, reply
 from handlers.context import DeskContext
-from handlers.texts import text
 from storage import broadcasts, regions
+from views import broadcast as views
+from views import broadcast_keyboards as keyboards
+from views.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,9 @@ async def _take_content(
         fresh = await broadcasts.get(session, draft.id)
     if not saved or fresh is None:
         return
-    await context.services.out.send(*preview_calls(member.telegram_id, fresh, key=answer_key()))
+    await context.services.out.send(
+        *views.preview_calls(member.telegram_id, fresh, key=answer_key())
+    )
     body = (
         text(lang, "broadcast.preview_note")
         + "\n\n"

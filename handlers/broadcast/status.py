@@ -10,13 +10,14 @@ from telegram.constants import ChatMemberStatus
 from domain.broadcast import BroadcastStatus, BroadcastView, breakdown_length
 from domain.people import Member
 from domain.regions import contains
-from handlers.broadcast import keyboards, views
 from handlers.broadcast.compose import SENDERS, preview
 from handlers.broadcast.content import send_content
 from handlers.common import answer_button, edit_buttons, is_private, lang_for, registered, reply
 from handlers.context import DeskContext
-from handlers.texts import text
 from storage import broadcasts, deliveries, people
+from views import broadcast as views
+from views import broadcast_keyboards as keyboards
+from views.texts import text
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from handlers.checkins.service import FILERS, draft_allowed
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import HandlerCallback, answer_button, registered, reply, tell_unregistered
 from handlers.context import DeskApplication, DeskContext
-from handlers.texts import text
 from storage import conversations, people
+from views.texts import text
 
 log = logging.getLogger(__name__)
 OFFICER = frozenset({Role.TPS})

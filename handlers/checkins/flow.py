@@ -36,9 +36,9 @@ from handlers.checkins import render
 from handlers.checkins.service import after_filed, receipt_in_place, show, store
 from handlers.common import answer_button, answer_key
 from handlers.context import DeskContext
-from handlers.texts import text
 from outbox import messages
 from storage import checkins, conversations
+from views.texts import text
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton
 
 from domain.checkins.kinds import Kind
-from handlers.texts import text
+from views.texts import text
 
 PREFIX = "ci"
 _DATA_RE = re.compile(r"^ci:([0-9a-f]{10}):([a-z_]{1,20}):([A-Za-z0-9_.\-]{1,24})$")

@@ -17,8 +17,8 @@ from handlers.checkins import render
 from handlers.checkins.service import after_filed, scope_refusal, store
 from handlers.common import reply, where
 from handlers.context import DeskContext
-from handlers.texts import text
 from outbox import messages
+from views.texts import text
 
 log = logging.getLogger(__name__)
 EXAMPLE_TPS = "3672011001-003"

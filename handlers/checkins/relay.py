@@ -18,9 +18,9 @@ from handlers.checkins import keyboards as kb
 from handlers.checkins.service import scope_refusal, show
 from handlers.common import answer_button, registered
 from handlers.context import DeskContext
-from handlers.keyboards import PAGE_SIZE
-from handlers.texts import text
 from storage import checkins, conversations, regions
+from views.keyboards import PAGE_SIZE
+from views.texts import text
 
 PICK_TPS, PICK_KIND = StepKey.PICK_TPS.value, StepKey.PICK_KIND.value
 

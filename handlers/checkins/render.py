@@ -26,7 +26,7 @@ from domain.checkins.steps import (
     choices,
 )
 from handlers.checkins import keyboards as kb
-from handlers.texts import Html, catalogue, escape, text
+from views.texts import Html, catalogue, escape, text
 
 View = tuple[str, InlineKeyboardMarkup | None]
 

@@ -13,8 +13,8 @@ from handlers.checkins import render
 from handlers.checkins.quick import EXAMPLE_TPS
 from handlers.common import registered, reply, scope_label
 from handlers.context import DeskContext
-from handlers.texts import text
 from storage import checkins
+from views.texts import text
 
 MARKS = {Severity.OK: "✅", Severity.WARN: "🟡", Severity.SEVERE: "🟠", Severity.CRITICAL: "🔴"}
 HISTORY_LIMIT = 15

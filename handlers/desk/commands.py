@@ -13,10 +13,9 @@ from domain.regions import Level, contains, level_of, normalize_tps_id, parse_sc
 from domain.roles import Role, can_see
 from handlers.common import answer_button, edit, registered, reply, reply_file
 from handlers.context import DeskContext
-from handlers.desk import render
-from handlers.texts import text
-from reminders import digest, sending
-from storage import coverage, regions, schedules, xlsx
+from storage import coverage, digest, regions, schedules, xlsx
+from views import desk as render
+from views.texts import text
 
 DESK_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.CAMAT)
 PAGE = 40
@@ -80,7 +79,7 @@ async def cmd_rekap(update: Update, context: DeskContext, member: Member) -> Non
     ):
         await reply(update, body)
     if figures.total.tps and update.effective_chat is not None:
-        picture, _book = await asyncio.to_thread(sending.render_attachments, figures, setup, lang)
+        picture, _book = await asyncio.to_thread(render.render_attachments, figures, setup, lang)
         await reply_file(
             update,
             "photo",

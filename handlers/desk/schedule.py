@@ -23,10 +23,9 @@ from domain.schedule import (
 from domain.slots import next_fire, slots
 from handlers.common import registered, reply
 from handlers.context import DeskContext
-from handlers.desk import render
-from handlers.texts import text
-from reminders import digest
-from storage import people, schedules
+from storage import digest, people, schedules
+from views import desk as render
+from views.texts import text
 
 
 def schedule_lines(

@@ -10,7 +10,6 @@ from collections import Counter
 from openpyxl import load_workbook
 
 from domain.roles import Role
-from handlers.texts import text
 from reminders.alerts import alert_checkin
 from storage import people, regions
 from tests.e2e.conftest import CITY, DISTRICT, OTHER_DISTRICT_TPS, Desk
@@ -23,6 +22,7 @@ from tests.e2e.digest_support import (
     stored,
     tps_in,
 )
+from views.texts import text
 
 __all__ = ["sdesk"]
 

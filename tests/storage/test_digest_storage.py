@@ -14,8 +14,7 @@ from domain.figures import COVERAGE_KINDS
 from domain.masterdata import MasterData, parse_tps_file
 from domain.outbox import Outgoing, OutStatus
 from domain.slots import SlotDef, SlotKind
-from reminders import digest
-from storage import coverage, outbox, regions, schedules
+from storage import coverage, digest, outbox, regions, schedules
 from storage.checkins_seed import add_checkin
 from storage.models import Checkin, CheckinCount, Tps
 from storage.outbox import Outcome

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.figures import Counts, build_figures, change, worst_rows
-from handlers.desk.render import (
+from storage.coverage import MissingTps
+from views.desk import (
     MESSAGE_LIMIT,
     digest_caption,
     digest_messages,
     escalation_text,
     split_lines,
 )
-from storage.coverage import MissingTps
 
 WIB = ZoneInfo("Asia/Jakarta")
 AT = datetime(2024, 2, 13, 23, 0, tzinfo=UTC).isoformat()

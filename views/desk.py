@@ -7,6 +7,7 @@ its digest in a few messages, the longest lists summarised, never rejected.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby
@@ -15,8 +16,11 @@ from zoneinfo import ZoneInfo
 
 from domain.figures import COVERAGE_KINDS, Change, Figures, RegionRow, worst_rows
 from domain.schedule import zone_abbreviation
-from handlers.texts import Html, text
+from storage import xlsx
 from storage.coverage import HistoryEntry, MissingTps
+from storage.digest import DeskSetup
+from views import chart
+from views.texts import Html, text
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -352,3 +356,16 @@ def history_text(
             )
         )
     return split_lines(lines)
+
+
+# matplotlib's pyplot is not thread-safe: one picture at a time.
+_RENDER_LOCK = threading.Lock()
+
+
+def render_attachments(figures: Figures, setup: DeskSetup, lang: str) -> tuple[bytes, bytes]:
+    """The chart (PNG) and the spreadsheet (xlsx) of a digest."""
+    labels = {k: kind_name(lang, k) for k in ("logistik", "siap", "banjir", "sinyal")}
+    with _RENDER_LOCK:
+        picture = chart.render_chart(figures, labels=labels, title=f"{figures.scope_name} — % TPS")
+    book = xlsx.build_workbook(digest_sheets(lang, figures))
+    return picture, book

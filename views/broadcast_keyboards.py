@@ -10,9 +10,8 @@ from domain.broadcast import ACK_LABEL
 from domain.checkins.kinds import Kind
 from domain.regions import RegionRef
 from domain.roles import Role
-from handlers.common import role_name
-from handlers.keyboards import paged_choices
-from handlers.texts import text
+from views.keyboards import paged_choices
+from views.texts import role_name, text
 
 
 def _button(label: str, data: str) -> InlineKeyboardButton:

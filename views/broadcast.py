@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.broadcast import AudienceKind, BroadcastView, RegionAcks, Tally, progress_bar
+from domain.outbox import Outgoing
 from domain.roles import Role
-from handlers.common import role_name
-from handlers.texts import text
+from outbox import messages
 from storage import regions
+from views.texts import role_name, text
 
 MAX_REPORT_LINES = 30
 
@@ -92,3 +93,12 @@ async def report(
         more = len(by_region) - MAX_REPORT_LINES
         lines.append(text(lang, "broadcast.report_more", count=more))
     return "\n".join(lines)
+
+
+def preview_calls(chat_id: int, b: BroadcastView, *, key: str | None) -> list[Outgoing]:
+    """The broadcast as its recipients will see it, without the read button, for the sender."""
+    if b.media_type in ("photo", "document") and b.media_file_id:
+        return messages.file_message(
+            chat_id, b.media_type, file_id=b.media_file_id, caption=b.text or "", key=key
+        )
+    return messages.text_message(chat_id, b.text, key=key)

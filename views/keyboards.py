@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.regions import RegionRef
-from handlers.texts import text
+from views.texts import text
 
 PAGE_SIZE = 12
 
