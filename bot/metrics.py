@@ -2,7 +2,7 @@
 
 - `deskbot_updates_total`: updates the application handled (polling and webhook alike);
 - `deskbot_checkins_total`: check-ins committed to the database, counted from the SQL itself so
-  no feature has to remember to call anything;
+  no feature has to remember to call anything (a rehearsal's are not counted);
 - `deskbot_telegram_requests_total{method,outcome}`: every Bot API call, by how it ended
   (`ok`, `error`, `rate_limited`, `network`);
 - `deskbot_telegram_sends_total{method}`: calls that put something in front of a person
@@ -102,6 +102,10 @@ def count_checkins(engine: AsyncEngine) -> None:
         conn: Any, cursor: Any, statement: str, params: Any, _ctx: Any, many: bool
     ) -> None:
         head = statement.lstrip()[:24].lower()
+        # A rehearsal's check-in is the only insert that names `rehearsal_id` (the ORM leaves
+        # out columns whose value is None): practice never counts as a real check-in.
+        if "rehearsal_id" in statement:
+            return
         if head.startswith("insert into checkin ") or head.startswith('insert into "checkin"'):
             # A plain executemany passes a sequence of rows; the ORM's batched inserts pass
             # one flat row of parameters and the cursor knows how many rows went in.

@@ -42,7 +42,9 @@ def filing_button(lang: str, kind: str) -> InlineKeyboardMarkup:
 async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
     services = _services(app)
     async with services.transaction() as session:
-        recipients = await coverage.officers_to_remind(session, slot.subject, setup.scope)
+        recipients = await coverage.officers_to_remind(
+            session, slot.subject, setup.scope, rehearsal=setup.rehearsal
+        )
     deadline = slot.useful_until  # a reminder is useful until its deadline
     for person in recipients:
         body = render.reminder_text(
@@ -52,6 +54,7 @@ async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetu
             deadline=deadline,
             zone=setup.zone,
             now=services.clock(),
+            rehearsal=setup.rehearsal is not None,
         )
         markup = filing_button(person.language, slot.subject)
         await deliver(
@@ -73,7 +76,9 @@ async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSe
         key = (person.scope, person.language)
         if key not in bodies:
             async with services.transaction() as session:
-                total, missing = await coverage.missing_tps(session, slot.subject, person.scope)
+                total, missing = await coverage.missing_tps(
+                    session, slot.subject, person.scope, rehearsal=setup.rehearsal
+                )
                 district = await regions.region(session, person.scope)
                 tps_total = (await regions.counts(session, person.scope))["tps"]
             bodies[key] = (
@@ -86,6 +91,7 @@ async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSe
                     total=tps_total,
                     deadline=deadline,
                     zone=setup.zone,
+                    rehearsal=setup.rehearsal is not None,
                 )
                 if total
                 else None
@@ -133,7 +139,10 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
         scope = digest.digest_scope(setup.scope, group_scope)
         figures, previous = await figures_for_slot(services, slot, scope, setup)
         lang = GROUP_LANGUAGE
-        messages = render.digest_messages(lang, figures, change(previous, figures), zone=setup.zone)
+        practice = setup.rehearsal is not None
+        messages = render.digest_messages(
+            lang, figures, change(previous, figures), zone=setup.zone, rehearsal=practice
+        )
         for index, body in enumerate(messages):
             await deliver(
                 services,
@@ -147,7 +156,7 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
         if scope not in attachments:
             attachments[scope] = await asyncio.to_thread(render_attachments, figures, setup, lang)
         picture, book = attachments[scope]
-        caption = render.digest_caption(lang, figures, setup.zone)
+        caption = render.digest_caption(lang, figures, setup.zone, rehearsal=practice)
         stamp = figures.at[:16].replace(":", "").replace("-", "")
         await deliver(
             services,
@@ -170,6 +179,6 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
                 app.bot.send_document,
                 chat_id,
                 document=InputFile(book, filename=f"rekap-{scope or 'nasional'}-{stamp}.xlsx"),
-                caption=render.document_caption(lang, figures, setup.zone),
+                caption=render.document_caption(lang, figures, setup.zone, rehearsal=practice),
             ),
         )

@@ -71,11 +71,22 @@ class SlotRecord:
     sent: int
     failed: int
     note: str | None
+    rehearsal_id: int | None = None
 
 
 def _record(s: Slot) -> SlotRecord:
     return SlotRecord(
-        s.id, s.key, s.kind, s.subject, s.due_at, s.useful_until, s.status, s.sent, s.failed, s.note
+        s.id,
+        s.key,
+        s.kind,
+        s.subject,
+        s.due_at,
+        s.useful_until,
+        s.status,
+        s.sent,
+        s.failed,
+        s.note,
+        s.rehearsal_id,
     )
 
 
@@ -105,6 +116,7 @@ async def record_slot(
             sent=0,
             failed=0,
             note=note,
+            rehearsal_id=slot.rehearsal_id,
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
@@ -232,8 +244,20 @@ async def store_digest(
 async def previous_digest(
     session: AsyncSession, scope: str, *, before_slot: int | None = None
 ) -> Figures | None:
-    """The last scheduled digest of this scope (before the given slot's digest, if any)."""
-    stmt = select(Digest.figures).where(Digest.scope == scope)
+    """The last scheduled digest of this scope (before the given slot's digest, if any),
+    from the same stream: a rehearsal's digest compares with that rehearsal's, a real one
+    (and /rekap, without a slot) with real ones."""
+    rehearsal = None
+    if before_slot is not None:
+        rehearsal = (
+            await session.execute(select(Slot.rehearsal_id).where(Slot.id == before_slot))
+        ).scalar_one_or_none()
+    stream = Slot.rehearsal_id.is_(None) if rehearsal is None else Slot.rehearsal_id == rehearsal
+    stmt = (
+        select(Digest.figures)
+        .join(Slot, Slot.id == Digest.slot_id)
+        .where(Digest.scope == scope, stream)
+    )
     if before_slot is not None:
         stmt = stmt.where(Digest.slot_id != before_slot)
         current = select(Digest.built_at).where(

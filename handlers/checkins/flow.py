@@ -31,11 +31,12 @@ from domain.checkins.steps import (
     step_of,
 )
 from domain.people import Member
+from domain.rehearsal import EventKind
 from handlers.checkins import render
 from handlers.checkins.service import after_filed, show, store
 from handlers.context import DeskContext
 from handlers.texts import text
-from storage import checkins, conversations
+from storage import checkins, conversations, rehearsals
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +282,14 @@ async def send(update: Update, context: DeskContext, member: Member, draft: Draf
 
 
 async def cancel(context: DeskContext, member: Member, draft: Draft) -> None:
+    """Drop the draft (during a rehearsal, noted for its report: who needed help)."""
     async with context.services.transaction() as session:
         await conversations.drop(session, draft.telegram_id)
+        await rehearsals.record_event(
+            session,
+            person_id=member.id,
+            kind=EventKind.CANCELLED_DRAFT,
+            detail=f"{draft.flow}:{draft.step}",
+            now=context.now(),
+        )
     await show(context, draft, text(member.language, "checkin.cancelled"), None)

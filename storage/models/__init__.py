@@ -13,6 +13,7 @@ from storage.models.people import (
     StartAttempt,
 )
 from storage.models.regions import District, Province, Regency, Tps, Village
+from storage.models.rehearsals import Rehearsal, RehearsalEvent
 from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot, SlotDelivery
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "Province",
     "Regency",
     "RegistrationRequest",
+    "Rehearsal",
+    "RehearsalEvent",
     "Slot",
     "SlotDelivery",
     "StartAttempt",
