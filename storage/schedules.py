@@ -148,8 +148,10 @@ async def finish_slot(
 async def slots_by_status(
     session: AsyncSession, status: str, *, limit: int = 20
 ) -> tuple[int, list[SlotRecord]]:
-    count = (await session.execute(select(func.count()).where(Slot.status == status))).scalar_one()
-    stmt = select(Slot).where(Slot.status == status).order_by(Slot.due_at.desc()).limit(limit)
+    """Real slots (not a rehearsal's) with this status: how many, and the newest few."""
+    where = (Slot.status == status, Slot.rehearsal_id.is_(None))
+    count = (await session.execute(select(func.count()).where(*where))).scalar_one()
+    stmt = select(Slot).where(*where).order_by(Slot.due_at.desc()).limit(limit)
     return int(count), [_record(s) for s in (await session.execute(stmt)).scalars()]
 
 
