@@ -102,11 +102,11 @@ def count_checkins(engine: AsyncEngine) -> None:
         conn: Any, cursor: Any, statement: str, params: Any, _ctx: Any, many: bool
     ) -> None:
         head = statement.lstrip()[:24].lower()
-        # A rehearsal's check-in is the only insert that names `rehearsal_id` (the ORM leaves
-        # out columns whose value is None): practice never counts as a real check-in.
-        if "rehearsal_id" in statement:
-            return
         if head.startswith("insert into checkin ") or head.startswith('insert into "checkin"'):
+            # Practice never counts: a rehearsal's check-in has its id among the parameters.
+            compiled = getattr(_ctx, "compiled_parameters", None) or []
+            if any(row.get("rehearsal_id") is not None for row in compiled):
+                return
             # A plain executemany passes a sequence of rows; the ORM's batched inserts pass
             # one flat row of parameters and the cursor knows how many rows went in.
             batch = many and isinstance(params, list | tuple) and params

@@ -33,7 +33,6 @@ from domain.schedule import (
     DeskSchedule,
     ScheduleError,
     When,
-    offset_text,
     parse_offsets,
 )
 from domain.slots import DIGEST_GRACE, SlotDef, SlotKind, slots
@@ -75,13 +74,11 @@ class RehearsalPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """The TOML-shaped form (also what the `rehearsal` row stores)."""
+        # Plain minutes: `offset_text` writes 75 as "1h15m", which the parser does not read.
         return {
-            "digest": {"after": [offset_text(m) for m in self.digests]},
+            "digest": {"after": list(self.digests)},
             "deadlines": {
-                kind: {
-                    "after": offset_text(d.after),
-                    "reminders": [offset_text(m) for m in d.reminders],
-                }
+                kind: {"after": d.after, "reminders": list(d.reminders)}
                 for kind, d in sorted(self.deadlines.items())
             },
         }

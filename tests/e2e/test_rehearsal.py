@@ -154,7 +154,9 @@ async def test_a_rehearsal_beside_the_real_schedule_then_deleted(sdesk: Desk) ->
         "siap": 2,
     }
 
+    counted = CHECKINS._value.get()
     await desk.say(siti, "siap 07.00 7")  # after the end: a real check-in again
+    assert CHECKINS._value.get() == counted + 1
     after_end = await real_figures(desk)
     assert shares(after_end)["siap"] == 1
     assert not desk.last_text(siti.id).startswith("🧪")
