@@ -91,6 +91,17 @@ async def latest(session: AsyncSession) -> RehearsalInfo | None:
     return _info(found) if found else None
 
 
+async def last_with_data(session: AsyncSession) -> int | None:
+    """The running rehearsal, else the newest ended one whose data is still there."""
+    stmt = (
+        select(Rehearsal.id)
+        .where(Rehearsal.status != RehearsalStatus.DELETED.value)
+        .order_by(Rehearsal.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def start(
     session: AsyncSession, plan: RehearsalPlan, *, by: int | None, now: datetime
 ) -> RehearsalInfo:

@@ -106,6 +106,12 @@ async def test_a_rehearsal_beside_the_real_schedule_then_deleted(sdesk: Desk) ->
 
     during = await real_figures(desk)
     assert shares(during) == shares(before)
+    await desk.say(admin, "/rekap")
+    real_rekap = "\n".join(desk.texts_to(admin.id)[-3:])
+    assert "TPS siap: 0/1.247" in real_rekap and "SIMULASI" not in real_rekap
+    await desk.say(admin, "/rekap simulasi")
+    asked = [t for t in desk.texts_to(admin.id)[-3:] if "Rekap Desk Pemilu" in t]
+    assert asked[0].startswith("🧪 SIMULASI") and "TPS siap: 2/1.247" in asked[0], asked
     await desk.say(admin, f"/belum siap {DISTRICT}")
     assert f"{len(tps)} TPS" in desk.last_text(admin.id)  # every TPS still missing siap
     await desk.say(admin, f"/tps {tps[0]}")
@@ -192,3 +198,26 @@ async def test_only_admins_run_rehearsals(sdesk: Desk) -> None:
     async with desk.sessions.begin() as session:
         found = await session.execute(select(text("count(*)")).select_from(text("rehearsal")))
         assert found.scalar_one() == 0
+
+
+async def test_a_critical_incident_in_a_rehearsal_alerts_as_simulasi(sdesk: Desk) -> None:
+    desk = sdesk
+    await register_group(desk, scope=CITY)
+    admin = desk.new_user("Admin")
+    await desk.member(admin, Role.ADMIN, CITY)
+    officer = desk.new_user("Ketua")
+    tps = await tps_in(desk, DISTRICT)
+    await desk.member(officer, Role.TPS, tps[0])
+    await desk.say(admin, "/simulasi mulai")
+
+    await desk.say(officer, "KEJADIAN KEAMANAN KRITIS massa merusak kotak suara")
+    await desk.api.wait_for("sendMessage", chat_id=GROUP, timeout=10)
+    await desk.settle()
+    (alert,) = desk.api.messages_to(GROUP)
+    assert alert["text"].startswith("🧪 SIMULASI") and "merusak kotak suara" in alert["text"]
+    async with desk.sessions.begin() as session:
+        keys = (await session.execute(text("SELECT key FROM slot"))).scalars().all()
+        counted = await session.execute(text("SELECT count(*) FROM checkin_count WHERE n > 0"))
+        assert counted.scalar_one() == 0  # the trigger-kept counter saw nothing
+    assert [k.split(":")[:2] for k in keys] == [["sim1", "alert"]]
+    assert (await real_figures(desk)).total.open_incidents == 0
