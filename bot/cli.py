@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot import backup, logs
+from bot import backup, logs, rehearsal_cli
 from bot.config import ConfigError, MissingTokenError, Settings
 from bot.leader import AlreadyRunning
 from domain.invites import deep_link
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     backup.add_commands(sub)
+    rehearsal_cli.add_commands(sub)
 
     imp = sub.add_parser(
         "import-tps",
@@ -165,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "export":
             return asyncio.run(_export(settings, args))
+        if args.command == "rehearsal":
+            return rehearsal_cli.run(settings, args)
     except (MissingTokenError, ConfigError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

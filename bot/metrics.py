@@ -2,7 +2,7 @@
 
 - `deskbot_updates_total`: updates the application handled (polling and webhook alike);
 - `deskbot_checkins_total`: check-ins committed to the database, counted from the SQL itself so
-  no feature has to remember to call anything;
+  no feature has to remember to call anything (a rehearsal's are not counted);
 - `deskbot_telegram_requests_total{method,outcome}`: every Bot API call, by how it ended
   (`ok`, `error`, `rate_limited`, `network`);
 - `deskbot_telegram_sends_total{method}`: calls that put something in front of a person
@@ -103,6 +103,10 @@ def count_checkins(engine: AsyncEngine) -> None:
     ) -> None:
         head = statement.lstrip()[:24].lower()
         if head.startswith("insert into checkin ") or head.startswith('insert into "checkin"'):
+            # Practice never counts: a rehearsal's check-in has its id among the parameters.
+            compiled = getattr(_ctx, "compiled_parameters", None) or []
+            if any(row.get("rehearsal_id") is not None for row in compiled):
+                return
             # A plain executemany passes a sequence of rows; the ORM's batched inserts pass
             # one flat row of parameters and the cursor knows how many rows went in.
             batch = many and isinstance(params, list | tuple) and params

@@ -11,12 +11,23 @@ from handlers import (
     help,
     inbox_admin,
     registration,
+    rehearsal,
     selfreg,
 )
 from handlers.context import DeskApplication
 
 
 def register_all(app: DeskApplication) -> None:
-    for feature in (help, registration, selfreg, admin, inbox_admin, checkins, desk, broadcast):
+    for feature in (
+        help,
+        registration,
+        selfreg,
+        admin,
+        inbox_admin,
+        checkins,
+        desk,
+        broadcast,
+        rehearsal,
+    ):
         feature.register(app)
     fallback.register(app)  # last: claims whatever no feature did

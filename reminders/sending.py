@@ -40,7 +40,9 @@ def filing_button(lang: str, kind: str) -> InlineKeyboardMarkup:
 async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
     services = _services(app)
     async with services.transaction() as session:
-        recipients = await coverage.officers_to_remind(session, slot.subject, setup.scope)
+        recipients = await coverage.officers_to_remind(
+            session, slot.subject, setup.scope, rehearsal=setup.rehearsal
+        )
     deadline = slot.useful_until  # a reminder is useful until its deadline
     calls: list[Outgoing] = []
     for person in recipients:
@@ -51,6 +53,7 @@ async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetu
             deadline=deadline,
             zone=setup.zone,
             now=services.clock(),
+            rehearsal=setup.rehearsal is not None,
         )
         markup = filing_button(person.language, slot.subject)
         calls += slot_text(
@@ -72,7 +75,9 @@ async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSe
         key = (person.scope, person.language)
         if key not in bodies:
             async with services.transaction() as session:
-                total, missing = await coverage.missing_tps(session, slot.subject, person.scope)
+                total, missing = await coverage.missing_tps(
+                    session, slot.subject, person.scope, rehearsal=setup.rehearsal
+                )
                 district = await regions.region(session, person.scope)
                 tps_total = (await regions.counts(session, person.scope))["tps"]
             bodies[key] = (
@@ -85,6 +90,7 @@ async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSe
                     total=tps_total,
                     deadline=deadline,
                     zone=setup.zone,
+                    rehearsal=setup.rehearsal is not None,
                 )
                 if total
                 else None
@@ -119,7 +125,10 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
         scope = digest.digest_scope(setup.scope, group_scope)
         figures, previous = await figures_for_slot(services, slot, scope, setup)
         lang = GROUP_LANGUAGE
-        messages = render.digest_messages(lang, figures, change(previous, figures), zone=setup.zone)
+        practice = setup.rehearsal is not None
+        messages = render.digest_messages(
+            lang, figures, change(previous, figures), zone=setup.zone, rehearsal=practice
+        )
         calls: list[Outgoing] = []
         for index, body in enumerate(messages):
             calls += slot_text(services, slot, chat_id, f"text{index}", body, priority=DIGEST)
@@ -138,7 +147,7 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
                 "photo",
                 data=picture,
                 filename="rekap.png",
-                caption=render.digest_caption(lang, figures, setup.zone),
+                caption=render.digest_caption(lang, figures, setup.zone, rehearsal=practice),
                 priority=DIGEST,
             )
             calls += slot_file(
@@ -149,7 +158,7 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
                 "document",
                 data=book,
                 filename=f"rekap-{scope or 'nasional'}-{stamp}.xlsx",
-                caption=render.document_caption(lang, figures, setup.zone),
+                caption=render.document_caption(lang, figures, setup.zone, rehearsal=practice),
                 priority=DIGEST,
             )
         await owe(services, calls)

@@ -22,6 +22,7 @@ from domain.broadcast import (
     region_filter,
 )
 from domain.people import Member
+from storage import rehearsals
 from storage.models import Broadcast, BroadcastDelivery, Checkin, Person
 
 ACTIVE = (BroadcastStatus.QUEUED.value, BroadcastStatus.SENDING.value)
@@ -71,6 +72,8 @@ async def start_draft(session: AsyncSession, sender: Member, *, now: datetime) -
         step=DraftStep.TEXT.value,
         step_at=now,
         created_at=now,
+        # Composed during a rehearsal: practice, deleted with the rehearsal's data.
+        rehearsal_id=await rehearsals.running_id(session),
     )
     session.add(draft)
     await session.flush()

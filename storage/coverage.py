@@ -13,11 +13,17 @@ from domain.roles import Role
 from storage.models import Checkin, District, Person, Regency, Tps, Village
 
 # Written as the bare column so SQLite sees the partial indexes' `WHERE is_current` term.
+# A rehearsal's check-ins are never current, so this is also "real only".
 CURRENT = text("checkin.is_current")
 
 
-def _filed(kind: str) -> Any:
-    return exists().where(Checkin.tps_id == Tps.id, Checkin.kind == kind, CURRENT)
+def filed_in(rehearsal: int | None) -> Any:
+    """What counts as filed: the current real version, or any of the rehearsal's."""
+    return CURRENT if rehearsal is None else Checkin.rehearsal_id == rehearsal
+
+
+def _filed(kind: str, rehearsal: int | None) -> Any:
+    return exists().where(Checkin.tps_id == Tps.id, Checkin.kind == kind, filed_in(rehearsal))
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +33,14 @@ class Recipient:
     scope: str
 
 
-async def officers_to_remind(session: AsyncSession, kind: str, scope: str) -> list[Recipient]:
-    """Reachable TPS officers inside `scope` whose TPS has no current check-in of `kind`."""
-    filed = exists().where(Checkin.tps_id == Person.scope_code, Checkin.kind == kind, CURRENT)
+async def officers_to_remind(
+    session: AsyncSession, kind: str, scope: str, *, rehearsal: int | None = None
+) -> list[Recipient]:
+    """Reachable TPS officers inside `scope` whose TPS has no current check-in of `kind`
+    (with `rehearsal`: none filed in that rehearsal)."""
+    filed = exists().where(
+        Checkin.tps_id == Person.scope_code, Checkin.kind == kind, filed_in(rehearsal)
+    )
     stmt = (
         select(Person.telegram_id, Person.language, Person.scope_code)
         .where(
@@ -65,10 +76,17 @@ class MissingTps:
 
 
 async def missing_tps(
-    session: AsyncSession, kind: str, scope: str, *, offset: int = 0, limit: int | None = None
+    session: AsyncSession,
+    kind: str,
+    scope: str,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    rehearsal: int | None = None,
 ) -> tuple[int, list[MissingTps]]:
-    """TPS inside `scope` without a current check-in of `kind`: how many, and one page."""
-    where = and_(Tps.id.like(f"{scope}%"), ~_filed(kind))
+    """TPS inside `scope` without a current check-in of `kind` (with `rehearsal`: without
+    one filed in that rehearsal): how many, and one page."""
+    where = and_(Tps.id.like(f"{scope}%"), ~_filed(kind, rehearsal))
     total = (await session.execute(select(func.count()).select_from(Tps).where(where))).scalar_one()
     stmt = (
         select(Tps.id, Tps.number, Tps.village_code, Village.name)
@@ -98,7 +116,7 @@ class HistoryEntry:
 async def tps_history(session: AsyncSession, tps_id: str) -> list[HistoryEntry]:
     stmt = (
         select(Checkin)
-        .where(Checkin.tps_id == tps_id)
+        .where(Checkin.tps_id == tps_id, Checkin.rehearsal_id.is_(None))
         .order_by(Checkin.received_at, Checkin.kind, Checkin.version)
     )
     return [

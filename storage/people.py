@@ -34,6 +34,11 @@ async def member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Memb
     return _member(person) if person else None
 
 
+async def member_by_id(session: AsyncSession, person_id: int) -> Member | None:
+    person = await session.get(Person, person_id)
+    return _member(person) if person else None
+
+
 async def _person(session: AsyncSession, telegram_id: int) -> Person | None:
     stmt = select(Person).where(Person.telegram_id == telegram_id)
     return (await session.execute(stmt)).scalar_one_or_none()

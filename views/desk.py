@@ -29,6 +29,11 @@ MAX_NAMED_FLOODS = 15
 MAX_PARTS = 4
 
 
+def banner(lang: str, rehearsal: bool) -> list[str]:
+    """The SIMULASI line that heads everything a rehearsal sends (nothing when real)."""
+    return [text(lang, "rehearsal.banner")] if rehearsal else []
+
+
 def fmt_int(lang: str, value: int) -> str:
     grouped = f"{value:,}"
     return grouped.replace(",", ".") if lang == "id" else grouped
@@ -97,12 +102,14 @@ def digest_messages(
     *,
     zone: ZoneInfo,
     requested: bool = False,
+    rehearsal: bool = False,
 ) -> list[str]:
-    """The digest as one or more HTML messages, each within Telegram's limit."""
+    """The digest as one or more HTML messages, each within Telegram's limit; a
+    rehearsal's says SIMULASI first."""
     at = datetime.fromisoformat(figures.at)
     zone_name = zone_abbreviation(zone)
     total = figures.total
-    lines = [text(lang, "digest.title", scope=figures.scope_name)]
+    lines = [*banner(lang, rehearsal), text(lang, "digest.title", scope=figures.scope_name)]
     lines.append(
         text(
             lang,
@@ -115,7 +122,7 @@ def digest_messages(
     if requested:
         lines.append(text(lang, "digest.requested"))
     if not total.tps:
-        return [*lines[:2], text(lang, "digest.empty")]
+        return [*lines[: 2 + int(rehearsal)], text(lang, "digest.empty")]
     lines += ["", text(lang, "digest.filed_title")]
     for kind in COVERAGE_KINDS:
         delta = change.total.get(kind, 0) if change else 0
@@ -186,22 +193,28 @@ def digest_messages(
     return split_lines(lines)[:MAX_PARTS]
 
 
-def digest_caption(lang: str, figures: Figures, zone: ZoneInfo) -> str:
-    return _caption(lang, "digest.caption", figures, zone)
+def digest_caption(lang: str, figures: Figures, zone: ZoneInfo, *, rehearsal: bool = False) -> str:
+    return _caption(lang, "digest.caption", figures, zone, rehearsal)
 
 
-def document_caption(lang: str, figures: Figures, zone: ZoneInfo) -> str:
-    return _caption(lang, "digest.document", figures, zone)
+def document_caption(
+    lang: str, figures: Figures, zone: ZoneInfo, *, rehearsal: bool = False
+) -> str:
+    return _caption(lang, "digest.document", figures, zone, rehearsal)
 
 
-def _caption(lang: str, key: str, figures: Figures, zone: ZoneInfo) -> str:
+def _caption(lang: str, key: str, figures: Figures, zone: ZoneInfo, rehearsal: bool) -> str:
     at = datetime.fromisoformat(figures.at)
-    caption = text(
-        lang,
-        key,
-        scope=figures.scope_name,
-        when=local_when(at, zone),
-        zone=zone_abbreviation(zone),
+    caption = (
+        "\n".join(banner(lang, rehearsal))
+        + ("\n" if rehearsal else "")
+        + text(
+            lang,
+            key,
+            scope=figures.scope_name,
+            when=local_when(at, zone),
+            zone=zone_abbreviation(zone),
+        )
     )
     return caption[:CAPTION_LIMIT]
 
@@ -234,13 +247,20 @@ def digest_sheets(lang: str, figures: Figures) -> dict[str, list[dict[str, Any]]
 
 
 def reminder_text(
-    lang: str, kind: str, tps: str, *, deadline: datetime, zone: ZoneInfo, now: datetime
+    lang: str,
+    kind: str,
+    tps: str,
+    *,
+    deadline: datetime,
+    zone: ZoneInfo,
+    now: datetime,
+    rehearsal: bool = False,
 ) -> str:
     minutes = max(0, int((deadline - now).total_seconds() // 60))
     left = (
         f"{minutes // 60}j {minutes % 60}m" if lang == "id" else f"{minutes // 60}h {minutes % 60}m"
     )
-    return text(
+    body = text(
         lang,
         "digest.reminder",
         kind=kind_name(lang, kind),
@@ -249,6 +269,7 @@ def reminder_text(
         zone=zone_abbreviation(zone),
         left=left,
     )
+    return "\n".join([*banner(lang, rehearsal), body])
 
 
 def _village_lines(lang: str, rows: Sequence[MissingTps]) -> list[str]:
@@ -269,6 +290,7 @@ def escalation_text(
     total: int,
     deadline: datetime,
     zone: ZoneInfo,
+    rehearsal: bool = False,
 ) -> str:
     """One message, however many TPS are missing: villages that fit, then a count."""
     head = text(
@@ -281,7 +303,7 @@ def escalation_text(
         total=fmt_int(lang, total),
         district=district,
     )
-    body = [head]
+    body = [*banner(lang, rehearsal), head]
     shown = 0
     room = MESSAGE_LIMIT - len(head) - 120
     for (_, _), group in groupby(missing, key=lambda m: (m.village_code, m.village)):

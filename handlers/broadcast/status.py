@@ -11,8 +11,15 @@ from domain.broadcast import BroadcastStatus, BroadcastView, breakdown_length
 from domain.people import Member
 from domain.regions import contains
 from handlers.broadcast.compose import SENDERS, preview
-from handlers.broadcast.content import send_content
-from handlers.common import answer_button, edit_buttons, is_private, lang_for, registered, reply
+from handlers.common import (
+    answer_button,
+    answer_key,
+    edit_buttons,
+    is_private,
+    lang_for,
+    registered,
+    reply,
+)
 from handlers.context import DeskContext
 from storage import broadcasts, deliveries, people
 from views import broadcast as views
@@ -136,7 +143,9 @@ async def resend_pressed(update: Update, context: DeskContext) -> None:
         await answer_button(update, text(lang_for(update, member), "common.stale_button"))
         return
     await answer_button(update)
-    await send_content(context.bot, member.telegram_id, draft, with_ack=False)
+    await context.services.out.send(
+        *views.preview_calls(member.telegram_id, draft, key=answer_key())
+    )
     body, markup = await preview(context, member.language, draft)
     note = text(member.language, "broadcast.preview_note")
     await reply(update, f"{note}\n\n{body}", reply_markup=markup)

@@ -32,12 +32,13 @@ from domain.checkins.steps import (
 )
 from domain.outbox import Outgoing, OutStatus
 from domain.people import Member
+from domain.rehearsal import EventKind
 from handlers.checkins import render
 from handlers.checkins.service import after_filed, receipt_in_place, show, store
 from handlers.common import answer_button, answer_key
 from handlers.context import DeskContext
 from outbox import messages
-from storage import checkins, conversations
+from storage import checkins, conversations, rehearsals
 from views.texts import text
 
 log = logging.getLogger(__name__)
@@ -295,6 +296,14 @@ async def send(update: Update, context: DeskContext, member: Member, draft: Draf
 
 
 async def cancel(context: DeskContext, member: Member, draft: Draft) -> None:
+    """Drop the draft (during a rehearsal, noted for its report: who needed help)."""
     async with context.services.transaction() as session:
         await conversations.drop(session, draft.telegram_id)
+        await rehearsals.record_event(
+            session,
+            person_id=member.id,
+            kind=EventKind.CANCELLED_DRAFT,
+            detail=f"{draft.flow}:{draft.step}",
+            now=context.now(),
+        )
     await show(context, draft, text(member.language, "checkin.cancelled"), None)

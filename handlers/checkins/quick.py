@@ -12,12 +12,14 @@ from domain.checkins.records import Filed, TpsInfo, quick_dedupe_key
 from domain.checkins.rules import MAX_PHOTOS, Problem
 from domain.outbox import Outgoing
 from domain.people import Member
+from domain.rehearsal import EventKind
 from domain.roles import Role
 from handlers.checkins import render
 from handlers.checkins.service import after_filed, scope_refusal, store
 from handlers.common import reply, where
 from handlers.context import DeskContext
 from outbox import messages
+from storage import rehearsals
 from views.texts import text
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,15 @@ async def file_line(update: Update, context: DeskContext, member: Member, line: 
     try:
         parsed = parse_quick(line, election=election)
     except Problem as problem:
+        async with context.services.transaction() as session:
+            # During a rehearsal the line is kept for its report (who needed help).
+            await rehearsals.record_event(
+                session,
+                person_id=member.id,
+                kind=EventKind.FAILED_LINE,
+                detail=line,
+                now=context.now(),
+            )
         await reply(update, render.quick_problem(lang, problem, tps_prefix=prefix))
         return
     tps_id = parsed.tps or (member.scope if member.role is Role.TPS else None)

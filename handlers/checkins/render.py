@@ -226,7 +226,11 @@ def when_text(moment: datetime, province_code: str, *, with_date: bool = False) 
 
 
 def receipt(lang: str, filed: Filed, *, tps_label: str, province_code: str, election: str) -> str:
-    lines = [
+    """The answer to a stored check-in; a rehearsal's says SIMULASI first (and no version:
+    its number continues the TPS's real ones, which would only confuse)."""
+    practice = filed.rehearsal_id is not None
+    lines = [text(lang, "rehearsal.banner")] if practice else []
+    lines += [
         text(
             lang,
             "checkin.receipt.stored",
@@ -239,7 +243,7 @@ def receipt(lang: str, filed: Filed, *, tps_label: str, province_code: str, elec
     summary = describe(lang, filed.kind, filed.payload, election)
     if summary:
         lines.append(Html(summary))
-    if filed.version > 1:
+    if filed.version > 1 and not practice:
         lines.append(text(lang, "checkin.receipt.version", version=filed.version))
     if filed.late:
         lines.append(

@@ -13,11 +13,12 @@ from domain.regions import Level, contains, level_of, normalize_tps_id, parse_sc
 from domain.roles import Role, can_see
 from handlers.common import answer_button, edit, registered, reply, reply_file
 from handlers.context import DeskContext
-from storage import coverage, digest, regions, schedules, xlsx
+from storage import coverage, digest, regions, rehearsals, schedules, xlsx
 from views import desk as render
 from views.texts import text
 
 DESK_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.CAMAT)
+PRACTICE_WORDS = ("simulasi", "rehearsal")
 PAGE = 40
 
 
@@ -63,19 +64,31 @@ async def _scope_from_args(
 
 @registered(*DESK_ROLES)
 async def cmd_rekap(update: Update, context: DeskContext, member: Member) -> None:
-    """Send the current figures of a region (default: the asker's), with the chart."""
-    chosen = await _scope_from_args(update, context, member, list(context.args or []))
+    """Send the current figures of a region (default: the asker's), with the chart;
+    `/rekap simulasi [region]` shows the last rehearsal's instead of the real ones."""
+    args = list(context.args or [])
+    practice = bool(args) and args[0].lower() in PRACTICE_WORDS
+    chosen = await _scope_from_args(update, context, member, args[1:] if practice else args)
     if chosen is None:
         return
     scope, _name = chosen
     now = context.now()
     async with context.services.transaction() as session:
-        setup = await digest.desk_setup(session)
+        rehearsal = await rehearsals.last_with_data(session) if practice else None
+        setup = await digest.desk_setup(session, rehearsal=rehearsal)
         figures = await digest.build(session, scope, setup=setup, now=now)
-        previous = await schedules.previous_digest(session, scope)
+        previous = None if practice else await schedules.previous_digest(session, scope)
     lang = member.language
+    if practice and rehearsal is None:
+        await reply(update, text(lang, "rehearsal.none"))
+        return
     for body in render.digest_messages(
-        lang, figures, change(previous, figures), zone=setup.zone, requested=True
+        lang,
+        figures,
+        change(previous, figures),
+        zone=setup.zone,
+        requested=True,
+        rehearsal=practice,
     ):
         await reply(update, body)
     if figures.total.tps and update.effective_chat is not None:
@@ -85,7 +98,7 @@ async def cmd_rekap(update: Update, context: DeskContext, member: Member) -> Non
             "photo",
             data=picture,
             filename="rekap.png",
-            caption=render.digest_caption(lang, figures, setup.zone),
+            caption=render.digest_caption(lang, figures, setup.zone, rehearsal=practice),
         )
 
 

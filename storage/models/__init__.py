@@ -14,6 +14,7 @@ from storage.models.people import (
     StartAttempt,
 )
 from storage.models.regions import District, Province, Regency, Tps, Village
+from storage.models.rehearsals import Rehearsal, RehearsalEvent
 from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "Province",
     "Regency",
     "RegistrationRequest",
+    "Rehearsal",
+    "RehearsalEvent",
     "Slot",
     "StartAttempt",
     "Tps",

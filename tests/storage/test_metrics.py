@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import metrics
 from domain.masterdata import HEADER, parse_rows
-from handlers.context import utc_now
-from storage import regions
+from domain.rehearsal import DEFAULT_PLAN
+from services import utc_now
+from storage import regions, rehearsals
 from storage.models.checkins import Checkin
 
 ROW = ["36", "BANTEN", "3672", "KOTA CILEGON", "367201", "CIBEBER", "3672011001", "CIBEBER", "3"]
@@ -55,3 +56,21 @@ async def test_committed_checkins_are_counted_and_rolled_back_ones_are_not(
     async with sessions.begin() as session:
         session.add_all([checkin(3), checkin(4)])
     assert metrics.CHECKINS._value.get() == before + 3
+
+
+async def test_a_rehearsals_checkins_are_not_counted(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    metrics.count_checkins(engine)
+    async with sessions.begin() as session:
+        await regions.import_masterdata(session, parse_rows(iter([list(HEADER), ROW])))
+        info = await rehearsals.start(session, DEFAULT_PLAN, by=None, now=utc_now())
+    before = metrics.CHECKINS._value.get()
+    practice = checkin(1)
+    practice.rehearsal_id, practice.is_current = info.id, False
+    async with sessions.begin() as session:
+        session.add(practice)
+    assert metrics.CHECKINS._value.get() == before
+    async with sessions.begin() as session:
+        session.add(checkin(2))
+    assert metrics.CHECKINS._value.get() == before + 1
