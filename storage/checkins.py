@@ -159,7 +159,11 @@ def _in_scope(model: Any, scope: str) -> Any:
 
 async def coverage(session: AsyncSession, scope: str) -> tuple[int, dict[Kind, dict[str, int]]]:
     """TPS inside a region, and per kind how many have a current check-in, by severity."""
-    total = (await session.execute(select(func.count()).where(_in_scope(Tps, scope)))).scalar_one()
+    total = (
+        await session.execute(
+            select(func.count()).where(_in_scope(Tps, scope), Tps.retired_at.is_(None))
+        )
+    ).scalar_one()
     rows = await session.execute(
         select(Checkin.kind, Checkin.severity, func.count())
         .where(Checkin.is_current, _in_scope(Checkin, scope))

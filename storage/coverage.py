@@ -35,6 +35,7 @@ async def officers_to_remind(session: AsyncSession, kind: str, scope: str) -> li
         .where(
             Person.role == Role.TPS.value,
             Person.reachable.is_(True),
+            Person.revoked_at.is_(None),
             Person.scope_code.like(f"{scope}%"),
             ~filed,
         )
@@ -49,6 +50,7 @@ async def camats(session: AsyncSession, scope: str) -> list[Recipient]:
         .where(
             Person.role == Role.CAMAT.value,
             Person.reachable.is_(True),
+            Person.revoked_at.is_(None),
             Person.scope_code.like(f"{scope}%"),
         )
         .order_by(Person.id)
@@ -68,7 +70,7 @@ async def missing_tps(
     session: AsyncSession, kind: str, scope: str, *, offset: int = 0, limit: int | None = None
 ) -> tuple[int, list[MissingTps]]:
     """TPS inside `scope` without a current check-in of `kind`: how many, and one page."""
-    where = and_(Tps.id.like(f"{scope}%"), ~_filed(kind))
+    where = and_(Tps.id.like(f"{scope}%"), Tps.retired_at.is_(None), ~_filed(kind))
     total = (await session.execute(select(func.count()).select_from(Tps).where(where))).scalar_one()
     stmt = (
         select(Tps.id, Tps.number, Tps.village_code, Village.name)

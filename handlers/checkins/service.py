@@ -19,7 +19,7 @@ from domain.people import Member
 from domain.regions import contains
 from domain.roles import Role
 from handlers.context import CheckinListener, DeskContext
-from storage import checkins, conversations
+from storage import checkins, conversations, counters
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,8 @@ async def store(
                 )
                 if finished_draft is not None:
                     await conversations.drop(session, finished_draft)
+            if not filed.duplicate:
+                counters.checkin_stored()
             return filed, tps
         except IntegrityError:
             if attempt == STORE_ATTEMPTS:

@@ -12,7 +12,7 @@ from storage.models.people import (
     RegistrationRequest,
     StartAttempt,
 )
-from storage.models.regions import District, Province, Regency, Tps, Village
+from storage.models.regions import District, Province, Regency, Tps, TpsList, Village
 from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot, SlotDelivery
 
 __all__ = [
@@ -36,5 +36,6 @@ __all__ = [
     "SlotDelivery",
     "StartAttempt",
     "Tps",
+    "TpsList",
     "Village",
 ]

@@ -15,8 +15,8 @@ from domain.masterdata import MasterData, parse_tps_file
 from domain.slots import SlotDef, SlotKind
 from reminders import digest
 from storage import coverage, regions, schedules
-from storage.checkins_seed import add_checkin
 from storage.models import Checkin, CheckinCount, Tps
+from tests.checkins_seed import add_checkin
 from tests.conftest import TPS_FILE
 
 CITY = "3672"
