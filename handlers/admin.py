@@ -106,7 +106,8 @@ def scope_problem_text(lang: str, error: ScopeError, *, typed: str) -> str:
         role=role_name(lang, role) if isinstance(role, Role) else str(role),
         level=text(lang, f"registration.level.{error.values['level']}"),
         allowed=text(lang, "admin.scope.or").join(
-            text(lang, f"registration.level.{lv}") for lv in allowed  # type: ignore[attr-defined]
+            text(lang, f"registration.level.{lv}")
+            for lv in allowed  # type: ignore[attr-defined]
         ),
     )
 
