@@ -25,6 +25,7 @@ from bot.cli_tasks import DEFAULT_TPS_FILE, CliError
 from bot.config import ConfigError, MissingTokenError, Settings
 from bot.leader import AlreadyRunning
 from domain.roles import ROLE_WORDS, Role, parse_role
+from reminders.config import DeskConfigError
 
 log = logging.getLogger(__name__)
 
@@ -185,9 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidToken:
         print(BAD_TOKEN, file=sys.stderr)
         return 2
-    except (ConfigError, AlreadyRunning, backup.BackupError) as exc:
+    except (ConfigError, DeskConfigError, AlreadyRunning, backup.BackupError) as exc:
         print(logs.redact(str(exc), secrets), file=sys.stderr)
-        return 2 if isinstance(exc, ConfigError) else 1
+        return 2 if isinstance(exc, ConfigError | DeskConfigError) else 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
@@ -255,7 +256,7 @@ def _run(settings: Settings) -> int:
 
     try:
         return asyncio.run(main_loop())
-    except (MissingTokenError, ConfigError, AlreadyRunning, InvalidToken, CliError):
+    except (MissingTokenError, ConfigError, DeskConfigError, AlreadyRunning, InvalidToken):
         raise
     except Exception:
         # Through logging, so LOG_FORMAT=json stays JSON lines (and secrets redacted).
