@@ -159,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx", help="where to write")
     exp.add_argument(
+        "--lang",
+        choices=["id", "en"],
+        default="id",
+        help="language of the sheet names and column headers (default id)",
+    )
+    exp.add_argument(
         "--scope",
         default="",
         metavar="CODE",

@@ -26,6 +26,7 @@ from domain.masterdata import MasterDataError, parse_tps_file
 from domain.regions import Level, level_of, parse_scope
 from domain.roles import Role, ScopeError, check_scope
 from handlers.context import utc_now
+from handlers.exports import localized
 from storage import export, people, regions, staff, tpslists, xlsx
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
@@ -238,6 +239,7 @@ async def export_sheets(settings: Settings, args: argparse.Namespace) -> int:
         if scope:
             await require_region(session, scope, args.scope)
         sheets = await export.checkin_sheets(session, scope)
+    sheets = localized(sheets, args.lang, settings.election)
     data = xlsx.workbook_bytes(sheets)
     await asyncio.to_thread(args.out.write_bytes, data)
     counts = ", ".join(f"{s.name} {len(s.rows)}" for s in sheets)

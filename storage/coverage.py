@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.roles import Role
-from storage.models import Checkin, District, Person, Regency, Tps, Village
+from storage.models import Checkin, Person, Tps, Village
 
 # Written as the bare column so SQLite sees the partial indexes' `WHERE is_current` term.
 CURRENT = text("checkin.is_current")
@@ -83,80 +82,3 @@ async def missing_tps(
         stmt = stmt.limit(limit)
     rows = [MissingTps(i, n, v, name) for i, n, v, name in (await session.execute(stmt)).all()]
     return int(total), rows
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    kind: str
-    version: int
-    is_current: bool
-    severity: str
-    payload: dict[str, Any]
-    relayed: bool
-    sent_at: datetime
-    received_at: datetime
-
-
-async def tps_history(session: AsyncSession, tps_id: str) -> list[HistoryEntry]:
-    stmt = (
-        select(Checkin)
-        .where(Checkin.tps_id == tps_id)
-        .order_by(Checkin.received_at, Checkin.kind, Checkin.version)
-    )
-    return [
-        HistoryEntry(
-            c.kind,
-            c.version,
-            c.is_current,
-            c.severity,
-            dict(c.payload or {}),
-            c.relayed,
-            c.sent_at,
-            c.received_at,
-        )
-        for c in (await session.execute(stmt)).scalars()
-    ]
-
-
-async def export_rows(session: AsyncSession, scope: str) -> dict[str, list[dict[str, Any]]]:
-    """Current check-ins inside `scope`, per kind, one row per TPS, for the spreadsheet."""
-    stmt = (
-        select(
-            Checkin.kind,
-            Checkin.tps_id,
-            Village.name,
-            District.name,
-            Regency.name,
-            Checkin.severity,
-            Checkin.version,
-            Checkin.relayed,
-            Checkin.sent_at,
-            Checkin.received_at,
-            Checkin.payload,
-        )
-        .join(Tps, Tps.id == Checkin.tps_id)
-        .join(Village, Village.code == Tps.village_code)
-        .join(District, District.code == Tps.district_code)
-        .join(Regency, Regency.code == Tps.regency_code)
-        .where(CURRENT, Checkin.tps_id.like(f"{scope}%"))
-        .order_by(Checkin.kind, Checkin.tps_id)
-    )
-    result: dict[str, list[dict[str, Any]]] = {}
-    for kind, tps, village, district, regency, sev, version, relayed, sent, got, payload in (
-        await session.execute(stmt)
-    ).all():
-        result.setdefault(kind, []).append(
-            {
-                "tps": tps,
-                "desa": village,
-                "kecamatan": district,
-                "kabupaten": regency,
-                "severity": sev,
-                "version": version,
-                "relay": relayed,
-                "sent_at": sent,
-                "received_at": got,
-                **{f"data.{k}": v for k, v in sorted((payload or {}).items())},
-            }
-        )
-    return result

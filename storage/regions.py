@@ -226,5 +226,16 @@ async def children(session: AsyncSession, code: str) -> Sequence[RegionRef]:
     return [RegionRef(c, n, child_level) for c, n in rows.all()]
 
 
+async def first_tps(session: AsyncSession, scope: str) -> str | None:
+    """The first TPS (by id) inside `scope`, for examples people can copy; None if none."""
+    stmt = (
+        select(Tps.id)
+        .where(Tps.id.like(f"{scope}%"), Tps.retired_at.is_(None))
+        .order_by(Tps.id)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def tps_exists(session: AsyncSession, tps: str) -> bool:
     return await session.get(Tps, tps) is not None
