@@ -99,11 +99,6 @@ def can_approve_registration(role: Role, scope: str, tps_id: str) -> bool:
     return role in (Role.CAMAT, Role.COORDINATOR, Role.ADMIN) and contains(scope, tps_id)
 
 
-def can_manage(role: Role) -> bool:
-    """Whether the role runs the deployment (imports, schedules, desk groups)."""
-    return role is Role.ADMIN
-
-
 def can_manage_people(role: Role, scope: str, target_scope: str) -> bool:
     """Admins, and coordinators within their region, list, revoke and replace people."""
     return role in (Role.ADMIN, Role.COORDINATOR) and contains(scope, target_scope)

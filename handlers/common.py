@@ -12,7 +12,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from domain.people import Member
-from domain.regions import Level, level_of
+from domain.regions import Level
 from domain.roles import Role
 from handlers.context import DeskContext
 from handlers.texts import language_of, text
@@ -102,11 +102,6 @@ async def scope_label(context: DeskContext, code: str, lang: str) -> str:
 
 def role_name(lang: str, role: Role) -> str:
     return text(lang, f"common.role.{role.value}")
-
-
-def level_name(lang: str, code: str) -> str:
-    level = level_of(code)
-    return text(lang, f"registration.level.{level.value}") if level else code
 
 
 async def safe_send(context: DeskContext, chat_id: int, body: str, **kwargs: Any) -> bool:

@@ -235,7 +235,3 @@ async def first_tps(session: AsyncSession, scope: str) -> str | None:
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def tps_exists(session: AsyncSession, tps: str) -> bool:
-    return await session.get(Tps, tps) is not None

@@ -33,6 +33,18 @@ class Registered:
     since: datetime
 
 
+def _registered(p: Person) -> Registered:
+    return Registered(
+        id=p.id,
+        telegram_id=p.telegram_id,
+        name=p.name,
+        username=p.username,
+        role=Role(p.role),
+        scope=p.scope_code,
+        since=p.updated_at,
+    )
+
+
 async def registered_in(session: AsyncSession, scope: str) -> list[Registered]:
     """People (not revoked) whose scope lies inside `scope`, widest scope first, then by id."""
     stmt = (
@@ -40,18 +52,7 @@ async def registered_in(session: AsyncSession, scope: str) -> list[Registered]:
         .where(Person.scope_code.like(f"{scope}%"), Person.revoked_at.is_(None))
         .order_by(Person.scope_code, Person.id)
     )
-    return [
-        Registered(
-            id=p.id,
-            telegram_id=p.telegram_id,
-            name=p.name,
-            username=p.username,
-            role=Role(p.role),
-            scope=p.scope_code,
-            since=p.updated_at,
-        )
-        for p in (await session.execute(stmt)).scalars()
-    ]
+    return [_registered(p) for p in (await session.execute(stmt)).scalars()]
 
 
 async def registered_person(session: AsyncSession, person_id: int) -> Registered | None:
@@ -59,15 +60,7 @@ async def registered_person(session: AsyncSession, person_id: int) -> Registered
     person = await session.get(Person, person_id)
     if person is None or person.revoked_at is not None:
         return None
-    return Registered(
-        id=person.id,
-        telegram_id=person.telegram_id,
-        name=person.name,
-        username=person.username,
-        role=Role(person.role),
-        scope=person.scope_code,
-        since=person.updated_at,
-    )
+    return _registered(person)
 
 
 async def revoke(

@@ -134,11 +134,3 @@ async def loaded_lists(session: AsyncSession, scope: str = "") -> list[LoadedLis
         for r in (await session.execute(stmt)).scalars()
     ]
     return [r for r in rows if scope.startswith(r.region_code) or r.region_code.startswith(scope)]
-
-
-async def retired_tps(session: AsyncSession, scope: str = "") -> list[str]:
-    """TPS kept apart inside `scope`, by id."""
-    stmt = (
-        select(Tps.id).where(Tps.id.like(f"{scope}%"), Tps.retired_at.is_not(None)).order_by(Tps.id)
-    )
-    return list((await session.execute(stmt)).scalars())
