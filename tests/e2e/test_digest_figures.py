@@ -174,9 +174,9 @@ async def test_coordinator_commands_stay_inside_their_scope(sdesk: Desk) -> None
 
     await desk.say(camat, f"/tps {tps[0]}")
     history = desk.last_text(camat.id)
-    assert (
-        f"({tps[0]})" in history and history.count("Logistik v") == 2 and "v2 (terbaru)" in history
-    )
+    # the same view as /riwayat: newest first, corrections named, no raw severity
+    assert "Riwayat TPS" in history and history.count("Logistik") == 2
+    assert "Logistik (perbaikan ke-1)" in history and "[" not in history
     await desk.say(camat, f"/tps {OTHER_DISTRICT_TPS}")
     assert "di luar wilayah Anda" in desk.last_text(camat.id)
 
