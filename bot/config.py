@@ -53,7 +53,6 @@ class Settings(BaseSettings):
     # Where pg_dump / pg_restore live when they are not on PATH.
     pg_bin_dir: Path | None = None
 
-    default_language: Literal["id", "en"] = "id"
     election: Literal["pemilu2024", "pilkada"] = "pemilu2024"
     # The desk schedule (election day, deadlines, reminders, digest times): TOML, see
     # desk.example.toml. Applied at start when its content changed since it was last applied.

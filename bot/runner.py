@@ -61,16 +61,18 @@ async def prepare(
     clock: Clock = utc_now,
     engine: AsyncEngine | None = None,
     on_built: Callable[[DeskApplication], None] | None = None,
+    migrate: bool = True,
 ) -> Running:
-    """Apply migrations and build and initialise the application, without receiving anything."""
+    """Apply migrations (unless `migrate` is False: already done) and build and initialise
+    the application, without receiving anything."""
     token = settings.token()  # fail before touching anything else
     del token
     settings.check_webhook()
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url, **settings.engine_options())
-    metrics.count_checkins(engine)
     try:
-        await upgrade(engine)
+        if migrate:
+            await upgrade(engine)
         services = Services(
             sessions=create_sessionmaker(engine),
             clock=clock,
@@ -217,10 +219,15 @@ def http_server(running: Running) -> HttpServer | None:
 
 async def _prepare_when_reachable(settings: Settings, stop_event: asyncio.Event) -> Running | None:
     """`prepare`, retried while the database or Telegram cannot be reached: a process that
-    systemd restarted during an outage waits instead of crash-looping."""
+    systemd restarted during an outage waits instead of crash-looping. The migrations run
+    once: a retry after they succeeded only builds the application again."""
+    migrated = False
     while True:
         try:
-            return await prepare(settings)
+            if not migrated:
+                await _migrate(settings)
+                migrated = True
+            return await prepare(settings, migrate=False)
         except (OSError, OperationalError, InterfaceError) as exc:
             log.warning("database unreachable (%s); trying again in 2 s", type(exc).__name__)
         except NetworkError as exc:
@@ -230,6 +237,14 @@ async def _prepare_when_reachable(settings: Settings, stop_event: asyncio.Event)
         except TimeoutError:
             continue
         return None
+
+
+async def _migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database_url, **settings.engine_options())
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
 
 
 async def serve(

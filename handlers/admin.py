@@ -11,7 +11,7 @@ from telegram.ext import ApplicationHandlerStop, ChatMemberHandler, CommandHandl
 from domain.invites import deep_link
 from domain.people import Member
 from domain.regions import contains, parse_scope
-from domain.roles import Role, ScopeError, check_scope
+from domain.roles import Role, ScopeError, ScopeProblem, check_scope, parse_role
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import is_private, registered, reply, scope_label
 from handlers.context import DeskApplication, DeskContext
@@ -37,9 +37,8 @@ async def cmd_invite(update: Update, context: DeskContext, member: Member) -> No
     if len(args) not in (2, 3):
         await reply(update, text(lang, "admin.invite_usage", max=MAX_CHAT_INVITES))
         return
-    try:
-        role = Role(args[0].lower())
-    except ValueError:
+    role = parse_role(args[0])
+    if role is None:
         await reply(update, text(lang, "admin.invite_bad_role", role=args[0]))
         return
     if role not in _MAY_INVITE.get(member.role, frozenset()):
@@ -52,13 +51,10 @@ async def cmd_invite(update: Update, context: DeskContext, member: Member) -> No
     scope = parse_scope(args[1])
     try:
         if scope is None:
-            raise ScopeError(args[1])
+            raise ScopeError(ScopeProblem.NOT_A_CODE, scope=args[1])
         check_scope(role, scope)
     except ScopeError as exc:
-        await reply(
-            update,
-            text(lang, "admin.invite_bad_scope", scope=args[1], role=role.value, reason=str(exc)),
-        )
+        await reply(update, scope_problem_text(lang, exc, typed=args[1]))
         return
     if not contains(member.scope, scope):
         await reply(update, text(lang, "admin.invite_outside", scope=args[1]))
@@ -95,6 +91,25 @@ async def cmd_invite(update: Update, context: DeskContext, member: Member) -> No
     ]
     lines += [deep_link(context.services.bot_username, c) for c in codes]
     await reply(update, "\n".join(lines))
+
+
+def scope_problem_text(lang: str, error: ScopeError, *, typed: str) -> str:
+    """Why a code does not fit a role, in the person's words (no English inside Indonesian)."""
+    if error.problem is ScopeProblem.NOT_A_CODE:
+        return text(lang, "admin.scope.not_a_code", scope=typed)
+    role = error.values["role"]
+    allowed = error.values["allowed"]
+    return text(
+        lang,
+        "admin.scope.wrong_level",
+        scope=typed,
+        role=role_name(lang, role) if isinstance(role, Role) else str(role),
+        level=text(lang, f"registration.level.{error.values['level']}"),
+        allowed=text(lang, "admin.scope.or").join(
+            text(lang, f"registration.level.{lv}")
+            for lv in allowed  # type: ignore[attr-defined]
+        ),
+    )
 
 
 @registered(Role.ADMIN)

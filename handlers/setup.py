@@ -13,6 +13,7 @@ from handlers import (
     registration,
     rehearsal,
     selfreg,
+    staff,
 )
 from handlers.context import DeskApplication
 
@@ -24,6 +25,7 @@ def register_all(app: DeskApplication) -> None:
         selfreg,
         admin,
         inbox_admin,
+        staff,
         checkins,
         desk,
         broadcast,

@@ -150,7 +150,7 @@ def _recipients(scope: str, audience: Audience, exclude: int | None) -> Select |
     if prefix is None:
         return None
     stmt: Select = select(Person.id, Person.telegram_id, Person.scope_code).where(
-        Person.scope_code.like(f"{prefix}%")
+        Person.scope_code.like(f"{prefix}%"), Person.revoked_at.is_(None)
     )
     if audience.kind is AudienceKind.ROLE:
         stmt = stmt.where(Person.role == audience.value)

@@ -171,7 +171,11 @@ def _in_scope(model: Any, scope: str) -> Any:
 
 async def coverage(session: AsyncSession, scope: str) -> tuple[int, dict[Kind, dict[str, int]]]:
     """TPS inside a region, and per kind how many have a current check-in, by severity."""
-    total = (await session.execute(select(func.count()).where(_in_scope(Tps, scope)))).scalar_one()
+    total = (
+        await session.execute(
+            select(func.count()).where(_in_scope(Tps, scope), Tps.retired_at.is_(None))
+        )
+    ).scalar_one()
     rows = await session.execute(
         select(Checkin.kind, Checkin.severity, func.count())
         .where(Checkin.is_current, _in_scope(Checkin, scope))
@@ -184,13 +188,17 @@ async def coverage(session: AsyncSession, scope: str) -> tuple[int, dict[Kind, d
 
 
 async def all_in_scope(
-    session: AsyncSession, scope: str, *, kind: Kind
+    session: AsyncSession, scope: str, *, kind: Kind, current_only: bool = False
 ) -> Sequence[tuple[Checkin, str | None]]:
-    """Every version of a kind inside a scope, oldest first (for exports)."""
-    rows = await session.execute(
+    """Every version (or only the current ones) of a kind inside a scope, by TPS and version
+    (for exports)."""
+    stmt = (
         select(Checkin, Person.name)
         .outerjoin(Person, Person.id == Checkin.filed_by)
         .where(Checkin.kind == kind.value, _in_scope(Checkin, scope), REAL)
         .order_by(Checkin.tps_id, Checkin.version)
     )
+    if current_only:
+        stmt = stmt.where(Checkin.is_current)
+    rows = await session.execute(stmt)
     return [(c, n) for c, n in rows.all()]

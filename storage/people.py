@@ -30,8 +30,9 @@ def _member(p: Person) -> Member:
 
 
 async def member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
+    """The registered person behind an account; None if unknown or revoked."""
     person = await _person(session, telegram_id)
-    return _member(person) if person else None
+    return _member(person) if person and person.revoked_at is None else None
 
 
 async def member_by_id(session: AsyncSession, person_id: int) -> Member | None:
@@ -74,6 +75,7 @@ async def upsert_member(
         person.name, person.username = name, username
         person.role, person.scope_code = role.value, scope
         person.reachable, person.unreachable_since, person.updated_at = True, None, now
+        person.revoked_at = None
     await session.flush()
     return _member(person)
 
@@ -101,7 +103,11 @@ async def set_reachable(
 async def members_in_scope(
     session: AsyncSession, scope: str, *, roles: Sequence[Role] = ()
 ) -> list[Member]:
-    stmt = select(Person).where(Person.scope_code.like(f"{scope}%")).order_by(Person.id)
+    stmt = (
+        select(Person)
+        .where(Person.scope_code.like(f"{scope}%"), Person.revoked_at.is_(None))
+        .order_by(Person.id)
+    )
     if roles:
         stmt = stmt.where(Person.role.in_([r.value for r in roles]))
     return [_member(p) for p in (await session.execute(stmt)).scalars()]
@@ -118,6 +124,7 @@ async def approvers_for(session: AsyncSession, tps_id: str) -> list[Member]:
         .where(
             Person.role.in_([Role.COORDINATOR.value, Role.ADMIN.value]),
             Person.scope_code.in_(scopes),
+            Person.revoked_at.is_(None),
         )
         .order_by(func.length(Person.scope_code).desc(), Person.id)
     )

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 from domain.figures import COVERAGE_KINDS, Change, Figures, RegionRow, worst_rows
 from domain.schedule import zone_abbreviation
 from storage import xlsx
-from storage.coverage import HistoryEntry, MissingTps
+from storage.coverage import MissingTps
 from storage.digest import DeskSetup
 from views import chart
+from views.exports import column_name
 from views.texts import Html, text
 
 MESSAGE_LIMIT = 4096
@@ -220,27 +221,32 @@ def _caption(lang: str, key: str, figures: Figures, zone: ZoneInfo, rehearsal: b
 
 
 def digest_sheets(lang: str, figures: Figures) -> dict[str, list[dict[str, Any]]]:
-    """Spreadsheet rows: one sheet per kind, one row per region of the breakdown."""
+    """Spreadsheet rows: one sheet per kind, one row per region of the breakdown; sheet names
+    and column headers in the words of the check-in export (`views.exports`)."""
+
+    def named(values: dict[str, Any]) -> dict[str, Any]:
+        return {column_name(lang, k): v for k, v in values.items()}
+
     sheets: dict[str, list[dict[str, Any]]] = {}
     for kind in COVERAGE_KINDS:
         rows = []
         for row in [*figures.rows, figures.total]:
             entry: dict[str, Any] = {
-                "kode": row.code or "-",
-                "wilayah": row.name,
-                "tps": row.tps,
-                "lapor": row.filed.get(kind, 0),
-                "belum": row.missing(kind),
-                "persen": round(100 * row.share(kind), 1),
+                "code": row.code or "-",
+                "region": row.name,
+                "tps_count": row.tps,
+                "filed": row.filed.get(kind, 0),
+                "missing": row.missing(kind),
+                "percent": round(100 * row.share(kind), 1),
             }
             if kind == "banjir":
-                entry |= {"banjir": row.floods, "banjir_parah": row.severe_floods}
+                entry |= {"floods": row.floods, "severe_floods": row.severe_floods}
             if kind == "sinyal":
-                entry |= {"blank_spot": row.blank_spots}
-            rows.append(entry)
+                entry |= {"blank_spots": row.blank_spots}
+            rows.append(named(entry))
         sheets[kind_name(lang, kind)] = rows
     sheets[kind_name(lang, "kejadian")] = [
-        {"kode": r.code or "-", "wilayah": r.name, "kejadian_terbuka": r.open_incidents}
+        named({"code": r.code or "-", "region": r.name, "open_incidents": r.open_incidents})
         for r in [*figures.rows, figures.total]
     ]
     return sheets
@@ -349,35 +355,6 @@ def missing_page_text(
         pages=pages,
     )
     return split_lines([head, *_village_lines(lang, rows)])[0]
-
-
-def _summary(payload: dict[str, Any]) -> str:
-    parts = [f"{k}={v}" for k, v in payload.items() if v not in (None, "", [], {})]
-    joined = ", ".join(parts)
-    return joined if len(joined) <= 200 else joined[:199] + "…"
-
-
-def history_text(
-    lang: str, *, name: str, tps: str, entries: Sequence[HistoryEntry], zone: ZoneInfo
-) -> list[str]:
-    lines = [text(lang, "digest.tps_title", name=name, tps=tps)]
-    if not entries:
-        lines.append(text(lang, "digest.tps_none"))
-    for e in entries:
-        lines.append(
-            text(
-                lang,
-                "digest.tps_line",
-                when=f"{local_when(e.received_at, zone)} {zone_abbreviation(zone)}",
-                kind=kind_name(lang, e.kind),
-                version=e.version,
-                current=Html(text(lang, "digest.tps_current") if e.is_current else ""),
-                severity=e.severity,
-                relay=Html(text(lang, "digest.tps_relay") if e.relayed else ""),
-                summary=_summary(e.payload),
-            )
-        )
-    return split_lines(lines)
 
 
 # matplotlib's pyplot is not thread-safe: one picture at a time.

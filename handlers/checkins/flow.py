@@ -33,12 +33,12 @@ from domain.checkins.steps import (
 from domain.outbox import Outgoing, OutStatus
 from domain.people import Member
 from domain.rehearsal import EventKind
-from handlers.checkins import render
 from handlers.checkins.service import after_filed, receipt_in_place, show, store
 from handlers.common import answer_button, answer_key
 from handlers.context import DeskContext
 from outbox import messages
 from storage import checkins, conversations, rehearsals
+from views import checkins as render
 from views.texts import text
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from handlers.common import answer_key
 from handlers.context import CheckinListener, DeskContext
 from outbox import inbox, messages
 from outbox.sender import Result
-from storage import checkins, conversations
+from storage import checkins, conversations, counters
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,8 @@ async def store(
                 for index, call in enumerate(calls):
                     call.key = f"receipt:{filed.id}" + (f"#{index}" if index else "")
                 queued = await sender.queue(session, calls)
+            if not filed.duplicate and filed.rehearsal_id is None:
+                counters.checkin_stored()  # practice is not counted
             break
         except IntegrityError:
             if attempt == STORE_ATTEMPTS:

@@ -11,10 +11,13 @@ from domain.figures import change
 from domain.people import Member
 from domain.regions import Level, contains, level_of, normalize_tps_id, parse_scope
 from domain.roles import Role, can_see
+from domain.schedule import zone_abbreviation
+from handlers.checkins.status import show_history
 from handlers.common import answer_button, edit, registered, reply, reply_file
 from handlers.context import DeskContext
-from storage import coverage, digest, regions, rehearsals, schedules, xlsx
+from storage import coverage, digest, export, regions, rehearsals, schedules, xlsx
 from views import desk as render
+from views.exports import localized
 from views.texts import text
 
 DESK_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.CAMAT)
@@ -178,7 +181,7 @@ async def missing_page_chosen(update: Update, context: DeskContext, member: Memb
 
 @registered(*DESK_ROLES)
 async def cmd_tps(update: Update, context: DeskContext, member: Member) -> None:
-    """Show every check-in one TPS filed, oldest first."""
+    """Show one TPS's history: the same view as /riwayat."""
     lang = member.language
     args = context.args or []
     tps = normalize_tps_id(" ".join(args)) if args else None
@@ -188,17 +191,7 @@ async def cmd_tps(update: Update, context: DeskContext, member: Member) -> None:
     if not can_see(member.role, member.scope, tps):
         await reply(update, text(lang, "digest.outside_scope", code=tps, scope=member.scope or "-"))
         return
-    async with context.services.transaction() as session:
-        found = await regions.region(session, tps)
-        entries = await coverage.tps_history(session, tps)
-        setup = await digest.desk_setup(session)
-    if found is None:
-        await reply(update, text(lang, "digest.tps_unknown", tps=tps))
-        return
-    for body in render.history_text(
-        lang, name=found.name, tps=tps, entries=entries, zone=setup.zone
-    ):
-        await reply(update, body)
+    await show_history(update, context, member, tps)
 
 
 @registered(*DESK_ROLES)
@@ -209,15 +202,23 @@ async def cmd_ekspor(update: Update, context: DeskContext, member: Member) -> No
         return
     scope, name = chosen
     async with context.services.transaction() as session:
-        rows = await coverage.export_rows(session, scope)
-    count = sum(len(v) for v in rows.values())
-    ordered = {render.kind_name(member.language, k.value): rows.get(k.value, []) for k in Kind}
-    book = await asyncio.to_thread(xlsx.build_workbook, ordered)
+        sheets = await export.checkin_sheets(session, scope, current_only=True)
+        setup = await digest.desk_setup(session)
+    count = sum(len(s.rows) for s in sheets)
+    named = localized(sheets, member.language, context.services.election)
+    book = await asyncio.to_thread(xlsx.workbook_bytes, named)
     stamp = context.now().date().isoformat()
+    caption = text(
+        member.language,
+        "digest.ekspor_caption",
+        scope=name,
+        count=count,
+        zone=zone_abbreviation(setup.zone),
+    )
     await reply_file(
         update,
         "document",
         data=book,
         filename=f"ekspor-{scope or 'nasional'}-{stamp}.xlsx",
-        caption=text(member.language, "digest.ekspor_caption", scope=name, count=count),
+        caption=caption,
     )

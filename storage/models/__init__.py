@@ -13,7 +13,7 @@ from storage.models.people import (
     RegistrationRequest,
     StartAttempt,
 )
-from storage.models.regions import District, Province, Regency, Tps, Village
+from storage.models.regions import District, Province, Regency, Tps, TpsList, Village
 from storage.models.rehearsals import Rehearsal, RehearsalEvent
 from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot
 
@@ -41,5 +41,6 @@ __all__ = [
     "Slot",
     "StartAttempt",
     "Tps",
+    "TpsList",
     "Village",
 ]

@@ -25,6 +25,9 @@ class Person(Base):
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Revoked by an admin or coordinator: no access from that moment; the row stays so the
+    # check-ins this person filed stay theirs. A new invite binds the account again.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         Index("ix_person_role_scope", "role", "scope_code"),

@@ -145,4 +145,5 @@ async def test_slots_due_while_down_are_sent_within_grace_and_missed_beyond(
     await desk.member(admin, Role.ADMIN, "36")
     await desk.say(admin, "/tenggat")
     shown = desk.last_text(admin.id)
-    assert "Terlewat" in shown and "reminder:logistik" in shown
+    assert "Terlewat" in shown and "pengingat Logistik 13/02 15:00 WIB" in shown
+    assert "reminder:" not in shown

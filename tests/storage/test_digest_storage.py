@@ -15,9 +15,9 @@ from domain.masterdata import MasterData, parse_tps_file
 from domain.outbox import Outgoing, OutStatus
 from domain.slots import SlotDef, SlotKind
 from storage import coverage, digest, outbox, regions, schedules
-from storage.checkins_seed import add_checkin
 from storage.models import Checkin, CheckinCount, Tps
 from storage.outbox import Outcome
+from tests.checkins_seed import add_checkin
 from tests.conftest import TPS_FILE
 
 CITY = "3672"

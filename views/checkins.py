@@ -31,6 +31,11 @@ from views.texts import Html, catalogue, escape, text
 View = tuple[str, InlineKeyboardMarkup | None]
 
 
+def correction(lang: str, version: int) -> str:
+    """' (perbaikan ke-2)' for a corrected check-in; nothing for the first version."""
+    return text(lang, "checkin.status.correction", number=version - 1) if version > 1 else ""
+
+
 def kind_name(lang: str, kind: Kind) -> str:
     return text(lang, f"checkin.kind.{kind.value}")
 
@@ -244,7 +249,7 @@ def receipt(lang: str, filed: Filed, *, tps_label: str, province_code: str, elec
     if summary:
         lines.append(Html(summary))
     if filed.version > 1 and not practice:
-        lines.append(text(lang, "checkin.receipt.version", version=filed.version))
+        lines.append(text(lang, "checkin.receipt.version", number=filed.version - 1))
     if filed.late:
         lines.append(
             text(
