@@ -88,19 +88,21 @@ class RehearsalPlan:
         """Validate a parsed TOML plan; raise `ScheduleError` naming what is wrong."""
         unknown = set(data) - {"digest", "deadlines"}
         if unknown:
-            raise ScheduleError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+            raise ScheduleError("unknown_settings", value=", ".join(sorted(unknown)))
         digests = _minutes(data.get("digest", {}).get("after", []))
         deadlines: dict[str, PlanDeadline] = {}
         for kind, rule in (data.get("deadlines") or {}).items():
             if kind not in Kind.__members__.values():
-                raise ScheduleError(f"'{kind}' is not a check-in kind")
+                raise ScheduleError(
+                    "not_a_kind", value=kind, kinds=", ".join(k.value for k in Kind)
+                )
             if not isinstance(rule, dict) or "after" not in rule:
-                raise ScheduleError(f'deadline for {kind} needs after = "30m"')
+                raise ScheduleError("rehearsal_needs_after", value=kind)
             after = _minutes([rule["after"]])[0]
             reminders = parse_offsets(rule.get("reminders", []))
             deadlines[kind] = PlanDeadline(after, tuple(m for m in reminders if m < after))
         if not deadlines and not digests:
-            raise ScheduleError("a rehearsal needs at least one deadline or digest")
+            raise ScheduleError("rehearsal_empty")
         return cls(deadlines, digests)
 
     @classmethod
@@ -112,7 +114,7 @@ class RehearsalPlan:
             name, sep, value = word.partition("=")
             name = name.strip().lower()
             if not sep or not value:
-                raise ScheduleError(f"'{word}' is not like siap=30m")
+                raise ScheduleError("rehearsal_word", value=word)
             if name == DIGEST_KEY:
                 digest += value.split(",")
             else:
@@ -144,7 +146,7 @@ DEFAULT_PLAN = RehearsalPlan(
 def _minutes(values: list[Any]) -> tuple[int, ...]:
     found = sorted(set(parse_offsets([str(v).lstrip("+") for v in values])))
     if any(m > MAX_MINUTES for m in found):
-        raise ScheduleError("a rehearsal time must be within three days of its start")
+        raise ScheduleError("rehearsal_too_long")
     return tuple(found)
 
 

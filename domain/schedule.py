@@ -42,6 +42,10 @@ _PROBLEMS = {
     "usage_pengingat": "usage: /pengingat KIND 3j,1j,15m",
     "no_deadline": "{value} has no deadline yet: /tenggat {value} H 07:00",
     "usage_jadwalrekap": "usage: /jadwalrekap 06:00,12:00,18:00",
+    "rehearsal_needs_after": 'deadline for {value} needs after = "30m"',
+    "rehearsal_empty": "a rehearsal needs at least one deadline or digest",
+    "rehearsal_word": "'{value}' is not like siap=30m",
+    "rehearsal_too_long": "a rehearsal time must be within three days of its start",
 }
 
 

@@ -25,7 +25,7 @@ from domain.checkins.steps import (
     applicable,
     choices,
 )
-from handlers.checkins import keyboards as kb
+from views import checkin_keyboards as kb
 from views.texts import Html, catalogue, escape, text
 
 View = tuple[str, InlineKeyboardMarkup | None]

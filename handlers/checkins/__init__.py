@@ -20,12 +20,13 @@ from domain.checkins.steps import StepKey, StepType, step_of
 from domain.people import Member
 from domain.roles import Role
 from handlers import menu
-from handlers.checkins import flow, keyboards, quick, relay, status
+from handlers.checkins import flow, quick, relay, status
 from handlers.checkins.service import FILERS, draft_allowed
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import HandlerCallback, answer_button, registered, reply, tell_unregistered
 from handlers.context import DeskApplication, DeskContext
 from storage import conversations, people
+from views import checkin_keyboards as keyboards
 from views.texts import text
 
 log = logging.getLogger(__name__)

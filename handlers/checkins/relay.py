@@ -14,11 +14,11 @@ from domain.people import Member
 from domain.regions import RegionRef, contains, normalize_tps_id
 from domain.roles import Role
 from handlers.checkins import flow
-from handlers.checkins import keyboards as kb
 from handlers.checkins.service import scope_refusal, show
 from handlers.common import answer_button, registered
 from handlers.context import DeskContext
 from storage import checkins, conversations, regions
+from views import checkin_keyboards as kb
 from views import checkins as render
 from views.keyboards import PAGE_SIZE
 from views.texts import text

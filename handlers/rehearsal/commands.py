@@ -67,7 +67,8 @@ async def _start(update: Update, context: DeskContext, member: Member, words: li
     try:
         plan = RehearsalPlan.from_words(words) if words else DEFAULT_PLAN
     except ScheduleError as exc:
-        await reply(update, text(lang, "rehearsal.bad_plan", reason=str(exc)))
+        reason = text(lang, f"digest.schedule_problem.{exc.code}", **exc.values)
+        await reply(update, text(lang, "rehearsal.bad_plan", reason=reason))
         return
     async with context.services.transaction() as session:
         current = await rehearsals.running(session)

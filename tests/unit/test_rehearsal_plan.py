@@ -39,7 +39,7 @@ def test_typed_plans(
 @pytest.mark.parametrize(
     ("words", "why"),
     [
-        pytest.param(["pemilu=30m"], "not a check-in kind", id="unknown-kind"),
+        pytest.param(["pemilu=30m"], "is not one of logistik", id="unknown-kind"),
         pytest.param(["siap"], "is not like siap=30m", id="no-value"),
         pytest.param(["siap=soon"], "is not an offset", id="bad-offset"),
         pytest.param(["siap=200h"], "between 1 minute and 7 days", id="too-far"),
