@@ -108,6 +108,8 @@ class Sender:
         self._later: list[tuple[float, int, Queued]] = []  # (ready at, seq, row): retries
         self._known: set[int] = set()
         self._busy: set[int] = set()  # chats with a call in flight
+        self._paced: set[int] = set()  # picked rows counted under the bulk cap when they leave
+        self._departures = asyncio.Lock()
         self._waiters: dict[int, asyncio.Future[Result]] = {}
         self._outcomes: list[Outcome] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -257,7 +259,8 @@ class Sender:
                 soonest = min(soonest, wait)
                 bulk_blocked = bulk_blocked or item.proactive
                 continue
-            self.limiter.note(item.chat_id, proactive=item.proactive, now=now)
+            if self.limiter.reserve(item.chat_id, proactive=item.proactive, now=now):
+                self._paced.add(item.id)
             self._busy.add(item.chat_id)
             batch.append(item)
         for entry in held:
@@ -286,11 +289,17 @@ class Sender:
             self._outcomes[:0] = outcomes
             for item in batch:
                 self._busy.discard(item.chat_id)
+                if item.id in self._paced:
+                    self._paced.discard(item.id)
+                    self.limiter.cancel()
                 self._push(item, self._mono())
             raise
         for item in batch:
             if item.id not in won:  # sent or given up meanwhile (another instance, a restart)
                 self._busy.discard(item.chat_id)
+                if item.id in self._paced:
+                    self._paced.discard(item.id)
+                    self.limiter.cancel()
                 self._finish_unclaimed(item, None)
                 continue
             task = asyncio.create_task(self._attempt(item), name=f"send-{item.id}")
@@ -314,11 +323,25 @@ class Sender:
             params[field_name] = InputFile(data, filename=filename)
         return await self.bot.do_api_request(item.method, api_kwargs=params)
 
+    async def _depart(self, item: Queued) -> None:
+        """Wait until the request may leave, and count it as it leaves (Telegram counts
+        arrivals; the claim before this may have taken a while)."""
+        paced = item.id in self._paced
+        self._paced.discard(item.id)
+        if not paced:
+            self.limiter.depart(paced=False, now=self._mono())
+            return
+        async with self._departures:  # one at a time, in the order picked
+            while (wait := self.limiter.departure_wait(self._mono())) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(wait)  # a time to wait for, not an event
+            self.limiter.depart(paced=True, now=self._mono())
+
     async def _attempt(self, item: Queued) -> None:
         attempts = item.attempts + 1
         result: Any = None
         retry_in: float | None = None
         try:
+            await self._depart(item)
             result = await self._call(item)
             message_id = result.get("message_id") if isinstance(result, dict) else None
             outcome = Outcome(item.id, OutStatus.SENT, message_id=message_id)
