@@ -32,7 +32,7 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.03, help="fake API seconds per call")
     parser.add_argument("--users", type=int, default=200, help="simulated officers")
     parser.add_argument("--conversations", type=int, default=10_000, help="memory case size")
-    parser.add_argument("--cap", type=float, default=10.0, help="outbox: send cap, per second")
+    parser.add_argument("--cap", type=float, default=2.0, help="outbox: send cap, per second")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     options = Options(
