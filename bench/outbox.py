@@ -64,6 +64,8 @@ async def _overload(
             await asyncio.sleep(1.0)  # outcomes recorded, nothing more owed
         counted = await tally(url, api, lines, cap=cap)
         counted.statuses["429s answered"] = api.count_429()
+        counted.statuses["429s to sendMessage"] = api.count_429("sendMessage")
+        counted.statuses["peak accepted sends in 1 s"] = api.peak_sends(proactive_only=False)
     span = max(counted.last_receipt - min(line.at for line in lines), 1e-9)
     return counted, span
 
