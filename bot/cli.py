@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot import backup, logs
+from bot import backup, cli_people, logs
 from bot.config import ConfigError, MissingTokenError, Settings
 from bot.leader import AlreadyRunning
 from domain.invites import deep_link
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     backup.add_commands(sub)
+    cli_people.add_commands(sub)
 
     imp = sub.add_parser(
         "import-tps",
@@ -132,7 +133,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
     secrets = [
-        s.get_secret_value() for s in (settings.telegram_bot_token, settings.webhook_secret) if s
+        s.get_secret_value()
+        for s in (
+            settings.telegram_bot_token,
+            settings.webhook_secret,
+            settings.sms_signing_key,
+            settings.sms_gateway_password,
+        )
+        if s
     ]
     db_password = make_url(settings.database_url).password
     if db_password:
@@ -165,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "export":
             return asyncio.run(_export(settings, args))
+        if args.command == "people":
+            return asyncio.run(cli_people.run(settings, args))
     except (MissingTokenError, ConfigError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -179,6 +189,7 @@ def _run(settings: Settings) -> int:
 
     settings.token()
     settings.check_webhook()
+    settings.check_sms()
 
     async def main_loop() -> int:
         stop_event = asyncio.Event()

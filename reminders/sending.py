@@ -61,6 +61,10 @@ async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetu
             "msg",
             partial(app.bot.send_message, person.telegram_id, body, reply_markup=markup),
         )
+    # Hook (SMS): reminders by text message to officers whose TPS declared no signal.
+    sms_reminders = services.extras.get("sms_reminders")
+    if sms_reminders is not None:
+        await sms_reminders(slot.id, slot.subject, setup.scope, deadline)
 
 
 async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:

@@ -25,6 +25,7 @@ def _member(p: Person) -> Member:
         language=p.language,
         reachable=p.reachable,
         username=p.username,
+        phone=p.phone,
     )
 
 

@@ -7,33 +7,28 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from domain.checkins.kinds import Kind, Source
 from domain.checkins.records import Draft, Filed, TpsInfo
-from domain.checkins.reports import Report, payload_of
+from domain.checkins.reports import Report
+from domain.checkins.scope import FILERS
+from domain.checkins.scope import scope_refusal as domain_scope_refusal
 from domain.people import Member
-from domain.regions import contains
 from domain.roles import Role
 from handlers.context import CheckinListener, DeskContext
-from storage import checkins, conversations
+from storage import conversations
+from storage.filing import store_checkin
 
 log = logging.getLogger(__name__)
-
-FILERS = (Role.TPS, Role.CAMAT)
-STORE_ATTEMPTS = 3
 
 
 def scope_refusal(member: Member, tps_id: str) -> str | None:
     """The text key saying why this person may not file for this TPS, or None if they may."""
-    if member.role is Role.TPS:
-        return None if tps_id == member.scope else "checkin.not_your_tps"
-    if member.role is Role.CAMAT:
-        return None if contains(member.scope, tps_id) else "checkin.outside_district"
-    return "checkin.not_for_role"
+    reason = domain_scope_refusal(member, tps_id)
+    return None if reason is None else f"checkin.{reason}"
 
 
 def draft_allowed(member: Member, draft: Draft) -> bool:
@@ -57,39 +52,19 @@ async def store(
     dedupe_key: str,
     finished_draft: int | None = None,
 ) -> tuple[Filed, TpsInfo] | None:
-    """Store one check-in (and drop the finished draft) in one transaction; None if no TPS.
-
-    A concurrent filing for the same TPS and kind takes the same version number; the loser
-    retries with the next one.
-    """
-    for attempt in range(1, STORE_ATTEMPTS + 1):
-        try:
-            async with context.services.transaction() as session:
-                tps = await checkins.tps_info(session, tps_id)
-                if tps is None:
-                    return None
-                filed = await checkins.file_checkin(
-                    session,
-                    tps=tps,
-                    kind=kind,
-                    severity=report.severity(),
-                    payload=payload_of(report),
-                    source=source,
-                    filed_by=member.id,
-                    filed_by_name=member.name,
-                    relayed=member.role is Role.CAMAT,
-                    sent_at=sent_at,
-                    received_at=context.now(),
-                    dedupe_key=dedupe_key,
-                )
-                if finished_draft is not None:
-                    await conversations.drop(session, finished_draft)
-            return filed, tps
-        except IntegrityError:
-            if attempt == STORE_ATTEMPTS:
-                raise
-            log.info("check-in for %s %s raced another; retrying", tps_id, kind.value)
-    return None
+    """Store one check-in (and drop the finished draft); None if no TPS (`storage.filing`)."""
+    return await store_checkin(
+        context.services.sessions,
+        member=member,
+        tps_id=tps_id,
+        kind=kind,
+        report=report,
+        source=source,
+        sent_at=sent_at,
+        received_at=context.now(),
+        dedupe_key=dedupe_key,
+        finished_draft=finished_draft,
+    )
 
 
 async def show(

@@ -14,6 +14,7 @@ from storage.models.people import (
 )
 from storage.models.regions import District, Province, Regency, Tps, Village
 from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot, SlotDelivery
+from storage.models.sms import SmsGateway, SmsInbound, SmsOutbound
 
 __all__ = [
     "AuditLog",
@@ -34,6 +35,9 @@ __all__ = [
     "RegistrationRequest",
     "Slot",
     "SlotDelivery",
+    "SmsGateway",
+    "SmsInbound",
+    "SmsOutbound",
     "StartAttempt",
     "Tps",
     "Village",

@@ -1,0 +1,70 @@
+"""`deskbot people ...`: what an admin sets on a registered person from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.config import Settings
+from domain.phone import PhoneError, normalise_phone
+from handlers.context import utc_now
+from storage import people
+from storage import sms as sms_repo
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = sub.add_parser(
+        "people",
+        help="set details of registered people (phone numbers for SMS filing)",
+        description="Change what the bot knows about a registered person.",
+    )
+    actions = group.add_subparsers(dest="people_command", required=True, metavar="ACTION")
+    phone = actions.add_parser(
+        "set-phone",
+        help="give a person the phone number they text reports from",
+        description="Set (or with --clear remove) the phone number of the person with this "
+        "Telegram id. 0812..., 62812... and +62812... are the same number; it is stored as "
+        "+62812.... A number belongs to one person at a time.",
+    )
+    phone.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
+    phone.add_argument("phone", nargs="?", default=None, metavar="PHONE")
+    phone.add_argument("--clear", action="store_true", help="remove the person's number")
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    """`deskbot people set-phone`: exit 0 done, 1 nobody with that id, 2 a bad argument."""
+    if args.clear == (args.phone is not None):
+        print("give either PHONE or --clear", file=sys.stderr)
+        return 2
+    try:
+        phone = None if args.clear else normalise_phone(args.phone)
+    except PhoneError as exc:
+        print(f"PHONE: {exc}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            try:
+                member = await sms_repo.set_phone(session, args.telegram_id, phone)
+            except sms_repo.PhoneTaken as exc:
+                print(f"PHONE: {exc}", file=sys.stderr)
+                return 2
+            if member is None:
+                print(f"nobody is registered with Telegram id {args.telegram_id}", file=sys.stderr)
+                return 1
+            await people.audit(
+                session,
+                actor_id=None,
+                actor_label="cli",
+                action="set_phone",
+                detail={"person": member.id, "phone": phone},
+                now=utc_now(),
+            )
+    finally:
+        await engine.dispose()
+    shown = phone or "no number"
+    print(f"{member.name} ({member.role.value} {member.scope}): {shown}")
+    return 0
