@@ -75,7 +75,7 @@ class SmsService:
                 silent = await repo.touch_gateway(session, envelope.device_id, now, ping=ping)
             result = "noted"
         if silent is not None and self.active:
-            self.watch.returned(envelope.device_id, silent)
+            self.watch.returned(envelope.device_id, silent)  # it had gone silent: catch up
         return result
 
     async def remind(self, slot_id: int, kind: str, scope: str, deadline: datetime) -> int:

@@ -14,12 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from domain.checkins.kinds import Kind
-from domain.checkins.quick import EXAMPLES
 from domain.checkins.records import Filed, local_time
 from domain.checkins.rules import Problem
 from domain.sms import fit_one_part, to_gsm7
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+# Shorter than `/format`'s examples (domain.checkins.quick.EXAMPLES) so that an answer with the
+# TPS prefix still fits one SMS; each parses (tests/unit/test_sms_texts.py).
+EXAMPLES: dict[Kind, str] = {
+    Kind.LOGISTIK: "LOGISTIK KURANG 250 DPD 240",
+    Kind.SIAP: "SIAP 06:30 7",
+    Kind.BANJIR: "BANJIR 40 PINDAH balai desa",
+    Kind.SINYAL: "SINYAL LEMAH TSEL MANUAL",
+    Kind.KEJADIAN: "KEJADIAN KESEHATAN SEDANG petugas sakit",
+}
 LANGUAGES = ("id", "en")
 EXAMPLE_TPS = "3672011001-003"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,6 +25,9 @@ from sms.options import Clock, SmsHooks, SmsOptions
 from storage import sms as repo
 
 log = logging.getLogger(__name__)
+
+# The phone's clock and the SMS centre's may differ a little from ours: ask from a bit earlier.
+CATCH_UP_MARGIN = timedelta(minutes=10)
 
 
 def in_watch_hours(moment: datetime, start: time, end: time, zone: str) -> bool:
@@ -99,15 +102,16 @@ class Watch:
         )
         return True
 
-    def returned(self, device_id: str, silent_since: datetime) -> None:
-        """The phone spoke again after the desk was told it was silent: say so, catch up."""
-        task = asyncio.create_task(self._returned(device_id, silent_since), name="sms-catchup")
+    def returned(self, device_id: str, last_heard: datetime) -> None:
+        """The phone spoke again after the desk was told it was silent: say so, and ask it for
+        what it received since a little before it was last heard (`CATCH_UP_MARGIN`)."""
+        task = asyncio.create_task(self._returned(device_id, last_heard), name="sms-catchup")
         self._catchups.add(task)
         task.add_done_callback(self._catchups.discard)
 
-    async def _returned(self, device_id: str, silent_since: datetime) -> None:
+    async def _returned(self, device_id: str, last_heard: datetime) -> None:
         now = self._clock()
-        since = silent_since - self._options.silence_after
+        since = last_heard - CATCH_UP_MARGIN
         await self._tell("sms.gateway_back", last_seen=since)
         try:
             await self._gateway.export_inbox(device_id, since, now)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain.checkins.kinds import Kind
 from domain.people import Member
@@ -256,14 +257,15 @@ async def claim_next(session: AsyncSession, now: datetime) -> Outgoing | None:
     ).scalar_one_or_none()
     if row is None:
         return None
+    attempts = row.attempts + 1  # read before the UPDATE refreshes the object
     claimed = await session.execute(
         update(SmsOutbound)
         .where(SmsOutbound.id == row.id, SmsOutbound.state == OutboundState.QUEUED.value)
-        .values(state=OutboundState.CLAIMED.value, claimed_at=now, attempts=row.attempts + 1)
+        .values(state=OutboundState.CLAIMED.value, claimed_at=now, attempts=attempts)
     )
     if getattr(claimed, "rowcount", 1) != 1:
         return None
-    return Outgoing(row.id, row.phone, row.text, row.purpose, row.attempts + 1, row.not_after)
+    return Outgoing(row.id, row.phone, row.text, row.purpose, attempts, row.not_after)
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
@@ -298,12 +300,13 @@ async def record_outcome(
 async def touch_gateway(
     session: AsyncSession, device_id: str, now: datetime, *, ping: bool = False, sms: bool = False
 ) -> datetime | None:
-    """Note a signed webhook from this device; return when it had gone silent (then cleared)."""
+    """Note a signed webhook from this device. If the desk had been told it was silent, clear
+    that and return when it was last heard before (the catch-up starts there), else None."""
     row = await session.get(SmsGateway, device_id)
     if row is None:
         row = SmsGateway(device_id=device_id, last_seen_at=now)
         session.add(row)
-    silent_since = row.silent_since
+    silent_since = row.last_seen_at if row.silent_since is not None else None
     row.last_seen_at = now
     row.silent_since = None
     if ping:
@@ -353,11 +356,14 @@ async def no_signal_officers_to_remind(
     `storage.coverage.officers_to_remind`) and whose TPS's current `sinyal` check-in says there
     is no signal (payload `level` "none"). Telegram reachability does not matter here."""
     filed = exists().where(Checkin.tps_id == Person.scope_code, Checkin.kind == kind, CURRENT)
+    signal = aliased(Checkin)
     stmt = (
-        select(Person.id, Person.phone, Person.language, Person.scope_code, Checkin.payload)
+        select(Person.id, Person.phone, Person.language, Person.scope_code, signal.payload)
         .join(
-            Checkin,
-            (Checkin.tps_id == Person.scope_code) & (Checkin.kind == Kind.SINYAL.value) & CURRENT,
+            signal,
+            (signal.tps_id == Person.scope_code)
+            & (signal.kind == Kind.SINYAL.value)
+            & signal.is_current,
         )
         .where(
             Person.role == Role.TPS.value,

@@ -14,6 +14,7 @@ FORBIDDEN = {
     "storage": {"telegram", "handlers", "reminders", "bot"},
     "handlers": {"bot"},
     "reminders": {"bot"},
+    "sms": {"telegram", "handlers", "reminders", "bot"},
 }
 
 
