@@ -93,6 +93,7 @@ class HistoryEntry:
     relayed: bool
     sent_at: datetime
     received_at: datetime
+    source: str = "quick"  # the channel: guided, quick (Telegram) or sms
 
 
 async def tps_history(session: AsyncSession, tps_id: str) -> list[HistoryEntry]:
@@ -111,6 +112,7 @@ async def tps_history(session: AsyncSession, tps_id: str) -> list[HistoryEntry]:
             c.relayed,
             c.sent_at,
             c.received_at,
+            c.source,
         )
         for c in (await session.execute(stmt)).scalars()
     ]
@@ -131,6 +133,7 @@ async def export_rows(session: AsyncSession, scope: str) -> dict[str, list[dict[
             Checkin.sent_at,
             Checkin.received_at,
             Checkin.payload,
+            Checkin.source,
         )
         .join(Tps, Tps.id == Checkin.tps_id)
         .join(Village, Village.code == Tps.village_code)
@@ -140,9 +143,8 @@ async def export_rows(session: AsyncSession, scope: str) -> dict[str, list[dict[
         .order_by(Checkin.kind, Checkin.tps_id)
     )
     result: dict[str, list[dict[str, Any]]] = {}
-    for kind, tps, village, district, regency, sev, version, relayed, sent, got, payload in (
-        await session.execute(stmt)
-    ).all():
+    for row in (await session.execute(stmt)).all():
+        kind, tps, village, district, regency, sev, version, relayed, sent, got, payload, src = row
         result.setdefault(kind, []).append(
             {
                 "tps": tps,
@@ -152,6 +154,7 @@ async def export_rows(session: AsyncSession, scope: str) -> dict[str, list[dict[
                 "severity": sev,
                 "version": version,
                 "relay": relayed,
+                "channel": src,  # guided, quick (Telegram) or sms
                 "sent_at": sent,
                 "received_at": got,
                 **{f"data.{k}": v for k, v in sorted((payload or {}).items())},

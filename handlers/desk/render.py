@@ -347,7 +347,10 @@ def history_text(
                 version=e.version,
                 current=Html(text(lang, "digest.tps_current") if e.is_current else ""),
                 severity=e.severity,
-                relay=Html(text(lang, "digest.tps_relay") if e.relayed else ""),
+                relay=Html(
+                    (text(lang, "digest.tps_relay") if e.relayed else "")
+                    + (text(lang, "digest.tps_sms") if e.source == "sms" else "")
+                ),
                 summary=_summary(e.payload),
             )
         )

@@ -39,15 +39,18 @@ class SmsDesk:
         deadline = loop.time() + timeout
         await asyncio.wait_for(self.service.idle(), timeout)
         self.service.sender.wake()
+        quiet = 0  # the condition must hold on two looks in a row (the sender works between)
         while loop.time() < deadline:
             async with self.desk.sessions() as session:
-                claimed = (await sms_repo.outbound_counts(session)).get("claimed", 0)
                 due = await sms_repo.next_due_at(session)
+                claimed = (await sms_repo.outbound_counts(session)).get("claimed", 0)
             now = self.desk.clock()
             window = self.service.sender._window.wait_time(now.timestamp())
-            if claimed == 0 and (due is None or due > now or window > 0):
+            idle = claimed == 0 and (due is None or due > now or window > 0)
+            quiet = quiet + 1 if idle else 0
+            if quiet == 2:
                 return
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.03)
         raise TimeoutError("SMS did not settle")
 
     async def text(self, sender: str, body: str, **options: Any) -> int:

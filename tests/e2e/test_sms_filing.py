@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot import metrics
 from domain.roles import Role
 from domain.sms import is_plain_gsm7
+from storage import coverage
 from tests.conftest import FakeClock
 from tests.e2e.conftest import DISTRICT, OTHER_DISTRICT_TPS, TPS
 from tests.e2e.sms_support import DESK_NUMBER, sms_desk
@@ -59,6 +60,15 @@ async def test_an_officer_files_every_kind_by_sms_and_gets_one_receipt_each(
         assert [(c.version, c.is_current) for c in versions] == [(1, False), (2, True)]
         assert "Versi 2." in sd.gateway.texts_to(SITI)[-1]
         assert b"deskbot_sms_sent_total" in metrics.render()
+
+        # The desk sees the channel: /tps marks SMS check-ins, the spreadsheet has a column.
+        coordinator = sd.desk.new_user("Koordinator")
+        await sd.desk.member(coordinator, Role.COORDINATOR, "3672")
+        await sd.desk.say(coordinator, f"/tps {TPS}")
+        assert sd.desk.last_text(coordinator.id).count("(lewat SMS)") == len(LINES) + 1
+        async with sd.desk.sessions() as session:
+            sheets = await coverage.export_rows(session, "3672")
+        assert {row["channel"] for rows in sheets.values() for row in rows} == {"sms"}
 
 
 async def test_a_bad_line_gets_one_short_sms_saying_what_was_wrong(
