@@ -33,6 +33,7 @@ from domain.roles import Role
 from sms import texts
 from sms.options import Clock, SmsHooks, SmsOptions
 from storage import sms as repo
+from storage import sms_queue as queue
 from storage.filing import store_checkin
 from storage.models.sms import InboundStatus
 
@@ -99,7 +100,7 @@ class InboundProcessor:
                 person_id=outcome.person_id,
             )
             if outcome.answer is not None and sms.phone is not None:
-                await repo.enqueue(
+                await queue.enqueue(
                     session,
                     key=f"in:{inbound_id}",
                     phone=sms.phone,
@@ -126,9 +127,9 @@ class InboundProcessor:
             repeats = await repo.same_text_since(
                 session, phone, sms.text, now - options.repeat_window, before_id=sms.id
             )
-            answered = await repo.answers_since(session, phone, now - timedelta(hours=1))
+            answered = await queue.answers_since(session, phone, now - timedelta(hours=1))
             member = await repo.member_by_phone(session, phone)
-            unknown_today = await repo.answers_since(
+            unknown_today = await queue.answers_since(
                 session, phone, now - timedelta(days=1), purpose=Purpose.UNKNOWN
             )
         if repeats >= options.repeat_limit:

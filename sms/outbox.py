@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.pacing import SlidingWindow
 from sms.gateway import Gateway, SendError
 from sms.options import Clock, SmsHooks, SmsOptions
-from storage import sms as repo
+from storage import sms_queue as repo
 from storage.models.sms import OutboundState
 
 log = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ from sms.options import Clock, SmsHooks, SmsOptions
 from sms.outbox import Sender
 from sms.watch import Watch
 from storage import sms as repo
+from storage import sms_queue as queue
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class SmsService:
             return 0
         queued = 0
         async with self.sessions() as session, session.begin():
-            for person in await repo.no_signal_officers_to_remind(session, kind, scope):
+            for person in await queue.no_signal_officers_to_remind(session, kind, scope):
                 body = texts.reminder(
                     person.language,
                     kind,
@@ -99,7 +100,7 @@ class SmsService:
                     deadline=deadline,
                     province_code=person.scope[:2],
                 )
-                queued += await repo.enqueue(
+                queued += await queue.enqueue(
                     session,
                     key=f"rem:{slot_id}:{person.person_id}",
                     phone=person.phone,

@@ -16,6 +16,7 @@ from domain.phone import normalise_phone
 from domain.roles import Role
 from sms.service import SmsService
 from storage import sms as sms_repo
+from storage import sms_queue
 from storage.models import Checkin, SmsInbound, SmsOutbound
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Desk, open_desk
@@ -42,8 +43,8 @@ class SmsDesk:
         quiet = 0  # the condition must hold on two looks in a row (the sender works between)
         while loop.time() < deadline:
             async with self.desk.sessions() as session:
-                due = await sms_repo.next_due_at(session)
-                claimed = (await sms_repo.outbound_counts(session)).get("claimed", 0)
+                due = await sms_queue.next_due_at(session)
+                claimed = (await sms_queue.outbound_counts(session)).get("claimed", 0)
             now = self.desk.clock()
             window = self.service.sender._window.wait_time(now.timestamp())
             idle = claimed == 0 and (due is None or due > now or window > 0)
