@@ -7,6 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from domain.roles import Role
+from handlers.desk.render import digest_messages
+from reminders.digest import build as build_digest
+from reminders.digest import desk_setup
 from reminders.scheduler import tick
 from tests.conftest import FakeClock
 from tests.e2e.conftest import TPS
@@ -107,6 +110,12 @@ async def test_sms_reminders_go_only_to_officers_whose_tps_declared_no_signal(
         await sd.text(phones[3], "SINYAL TIDAK XL MANUAL")  # no signal, but files logistics
         await sd.text(phones[3], "LOGISTIK LENGKAP")
         sent_before = len(sd.gateway.sent)
+        async with desk.sessions() as session:  # the digest counts what came by SMS
+            setup = await desk_setup(session)
+            figures = await build_digest(session, "3672", setup=setup, now=clock())
+        assert figures.by_sms == 5
+        body = "\n".join(digest_messages("id", figures, None, zone=setup.zone))
+        assert "Laporan lewat SMS: 5" in body
 
         clock.advance(hours=7)  # 15:00 WIB: three hours before the logistics deadline
         await tick(desk.running.app)
