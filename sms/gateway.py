@@ -22,7 +22,7 @@ What the gateway does (capcom6/android-sms-gateway at 0cdc5d8, `localserver/WebS
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -58,7 +58,7 @@ class Gateway(Protocol):
 class GatewayConfig:
     base_url: str
     username: str
-    password: str  # never logged
+    password: str = field(repr=False)  # never logged
     sim_number: int | None = None
     timeout_seconds: float = 15.0
 

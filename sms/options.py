@@ -22,7 +22,7 @@ CountWebhook = Callable[[str], None]
 class SmsOptions:
     """Limits and switches for SMS filing; defaults are the documented ones (.env.example)."""
 
-    signing_key: str
+    signing_key: str = field(repr=False)  # never in logs or tracebacks
     signature_window: timedelta = timedelta(minutes=5)
     own_numbers: frozenset[str] = frozenset()  # the gateway SIM's number(s), E.164
     election: str = "pemilu2024"

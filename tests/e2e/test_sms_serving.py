@@ -4,9 +4,11 @@ webhook mode, on a port of its own in long-polling mode; 503 until the instance 
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.health import Role
+from bot.sms_wiring import gateway_from, options_from
 from handlers.context import utc_now
 from tests.e2e.sms_support import KEY
 from tests.e2e.test_webhook import Served, free_port, wait_until, webhook_settings
@@ -70,4 +72,9 @@ async def test_sms_settings_that_cannot_work_are_refused_with_what_to_set() -> N
     with pytest.raises(ConfigError, match="at least 32 characters") as refused:
         short.check_sms()
     assert "abcdefgh" not in str(refused.value)
+    good = short.model_copy(update={"sms_signing_key": SecretStr(KEY)})
+    good.check_sms()
+    options = options_from(good)
+    assert KEY not in repr(options) and KEY not in repr(good)  # never in logs or tracebacks
+    assert "pw" not in repr(gateway_from(good).__dict__.get("_config"))
     Settings(_env_file=None).check_sms()  # type: ignore[call-arg]  # off: nothing to check
