@@ -28,8 +28,12 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "Telegram id. 0812..., 62812... and +62812... are the same number; it is stored as "
         "+62812.... A number belongs to one person at a time.",
     )
-    phone.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
-    phone.add_argument("phone", nargs="?", default=None, metavar="PHONE")
+    phone.add_argument(
+        "telegram_id", type=int, metavar="TELEGRAM_ID", help="the person's Telegram user id"
+    )
+    phone.add_argument(
+        "phone", nargs="?", default=None, metavar="PHONE", help="e.g. 0812-3456-7890"
+    )
     phone.add_argument("--clear", action="store_true", help="remove the person's number")
 
 
