@@ -18,8 +18,8 @@ from bot.webhook import HttpServer, build_http_app
 from domain.phone import try_normalise
 from handlers.context import DeskApplication, Services
 from handlers.texts import text
-from sms.gateway import Gateway, GatewayConfig, HttpGateway
 from sms.options import SmsHooks, SmsOptions
+from sms.ports import Gateway
 from sms.service import SmsService
 from sms.webhook import sms_routes
 from storage import people
@@ -56,6 +56,9 @@ def options_from(settings: Settings) -> SmsOptions:
 
 
 def gateway_from(settings: Settings) -> Gateway:
+    """The phone's API client (imported here: only a desk with SMS on pays for the library)."""
+    from sms.gateway import GatewayConfig, HttpGateway
+
     assert settings.sms_gateway_url and settings.sms_gateway_password
     return HttpGateway(
         GatewayConfig(

@@ -24,34 +24,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 import httpx
 from android_sms_gateway import AsyncAPIClient, Message, MessagesExportRequest, TextMessage
 from android_sms_gateway.ahttp import HttpxAsyncHttpClient
 from android_sms_gateway.errors import APIError
 
+from sms.ports import SendError
+
 log = logging.getLogger(__name__)
 
 MIN_TTL_SECONDS = 5  # the gateway refuses less (swagger: ttl minimum 5)
-
-
-class SendError(Exception):
-    """The gateway did not take the SMS. `transient`: worth trying again later."""
-
-    def __init__(self, reason: str, *, transient: bool) -> None:
-        super().__init__(reason)
-        self.transient = transient
-
-
-class Gateway(Protocol):
-    async def send(
-        self, message_id: str, phone: str, text: str, *, ttl_seconds: int
-    ) -> str: ...  # the gateway's id for it
-
-    async def export_inbox(self, device_id: str, since: datetime, until: datetime) -> None: ...
-
-    async def close(self) -> None: ...
 
 
 @dataclass

@@ -24,8 +24,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.pacing import SlidingWindow
-from sms.gateway import Gateway, SendError
 from sms.options import Clock, SmsHooks, SmsOptions
+from sms.ports import Gateway, SendError
 from storage import sms_queue as repo
 from storage.models.sms import OutboundState
 

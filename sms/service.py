@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.phone import try_normalise
 from domain.sms import Envelope, Event, dedupe_key, parse_received
 from sms import texts
-from sms.gateway import Gateway
 from sms.inbound import InboundProcessor, Purpose
 from sms.options import Clock, SmsHooks, SmsOptions
 from sms.outbox import Sender
+from sms.ports import Gateway
 from sms.watch import Watch
 from storage import sms as repo
 from storage import sms_queue as queue

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sms.gateway import Gateway, SendError
 from sms.options import Clock, SmsHooks, SmsOptions
+from sms.ports import Gateway, SendError
 from storage import sms as repo
 
 log = logging.getLogger(__name__)
