@@ -251,6 +251,7 @@ def _run(settings: Settings) -> int:
 
     settings.token()
     settings.check_webhook()
+    settings.check_sms()
 
     async def main_loop() -> int:
         stop_event = asyncio.Event()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 
+from bot import cli_phone
 from bot.cli_tasks import CliError, bot_username, database, require_region, scope_arg
 from bot.config import Settings
 from domain.invites import deep_link
@@ -21,7 +22,7 @@ from storage import staff
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     people = sub.add_parser(
         "people",
-        help="list, revoke and replace registered people",
+        help="list, revoke and replace registered people; set their phone numbers",
         description="Who is registered for a place, revoke a person (they lose access at "
         "once; their check-ins stay theirs), or hand a TPS to a new officer (its officer "
         "is revoked and one new invite is made). Example: deskbot people list --scope 360405",
@@ -35,6 +36,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     hand.add_argument("tps", metavar="TPS", help="the TPS id, e.g. 3604052001-001")
     hand.add_argument("--bot-username", default=None, metavar="NAME")
     hand.add_argument("--days", type=int, default=None, help="days the new invite stays valid")
+    cli_phone.add_action(actions)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -42,6 +44,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         return await _list(settings, args)
     if args.action == "revoke":
         return await _revoke(settings, args)
+    if args.action == "set-phone":
+        return await cli_phone.run(settings, args)
     return await _handover(settings, args)
 
 

@@ -21,9 +21,11 @@ class HasSecrets(Protocol):
 
 def secrets_of(settings: HasSecrets, db_password: object = None) -> list[str]:
     """Every secret of a configuration that must never be printed: the token (and its part
-    after the colon alone), the webhook secret, the database password."""
+    after the colon alone), the webhook secret, the SMS gateway's signing key and password, the
+    database password."""
     found: list[str] = []
-    for secret in (settings.telegram_bot_token, settings.webhook_secret):
+    extra = (getattr(settings, n, None) for n in ("sms_signing_key", "sms_gateway_password"))
+    for secret in (settings.telegram_bot_token, settings.webhook_secret, *extra):
         if secret is not None:
             value = secret.get_secret_value()
             found.append(value)

@@ -8,7 +8,11 @@
 - `deskbot_telegram_sends_total{method}`: calls that put something in front of a person
   (send/edit/copy/forward/answerCallbackQuery) and succeeded;
 - `deskbot_telegram_429_total{method}`: Telegram's flood control answers;
-- `deskbot_is_leader`: 1 while this process is the active instance.
+- `deskbot_is_leader`: 1 while this process is the active instance;
+- `deskbot_sms_sent_total{purpose,outcome}`: SMS handed to the gateway phone (`sent`), refused
+  for good (`failed`) or put back for a retry (`retry`), by purpose (receipt, problem, unknown,
+  reminder): each `sent` is one SMS part on the desk's SIM bill;
+- `deskbot_sms_webhooks_total{what}`: gateway webhooks by event, or why they were refused.
 
 The metric objects are created once per process (prometheus_client's registry is process-wide);
 nothing here touches the network.
@@ -33,6 +37,10 @@ REQUESTS = Counter(
 )
 SENDS = Counter("deskbot_telegram_sends_total", "Messages sent, edited or answered", ["method"])
 RATE_LIMITED = Counter("deskbot_telegram_429_total", "Bot API calls answered 429", ["method"])
+SMS_SENT = Counter(
+    "deskbot_sms_sent_total", "SMS handed to the gateway phone, by outcome", ["purpose", "outcome"]
+)
+SMS_WEBHOOKS = Counter("deskbot_sms_webhooks_total", "SMS gateway webhooks", ["what"])
 IS_LEADER = Gauge("deskbot_is_leader", "1 while this process is the active instance")
 
 __all__ = ["CHECKINS", "CONTENT_TYPE", "CountingRequest", "render"]
@@ -48,6 +56,15 @@ def render() -> bytes:
 
 def count_update() -> None:
     UPDATES.inc()
+
+
+def count_sms(purpose: str, outcome: str) -> None:
+    """Count one outgoing SMS by purpose and outcome (`sent`, `failed`, `retry`)."""
+    SMS_SENT.labels(purpose, outcome).inc()
+
+
+def count_sms_webhook(what: str) -> None:
+    SMS_WEBHOOKS.labels(what).inc()
 
 
 def set_leader(active: bool) -> None:

@@ -29,6 +29,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.health import Health, Role
 from bot.leader import FileLeadership, leadership_for
+from bot.sms_wiring import install_sms, own_server, routes_for, start_sms, stop_sms
 from bot.webhook import HttpServer, WebhookRoute, build_http_app
 from domain.broadcast import Pace
 from handlers.commands import publish_default_commands
@@ -88,6 +89,7 @@ async def prepare(
         )
         services.checkin_listeners.append(alert_checkin)
         app = build_application(settings, services)
+        install_sms(settings, services, app)
         if on_built is not None:
             on_built(app)
         await app.initialize()
@@ -134,6 +136,7 @@ async def activate(
             drop_pending_updates=False,
         )
     await start_background(app)
+    await start_sms(running.services)
     metrics.set_leader(True)
     log.info(
         "bot @%s started (%s)",
@@ -168,6 +171,7 @@ async def halt(running: Running) -> None:
     if app.job_queue is not None and app.job_queue.scheduler.running:
         app.job_queue.scheduler.pause()
     # Background work first: stopping the updater can wait out a whole long poll.
+    await stop_sms(running.services)
     if app.running:
         await stop_background(app)
     if app.updater is not None and app.updater.running:
@@ -186,6 +190,7 @@ async def stop(running: Running, *, dispose_engine: bool = True) -> None:
     if services.inbox is not None:
         await services.inbox.stop()
     await app.shutdown()
+    await stop_sms(running.services, close=True)
     if dispose_engine:
         await running.engine.dispose()
     log.info("bot stopped")
@@ -202,7 +207,9 @@ def http_server(running: Running) -> HttpServer | None:
             ack_seconds=settings.webhook_ack_seconds,
         )
         return HttpServer(
-            build_http_app(running.health, route),
+            build_http_app(
+                running.health, route, extra_routes=routes_for(settings, running.services)
+            ),
             host=settings.webhook_listen,
             port=settings.webhook_port,
             graceful_seconds=settings.webhook_ack_seconds,
@@ -275,12 +282,15 @@ async def serve(
         return 0
     running = maybe
     server = http_server(running)
+    sms_server = own_server(running.settings, running.services, running.health)
     lost = False
     try:
         if on_running is not None:
             on_running(running)
         if server is not None:
             await server.start()
+        if sms_server is not None:
+            await sms_server.start()
         if not await leadership.acquire(stop_event):
             return 0
         await activate(running)
@@ -299,5 +309,7 @@ async def serve(
         running.health.role = Role.STOPPING
         if server is not None:
             await server.stop()
+        if sms_server is not None:
+            await sms_server.stop()
         await stop(running)
         await leadership.release()

@@ -63,6 +63,9 @@ async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetu
             await owe(services, calls)
             calls = []
     await owe(services, calls)
+    # SMS: reminders by text message to officers whose TPS declared no signal.
+    if services.sms_reminders is not None:
+        await services.sms_reminders(slot.id, slot.subject, setup.scope, deadline)
 
 
 async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:

@@ -54,6 +54,9 @@ class Services:
     inbox: Inbox | None = None
     broadcast_worker: Waker | None = None
     schedule_runner: Any = None  # reminders.scheduler.RunnerState, owned by the scheduler
+    sms: Any = None  # sms.service.SmsService when SMS_ENABLED, owned by bot.sms_wiring
+    # SMS reminders to officers whose TPS declared no signal: (slot id, kind, scope, deadline).
+    sms_reminders: Callable[[int, str, str, datetime], Awaitable[object]] | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

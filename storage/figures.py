@@ -20,7 +20,16 @@ from domain.figures import SERIOUS, Counts
 from domain.regions import NATION
 from storage import rehearsals
 from storage.coverage import CURRENT
-from storage.models import Checkin, CheckinCount, District, Province, Regency, Tps, Village
+from storage.models import (
+    Checkin,
+    CheckinCount,
+    District,
+    Province,
+    Regency,
+    SmsInbound,
+    Tps,
+    Village,
+)
 
 
 def _prefix(column: Any, scope: str) -> ColumnElement[bool]:
@@ -108,12 +117,20 @@ async def load_counts(
         )
         .order_by(Checkin.tps_id)
     )
+    # Through the (small) SMS table: the check-ins it filed that are still current.
+    by_sms = await session.execute(
+        select(func.count())
+        .select_from(SmsInbound)
+        .join(Checkin, Checkin.id == SmsInbound.checkin_id)
+        .where(CURRENT, _prefix(Checkin.district_code, scope))
+    )
     return Counts(
         tps_by_district=tps_by_district,
         by_district=by_district,
         open_incidents=open_incidents,
         severe_flood_tps=[(t, v) for t, v in floods.all()],
         names=await region_names(session, scope, length),
+        by_sms=int(by_sms.scalar_one()),
     )
 
 

@@ -26,6 +26,7 @@ def _member(p: Person) -> Member:
         language=p.language,
         reachable=p.reachable,
         username=p.username,
+        phone=p.phone,
     )
 
 

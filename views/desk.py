@@ -153,6 +153,8 @@ def digest_messages(
             incidents=fmt_int(lang, total.open_incidents),
         )
     )
+    if figures.by_sms:
+        lines.append(text(lang, "digest.by_sms", count=fmt_int(lang, figures.by_sms)))
     for kind, missing in sorted(figures.overdue.items()):
         if missing:
             lines.append(

@@ -141,7 +141,7 @@ async def show_history(
             f" ({text(lang, 'checkin.receipt.relayed', name=filed.filed_by)})"
             if filed.relayed
             else ""
-        )
+        ) + (f" ({text(lang, 'checkin.status.by_sms')})" if filed.source == "sms" else "")
         lines.append(
             text(
                 lang,

@@ -16,6 +16,7 @@ from storage.models.people import (
 from storage.models.regions import District, Province, Regency, Tps, TpsList, Village
 from storage.models.rehearsals import Rehearsal, RehearsalEvent
 from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot
+from storage.models.sms import SmsGateway, SmsInbound, SmsOutbound
 
 __all__ = [
     "AuditLog",
@@ -39,6 +40,9 @@ __all__ = [
     "Rehearsal",
     "RehearsalEvent",
     "Slot",
+    "SmsGateway",
+    "SmsInbound",
+    "SmsOutbound",
     "StartAttempt",
     "Tps",
     "TpsList",

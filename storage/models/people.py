@@ -22,6 +22,8 @@ class Person(Base):
     scope_code: Mapped[str] = mapped_column(String(14))
     language: Mapped[str] = mapped_column(String(2), default="id")
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # E.164 (`+6281234567890`, domain.phone): who is texting the SMS gateway. Unique when set.
+    phone: Mapped[str | None] = mapped_column(String(16), default=None, unique=True)
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
