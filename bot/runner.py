@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import BaseRoute
 from telegram import Update
 from telegram.error import NetworkError
 
@@ -37,6 +38,7 @@ from reminders.alerts import alert_checkin
 from reminders.setup import start_background, stop_background
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
+from web.app import WebDeps, routes
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ async def prepare(
             invite_ttl_days=settings.invite_ttl_days,
             election=settings.election,
             download_dir=settings.download_dir,
+            web_base_url=settings.web_base_url,
         )
         services.checkin_listeners.append(alert_checkin)
         services.extras["broadcast_pace"] = Pace(
@@ -172,9 +175,27 @@ async def stop(running: Running, *, dispose_engine: bool = True) -> None:
     log.info("bot stopped")
 
 
-def http_server(running: Running) -> HttpServer | None:
-    """The webhook/health/metrics server this configuration asks for, if any."""
+def web_routes(running: Running) -> list[BaseRoute]:
+    """The desk page's routes (`web`), when WEB_BASE_URL is set."""
     settings = running.settings
+    if settings.web_base_url is None:
+        return []
+    services = running.services
+    deps = WebDeps(
+        sessions=services.sessions,
+        clock=services.clock,
+        base_url=settings.web_base_url,
+        download_dir=settings.download_dir,
+    )
+    return routes(deps)
+
+
+def http_server(running: Running) -> HttpServer | None:
+    """The webhook/health/metrics server this configuration asks for, if any; the desk page
+    rides on the webhook's server, or in polling mode gets WEB_PORT (with /healthz and
+    /metrics), METRICS_PORT then being unused."""
+    settings = running.settings
+    page = web_routes(running)
     if settings.webhook_url is not None and settings.webhook_secret is not None:
         route = WebhookRoute(
             path=urlsplit(settings.webhook_url).path or "/",
@@ -183,10 +204,17 @@ def http_server(running: Running) -> HttpServer | None:
             ack_seconds=settings.webhook_ack_seconds,
         )
         return HttpServer(
-            build_http_app(running.health, route),
+            build_http_app(running.health, route, extra_routes=page),
             host=settings.webhook_listen,
             port=settings.webhook_port,
             graceful_seconds=settings.webhook_ack_seconds,
+        )
+    if page:
+        return HttpServer(
+            build_http_app(running.health, extra_routes=page),
+            host=settings.web_listen,
+            port=settings.web_port,
+            graceful_seconds=5,
         )
     if settings.metrics_port is not None:
         return HttpServer(

@@ -22,7 +22,7 @@ import hmac
 import json
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot import metrics
@@ -50,7 +50,14 @@ class WebhookRoute:
     ack_seconds: float = 10.0
 
 
-def build_http_app(health: Health, webhook: WebhookRoute | None = None) -> Starlette:
+def build_http_app(
+    health: Health,
+    webhook: WebhookRoute | None = None,
+    *,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """Health, metrics, the webhook when given, and any `extra_routes` (the desk page)."""
+
     async def healthz(_request: Request) -> Response:
         status, body = await health.report()
         return JSONResponse(body, status_code=status)
@@ -58,7 +65,7 @@ def build_http_app(health: Health, webhook: WebhookRoute | None = None) -> Starl
     async def prometheus(_request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
     ]
@@ -68,6 +75,7 @@ def build_http_app(health: Health, webhook: WebhookRoute | None = None) -> Starl
             return await receive(request, webhook, health)
 
         routes.append(Route(webhook.path, telegram, methods=["POST"]))
+    routes.extend(extra_routes)
     return Starlette(routes=routes)
 
 

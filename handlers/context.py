@@ -30,6 +30,7 @@ class Services:
     bot_username: str = ""
     election: str = "pemilu2024"  # which ballot types logistics check-ins cover
     download_dir: Path | None = None  # keep officers' photos on disk too, when set
+    web_base_url: str | None = None  # the desk page's public address (/dasbor), when served
     # Called in the background with (application, services, check-in id) after a new
     # check-in is committed and receipted; the desk's alerts hook in here.
     checkin_listeners: list[CheckinListener] = field(default_factory=list)

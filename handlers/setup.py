@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from handlers import admin, broadcast, checkins, desk, fallback, help, registration, selfreg
+from handlers import (
+    admin,
+    broadcast,
+    checkins,
+    desk,
+    fallback,
+    help,
+    registration,
+    selfreg,
+    web_link,
+)
 from handlers.context import DeskApplication
 
 
 def register_all(app: DeskApplication) -> None:
-    for feature in (help, registration, selfreg, admin, checkins, desk, broadcast):
+    for feature in (help, registration, selfreg, admin, checkins, desk, broadcast, web_link):
         feature.register(app)
     fallback.register(app)  # last: claims whatever no feature did

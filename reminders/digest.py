@@ -1,59 +1,6 @@
-"""Building a digest's figures for a scope: the desk's setup, counts, and the domain's rules.
+"""The digest's figures: moved to `storage.desk` so the desk page can share them; re-exported
+here for the scheduler, the alerts and the desk commands."""
 
-Used by the scheduled digests and by /rekap, so both show the same numbers.
-"""
+from storage.desk import DeskSetup, build, desk_setup, digest_scope
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from domain.figures import Figures, breakdown_length, build_figures
-from domain.regions import contains
-from domain.schedule import DeskSchedule, desk_zone
-from domain.slots import focus_kind, overdue_kinds
-from storage import figures as counting
-from storage import regions, schedules
-from storage.models import Province
-
-
-@dataclass(frozen=True, slots=True)
-class DeskSetup:
-    schedule: DeskSchedule
-    zone: ZoneInfo
-    scope: str  # the desk's scope: "36" for a province desk, "3672" for a city desk
-
-
-async def desk_setup(session: AsyncSession) -> DeskSetup:
-    stored, _ = await schedules.load_schedule(session)
-    schedule = stored or DeskSchedule()
-    scope = await counting.desk_scope(session, schedule.scope)
-    province = scope[:2] or None
-    override = schedule.timezone
-    if override is None and province:
-        override = (
-            await session.execute(select(Province.timezone).where(Province.code == province))
-        ).scalar_one_or_none()
-    return DeskSetup(schedule, desk_zone(override, province), scope)
-
-
-def digest_scope(desk: str, group: str) -> str:
-    """A group registered for a region inside the desk gets that region; others the desk's."""
-    return group if contains(desk, group) and len(group) > len(desk) else desk
-
-
-async def build(session: AsyncSession, scope: str, *, setup: DeskSetup, now: datetime) -> Figures:
-    counts = await counting.load_counts(session, scope, length=breakdown_length(scope))
-    found = await regions.region(session, scope)
-    return build_figures(
-        counts,
-        scope=scope,
-        scope_name=found.name if found else scope,
-        at=now.isoformat(),
-        focus_kind=focus_kind(setup.schedule, setup.zone, now),
-        overdue_kinds=overdue_kinds(setup.schedule, setup.zone, now),
-    )
+__all__ = ["DeskSetup", "build", "desk_setup", "digest_scope"]

@@ -14,7 +14,7 @@ from domain.checkins.kinds import Kind
 from domain.checkins.records import is_late, local_time
 from domain.checkins.steps import FLOWS
 from storage import checkins
-from storage.xlsx import Sheet
+from storage.xlsx import Sheet, build_workbook
 
 COMMON = [
     "id", "tps", "district", "regency", "province", "version", "current", "desk_severity", "source",
@@ -54,3 +54,17 @@ def _value(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"latitude", "longitude"}:
         return f"{value['latitude']}, {value['longitude']}"
     return value
+
+
+def ekspor_workbook(
+    rows_by_kind: dict[str, list[dict[str, Any]]], sheet_names: dict[str, str]
+) -> bytes:
+    """The `/ekspor` spreadsheet (also the desk page's export): current check-ins from
+    `storage.coverage.export_rows`, one sheet per kind in `Kind` order, named in the reader's
+    language (`sheet_names`: kind -> name)."""
+    ordered = {sheet_names[k.value]: rows_by_kind.get(k.value, []) for k in Kind}
+    return build_workbook(ordered)
+
+
+def ekspor_filename(scope: str, day: str) -> str:
+    return f"ekspor-{scope or 'nasional'}-{day}.xlsx"

@@ -11,21 +11,16 @@ from domain.checkins.kinds import Kind
 from domain.figures import change
 from domain.people import Member
 from domain.regions import Level, contains, level_of, normalize_tps_id, parse_scope
-from domain.roles import Role, can_see
+from domain.roles import Role, can_see, effective_scope
 from handlers.common import registered, reply
 from handlers.context import DeskContext
 from handlers.desk import render
 from handlers.texts import text
 from reminders import digest, sending
-from storage import coverage, regions, schedules, xlsx
+from storage import coverage, export, regions, schedules
 
 DESK_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.CAMAT)
 PAGE = 40
-
-
-def effective_scope(desk: str, member_scope: str) -> str:
-    """What someone sees by default: their scope, narrowed to the desk's if theirs is wider."""
-    return desk if contains(member_scope, desk) else member_scope
 
 
 async def _scope_from_args(
@@ -201,10 +196,10 @@ async def cmd_ekspor(update: Update, context: DeskContext, member: Member) -> No
     async with context.services.transaction() as session:
         rows = await coverage.export_rows(session, scope)
     count = sum(len(v) for v in rows.values())
-    ordered = {render.kind_name(member.language, k.value): rows.get(k.value, []) for k in Kind}
-    book = await asyncio.to_thread(xlsx.build_workbook, ordered)
+    names = {k.value: render.kind_name(member.language, k.value) for k in Kind}
+    book = await asyncio.to_thread(export.ekspor_workbook, rows, names)
     stamp = context.now().date().isoformat()
     await update.effective_chat.send_document(
-        InputFile(book, filename=f"ekspor-{scope or 'nasional'}-{stamp}.xlsx"),
+        InputFile(book, filename=export.ekspor_filename(scope, stamp)),
         caption=text(member.language, "digest.ekspor_caption", scope=name, count=count),
     )

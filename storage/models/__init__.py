@@ -14,6 +14,7 @@ from storage.models.people import (
 )
 from storage.models.regions import District, Province, Regency, Tps, Village
 from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot, SlotDelivery
+from storage.models.web import WebLogin, WebSession
 
 __all__ = [
     "AuditLog",
@@ -37,4 +38,6 @@ __all__ = [
     "StartAttempt",
     "Tps",
     "Village",
+    "WebLogin",
+    "WebSession",
 ]

@@ -1,0 +1,253 @@
+"""Reads only the desk page needs: below-district counts, lists of problems, the missing with
+their people, and what is new since a mark (for live updates).
+
+Region-level figures (nation → province → regency → district) come from `storage.desk.build`,
+the digest's own. This module adds what the digest never shows: counts per village (a district
+view), per TPS (a village view), and the lists behind the headline numbers. Every function
+takes a scope and reads nothing outside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.checkins.kinds import Kind
+from domain.figures import SERIOUS, Counts
+from domain.roles import Role
+from storage.coverage import CURRENT, missing_tps
+from storage.figures import _prefix
+from storage.models import BroadcastDelivery, Checkin, Person, Tps, Village
+
+
+async def village_counts(session: AsyncSession, scope: str) -> Counts:
+    """`Counts` keyed by village instead of district, for a district or a village (feed it to
+    `build_figures(..., length=10)`)."""
+    tps_rows = await session.execute(
+        select(Village.code, Village.name, Village.tps_count).where(_prefix(Village.code, scope))
+    )
+    names: dict[str, str] = {}
+    tps: dict[str, int] = {}
+    for code, name, count in tps_rows.all():
+        names[code], tps[code] = name, int(count)
+    district = scope[:6]
+    rows = await session.execute(
+        select(Tps.village_code, Checkin.kind, Checkin.severity, Checkin.payload)
+        .join(Tps, Tps.id == Checkin.tps_id)
+        .where(CURRENT, Checkin.district_code == district, Checkin.tps_id.like(f"{scope}%"))
+    )
+    counted: dict[tuple[str, str, str], int] = {}
+    incidents: dict[str, int] = {}
+    for village, kind, severity, payload in rows.all():
+        counted[(village, kind, severity)] = counted.get((village, kind, severity), 0) + 1
+        if kind == Kind.KEJADIAN and not (payload or {}).get("resolved", False):
+            incidents[village] = incidents.get(village, 0) + 1
+    floods = await severe_floods(session, scope)
+    return Counts(
+        tps_by_district=tps,
+        by_district=counted,
+        open_incidents=incidents,
+        severe_flood_tps=[(f.tps_id, f.village) for f in floods],
+        names=names,
+    )
+
+
+async def severe_floods(session: AsyncSession, scope: str) -> list[Problem]:
+    return [p for p in await problems(session, Kind.BANJIR, scope) if p.severity in SERIOUS]
+
+
+@dataclass(frozen=True, slots=True)
+class TpsRow:
+    """A TPS of a village and the desk severity of its current check-in per kind."""
+
+    tps_id: str
+    number: int
+    kinds: dict[str, str]
+
+
+async def tps_rows(session: AsyncSession, village: str) -> list[TpsRow]:
+    found = await session.execute(
+        select(Tps.id, Tps.number).where(Tps.village_code == village).order_by(Tps.number)
+    )
+    rows = {tps: TpsRow(tps, number, {}) for tps, number in found.all()}
+    filed = await session.execute(
+        select(Checkin.tps_id, Checkin.kind, Checkin.severity).where(
+            CURRENT, Checkin.tps_id.like(f"{village}-%")
+        )
+    )
+    for tps, kind, severity in filed.all():
+        if tps in rows:
+            rows[tps].kinds[kind] = severity
+    return list(rows.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A current check-in the desk should see: a flood, a blank spot or an open incident."""
+
+    checkin_id: int
+    tps_id: str
+    village: str
+    kind: str
+    severity: str
+    payload: dict[str, Any]
+    received_at: datetime
+
+    @property
+    def photos(self) -> int:
+        return len(self.payload.get("photos") or [])
+
+
+async def problems(
+    session: AsyncSession, kind: Kind, scope: str, *, limit: int | None = None
+) -> list[Problem]:
+    """Floods (banjir not ok), blank spots (sinyal severe or worse) or open incidents (kejadian
+    not resolved) inside `scope`, newest first (the `limit` newest; incidents are filtered on
+    `resolved` after the limit); the caller orders by severity."""
+    stmt = (
+        select(
+            Checkin.id,
+            Checkin.tps_id,
+            Village.name,
+            Checkin.kind,
+            Checkin.severity,
+            Checkin.payload,
+            Checkin.received_at,
+        )
+        .join(Tps, Tps.id == Checkin.tps_id)
+        .join(Village, Village.code == Tps.village_code)
+        .where(CURRENT, Checkin.kind == kind.value, _prefix(Checkin.district_code, scope[:6]))
+        .order_by(Checkin.received_at.desc(), Checkin.id.desc())
+    )
+    if len(scope) > 6:
+        stmt = stmt.where(Checkin.tps_id.like(f"{scope}%"))
+    if kind is Kind.BANJIR:
+        stmt = stmt.where(Checkin.severity != "ok")
+    elif kind is Kind.SINYAL:
+        stmt = stmt.where(Checkin.severity.in_(sorted(SERIOUS)))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    found = [
+        Problem(i, tps, village, k, severity, dict(payload or {}), at)
+        for i, tps, village, k, severity, payload, at in (await session.execute(stmt)).all()
+    ]
+    if kind is Kind.KEJADIAN:
+        found = [p for p in found if not p.payload.get("resolved", False)]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class MissingWithPeople:
+    tps_id: str
+    village: str
+    officer: str | None
+    officer_reachable: bool
+    camat: str | None
+    camat_reachable: bool
+
+
+async def missing_with_people(
+    session: AsyncSession, kind: str, scope: str, *, limit: int
+) -> tuple[int, list[MissingWithPeople]]:
+    """TPS without a current check-in of `kind` (how many, and the first `limit` by id), each
+    with its officer and camat and whether the bot can reach them."""
+    total, rows = await missing_tps(session, kind, scope, limit=limit)
+    ids = [r.tps_id for r in rows]
+    districts = sorted({r.tps_id[:6] for r in rows})
+    people = await session.execute(
+        select(Person.role, Person.scope_code, Person.name, Person.reachable).where(
+            (Person.role == Role.TPS.value) & Person.scope_code.in_(ids)
+            | (Person.role == Role.CAMAT.value) & Person.scope_code.in_(districts)
+        )
+    )
+    officers: dict[str, tuple[str, bool]] = {}
+    camats: dict[str, tuple[str, bool]] = {}
+    for role, code, name, reachable in people.all():
+        target = officers if role == Role.TPS.value else camats
+        target.setdefault(code, (name, reachable))
+    result = []
+    for r in rows:
+        officer = officers.get(r.tps_id)
+        camat = camats.get(r.tps_id[:6])
+        result.append(
+            MissingWithPeople(
+                tps_id=r.tps_id,
+                village=r.village,
+                officer=officer[0] if officer else None,
+                officer_reachable=bool(officer and officer[1]),
+                camat=camat[0] if camat else None,
+                camat_reachable=bool(camat and camat[1]),
+            )
+        )
+    return total, result
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """How far the stored activity has come: the newest check-in id and acknowledgement."""
+
+    checkin_id: int
+    acked_at: datetime | None
+
+
+async def mark(session: AsyncSession) -> Mark:
+    """Two index lookups, cheap enough to run every second."""
+    newest = (await session.execute(select(func.max(Checkin.id)))).scalar_one()
+    acked = (await session.execute(select(func.max(BroadcastDelivery.acked_at)))).scalar_one()
+    return Mark(int(newest or 0), acked)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something new for the live page: a check-in or an acknowledgement."""
+
+    kind: str  # a check-in kind, or "ack"
+    code: str  # TPS id (check-ins) or the person's scope (acknowledgements)
+    severity: str
+    at: datetime
+    checkin_id: int = 0
+    broadcast_id: int = 0
+
+
+async def checkins_after(session: AsyncSession, after: int, *, limit: int = 500) -> list[Event]:
+    rows = await session.execute(
+        select(Checkin.id, Checkin.tps_id, Checkin.kind, Checkin.severity, Checkin.received_at)
+        .where(Checkin.id > after)
+        .order_by(Checkin.id)
+        .limit(limit)
+    )
+    return [Event(k, t, s, at, checkin_id=i) for i, t, k, s, at in rows.all()]
+
+
+async def acks_after(
+    session: AsyncSession, after: datetime | None, *, limit: int = 500
+) -> list[Event]:
+    stmt = select(
+        BroadcastDelivery.broadcast_id, BroadcastDelivery.scope_code, BroadcastDelivery.acked_at
+    ).where(BroadcastDelivery.acked_at.is_not(None))
+    if after is not None:
+        stmt = stmt.where(BroadcastDelivery.acked_at > after)
+    rows = await session.execute(stmt.order_by(BroadcastDelivery.acked_at).limit(limit))
+    return [Event("ack", scope, "ok", at, broadcast_id=b) for b, scope, at in rows.all() if at]
+
+
+async def checkin_ids(session: AsyncSession, tps_id: str) -> dict[tuple[str, int], int]:
+    """(kind, version) -> check-in id for one TPS (to link a history entry's photos)."""
+    rows = await session.execute(
+        select(Checkin.kind, Checkin.version, Checkin.id).where(Checkin.tps_id == tps_id)
+    )
+    return {(k, v): i for k, v, i in rows.all()}
+
+
+async def checkin_place(session: AsyncSession, checkin_id: int) -> tuple[str, int] | None:
+    """(TPS id, photos) of a check-in, to check scope before serving its photo."""
+    row = (
+        await session.execute(
+            select(Checkin.tps_id, Checkin.payload).where(Checkin.id == checkin_id)
+        )
+    ).first()
+    return None if row is None else (row[0], len((row[1] or {}).get("photos") or []))
