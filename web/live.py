@@ -35,7 +35,7 @@ CATCH_UP = 500
 RESYNC = Event("resync", "", "ok", datetime.min.replace(tzinfo=UTC))
 
 
-@dataclass
+@dataclass(eq=False)
 class Subscriber:
     queue: asyncio.Queue[Event]
     overflowed: bool = False
