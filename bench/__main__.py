@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from . import broadcast, checkins, digest, memory
+from . import broadcast, checkins, digest, memory, web
 from .common import Options, Section, table
 
 SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
@@ -19,6 +19,7 @@ SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
     "memory": memory.run,
     "digest": digest.run,
     "broadcast": broadcast.run,
+    "web": web.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

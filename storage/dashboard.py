@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checkins.kinds import Kind
@@ -36,16 +36,16 @@ async def village_counts(session: AsyncSession, scope: str) -> Counts:
         names[code], tps[code] = name, int(count)
     district = scope[:6]
     rows = await session.execute(
-        select(Tps.village_code, Checkin.kind, Checkin.severity, Checkin.payload)
+        select(Tps.village_code, Checkin.kind, Checkin.severity, func.count())
         .join(Tps, Tps.id == Checkin.tps_id)
         .where(CURRENT, Checkin.district_code == district, Checkin.tps_id.like(f"{scope}%"))
+        .group_by(Tps.village_code, Checkin.kind, Checkin.severity)
     )
-    counted: dict[tuple[str, str, str], int] = {}
+    counted = {(v, k, s): int(n) for v, k, s, n in rows.all()}
     incidents: dict[str, int] = {}
-    for village, kind, severity, payload in rows.all():
-        counted[(village, kind, severity)] = counted.get((village, kind, severity), 0) + 1
-        if kind == Kind.KEJADIAN and not (payload or {}).get("resolved", False):
-            incidents[village] = incidents.get(village, 0) + 1
+    for problem in await problems(session, Kind.KEJADIAN, scope):
+        village = problem.tps_id.split("-")[0]
+        incidents[village] = incidents.get(village, 0) + 1
     floods = await severe_floods(session, scope)
     return Counts(
         tps_by_district=tps,
@@ -102,12 +102,37 @@ class Problem:
         return len(self.payload.get("photos") or [])
 
 
+# Which current check-ins each list shows, by desk severity (see domain.checkins.kinds).
+_SHOWN = {
+    Kind.BANJIR: {"warn", "severe", "critical"},
+    Kind.SINYAL: set(SERIOUS),
+    Kind.KEJADIAN: {"ok", "warn", "severe", "critical"},
+}
+_WORST_FIRST = case({"critical": 0, "severe": 1, "warn": 2}, value=Checkin.severity, else_=3)
+
+
 async def problems(
     session: AsyncSession, kind: Kind, scope: str, *, limit: int | None = None
 ) -> list[Problem]:
     """Floods (banjir not ok), blank spots (sinyal severe or worse) or open incidents (kejadian
-    not resolved) inside `scope`, newest first (the `limit` newest; incidents are filtered on
-    `resolved` after the limit); the caller orders by severity."""
+    not resolved) inside `scope`, worst first, then newest (the first `limit`; incidents are
+    filtered on `resolved` after the limit)."""
+    # Pick the rows from the check-in index alone, then join names for those few only.
+    chosen = (
+        select(Checkin.id)
+        .where(
+            CURRENT,
+            Checkin.kind == kind.value,
+            # Every severity named, so the partial index (kind, severity, district) applies.
+            Checkin.severity.in_(sorted(_SHOWN[kind])),
+            _prefix(Checkin.district_code, scope[:6]),
+        )
+        .order_by(_WORST_FIRST, Checkin.received_at.desc(), Checkin.id.desc())
+    )
+    if len(scope) > 6:
+        chosen = chosen.where(Checkin.tps_id.like(f"{scope}%"))
+    if limit is not None:
+        chosen = chosen.limit(limit)
     stmt = (
         select(
             Checkin.id,
@@ -120,17 +145,9 @@ async def problems(
         )
         .join(Tps, Tps.id == Checkin.tps_id)
         .join(Village, Village.code == Tps.village_code)
-        .where(CURRENT, Checkin.kind == kind.value, _prefix(Checkin.district_code, scope[:6]))
-        .order_by(Checkin.received_at.desc(), Checkin.id.desc())
+        .where(Checkin.id.in_(chosen.scalar_subquery()))
+        .order_by(_WORST_FIRST, Checkin.received_at.desc(), Checkin.id.desc())
     )
-    if len(scope) > 6:
-        stmt = stmt.where(Checkin.tps_id.like(f"{scope}%"))
-    if kind is Kind.BANJIR:
-        stmt = stmt.where(Checkin.severity != "ok")
-    elif kind is Kind.SINYAL:
-        stmt = stmt.where(Checkin.severity.in_(sorted(SERIOUS)))
-    if limit is not None:
-        stmt = stmt.limit(limit)
     found = [
         Problem(i, tps, village, k, severity, dict(payload or {}), at)
         for i, tps, village, k, severity, payload, at in (await session.execute(stmt)).all()
@@ -152,10 +169,10 @@ class MissingWithPeople:
 
 async def missing_with_people(
     session: AsyncSession, kind: str, scope: str, *, limit: int
-) -> tuple[int, list[MissingWithPeople]]:
-    """TPS without a current check-in of `kind` (how many, and the first `limit` by id), each
-    with its officer and camat and whether the bot can reach them."""
-    total, rows = await missing_tps(session, kind, scope, limit=limit)
+) -> list[MissingWithPeople]:
+    """The first `limit` TPS (by id) without a current check-in of `kind`, each with its
+    officer and camat and whether the bot can reach them (how many in all: the figures')."""
+    _, rows = await missing_tps(session, kind, scope, limit=limit, count=False)
     ids = [r.tps_id for r in rows]
     districts = sorted({r.tps_id[:6] for r in rows})
     people = await session.execute(
@@ -183,7 +200,7 @@ async def missing_with_people(
                 camat_reachable=bool(camat and camat[1]),
             )
         )
-    return total, result
+    return result
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from domain.invites import InviteProblem
 from domain.people import Member
 from domain.roles import effective_scope
 from storage import desk, web_auth
+from storage.db import read_sessionmaker
 from web import auth, stream, views
 from web.live import Live
 from web.render import STATIC, environment, page, refused
@@ -41,17 +42,22 @@ from web.render import STATIC, environment, page, refused
 
 @dataclass
 class WebDeps:
-    """What the page needs from the bot: the database, the clock, where it is served."""
+    """What the page needs from the bot: the database, the clock, where it is served.
+
+    `sessions` write (sign-in, sign-out); everything else reads through `reads`."""
 
     sessions: async_sessionmaker[AsyncSession]
     clock: Callable[[], datetime]
     base_url: str
     download_dir: Path | None = None
+    reads: async_sessionmaker[AsyncSession] = field(init=False)
     live: Live = field(init=False)
     env: Environment = field(init=False, default_factory=environment)
 
     def __post_init__(self) -> None:
-        self.live = Live(self.sessions)
+        # Pages only read: on SQLite they must not take the write lock the bot's writers need.
+        self.reads = read_sessionmaker(self.sessions)
+        self.live = Live(self.reads)
 
     @property
     def secure(self) -> bool:
@@ -65,7 +71,7 @@ def guarded(deps: WebDeps, handler: Handler) -> Callable[[Request], Awaitable[Re
     """Run `handler` for a signed-in person only."""
 
     async def endpoint(request: Request) -> Response:
-        member = await auth.member_of(request, deps.sessions, deps.clock())
+        member = await auth.member_of(request, deps.reads, deps.clock())
         if member is None:
             return refused(deps.env, "id", 401)
         return await handler(request, deps, member)
@@ -74,7 +80,7 @@ def guarded(deps: WebDeps, handler: Handler) -> Callable[[Request], Awaitable[Re
 
 
 async def home(request: Request, deps: WebDeps, member: Member) -> Response:
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         setup = await desk.desk_setup(session)
     code = effective_scope(setup.scope, member.scope)
     return RedirectResponse(f"/dasbor/wilayah/{slug(code)}", status_code=303)

@@ -48,7 +48,7 @@ class RegionView:
     blank_spots: list[Problem] = field(default_factory=list)
     incidents: list[Problem] = field(default_factory=list)
     tps: list[TpsRow] = field(default_factory=list)
-    missing: dict[str, tuple[int, list[MissingWithPeople]]] = field(default_factory=dict)
+    missing: dict[str, list[MissingWithPeople]] = field(default_factory=dict)
 
     @property
     def child_codes(self) -> list[str]:

@@ -33,7 +33,7 @@ async def events(request: Request, deps: WebDeps, member: Member) -> Response:
     scope = member.scope
 
     async def still_signed_in() -> bool:
-        async with deps.sessions() as session:
+        async with deps.reads() as session:
             now_member = await web_auth.session_member(session, token, deps.clock())
         return now_member is not None and now_member.scope == scope
 
@@ -42,7 +42,7 @@ async def events(request: Request, deps: WebDeps, member: Member) -> Response:
         async with deps.live.subscribe() as subscriber:
             yield b"retry: 1000\n: connected\n\n"
             if last.isdigit():
-                async with deps.sessions() as session:
+                async with deps.reads() as session:
                     missed = await dashboard.checkins_after(session, int(last), limit=CATCH_UP)
                 for old in missed:
                     if visible(old, scope):

@@ -37,7 +37,7 @@ async def _found(request: Request, deps: WebDeps, member: Member) -> RegionRef |
         return refused(deps.env, member.language, 404)
     if not can_see(member.role, member.scope, code):
         return refused(deps.env, member.language, 403)
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         found = await regions.region(session, code)
     if found is None:
         return refused(deps.env, member.language, 404)
@@ -50,7 +50,7 @@ async def region(request: Request, deps: WebDeps, member: Member) -> Response:
         return found
     if found.level is Level.TPS:
         return await tps(request, deps, member)
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         view = await region_view(session, found, scope=member.scope, now=deps.clock())
     partial = request.query_params.get("bagian") == "isi"
     return page(
@@ -71,7 +71,7 @@ async def tps(request: Request, deps: WebDeps, member: Member) -> Response:
         return found
     if found.level is not Level.TPS:
         return refused(deps.env, member.language, 404)
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         view = await tps_view(session, found, scope=member.scope)
     return page(
         deps.env,
@@ -90,7 +90,7 @@ async def wall(request: Request, deps: WebDeps, member: Member) -> Response:
         return found
     if not is_region(found.code):
         return refused(deps.env, member.language, 404)
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         view = await region_view(session, found, scope=member.scope, now=deps.clock(), lists=False)
     partial = request.query_params.get("bagian") == "isi"
     return page(
@@ -110,7 +110,7 @@ async def spreadsheet(request: Request, deps: WebDeps, member: Member) -> Respon
     found = await _found(request, deps, member)
     if isinstance(found, Response):
         return found
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         rows = await coverage.export_rows(session, found.code)
     names = {k.value: t(member.language, f"kind.{k.value}") for k in Kind}
     book = await asyncio.to_thread(export.ekspor_workbook, rows, names)
@@ -125,7 +125,7 @@ async def spreadsheet(request: Request, deps: WebDeps, member: Member) -> Respon
 async def photo(request: Request, deps: WebDeps, member: Member) -> Response:
     """A check-in's photo as kept on disk (DOWNLOAD_DIR), inside the viewer's scope."""
     checkin, n = int(request.path_params["checkin"]), int(request.path_params["n"])
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         place = await dashboard.checkin_place(session, checkin)
     if place is None or not 1 <= n <= place[1] or deps.download_dir is None:
         return refused(deps.env, member.language, 404)
