@@ -65,22 +65,11 @@ class MissingTps:
 
 
 async def missing_tps(
-    session: AsyncSession,
-    kind: str,
-    scope: str,
-    *,
-    offset: int = 0,
-    limit: int | None = None,
-    count: bool = True,
+    session: AsyncSession, kind: str, scope: str, *, offset: int = 0, limit: int | None = None
 ) -> tuple[int, list[MissingTps]]:
-    """TPS inside `scope` without a current check-in of `kind`: how many (-1 unless `count`),
-    and one page."""
+    """TPS inside `scope` without a current check-in of `kind`: how many, and one page."""
     where = and_(Tps.id.like(f"{scope}%"), ~_filed(kind))
-    total = -1
-    if count:
-        total = (
-            await session.execute(select(func.count()).select_from(Tps).where(where))
-        ).scalar_one()
+    total = (await session.execute(select(func.count()).select_from(Tps).where(where))).scalar_one()
     stmt = (
         select(Tps.id, Tps.number, Tps.village_code, Village.name)
         .join(Village, Village.code == Tps.village_code)

@@ -115,10 +115,9 @@ async def region_view(
     if found.level is Level.VILLAGE:
         view.tps = await dashboard.tps_rows(session, code)
     if len(code) >= MISSING_FROM_LENGTH:
-        for kind in COVERAGE_KINDS:
-            view.missing[kind] = await dashboard.missing_with_people(
-                session, kind, code, limit=MISSING_LIMIT
-            )
+        view.missing = await dashboard.missing_with_people(
+            session, COVERAGE_KINDS, code, limit=MISSING_LIMIT
+        )
     return view
 
 

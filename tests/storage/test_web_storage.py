@@ -112,6 +112,10 @@ async def test_village_counts_problems_and_marks(
             payload={"resolved": True},
         )  # fmt: skip
         await add_checkin(session, tps_id="3672021001-001", kind="siap", at=AT)
+    await _person(sessions, 31, Role.TPS, f"{VILLAGE}-003")
+    await _person(sessions, 32, Role.CAMAT, "367201")
+    async with sessions.begin() as session:
+        await people.set_reachable(session, 32, False, AT)
     async with sessions.begin() as session:
         counts = await dashboard.village_counts(session, "367201")
         assert counts.by_district[(VILLAGE, "siap", "ok")] == 2
@@ -128,9 +132,13 @@ async def test_village_counts_problems_and_marks(
         events = await dashboard.checkins_after(session, start.checkin_id)
         assert [e.code for e in events][-1] == "3672021001-001" and len(events) == 5
         assert (await dashboard.mark(session)).checkin_id == events[-1].checkin_id
-        missing = await dashboard.missing_with_people(session, "siap", VILLAGE, limit=2)
-        assert [m.tps_id for m in missing] == [f"{VILLAGE}-003", f"{VILLAGE}-004"]
-        assert missing[0].officer is None and not missing[0].camat_reachable
+        missing = await dashboard.missing_with_people(session, ["siap", "banjir"], VILLAGE, limit=2)
+        assert [m.tps_id for m in missing["siap"]] == [f"{VILLAGE}-003", f"{VILLAGE}-004"]
+        assert [m.tps_id for m in missing["banjir"]] == [f"{VILLAGE}-002", f"{VILLAGE}-003"]
+        first_missing = missing["siap"][0]
+        assert (first_missing.officer, first_missing.officer_reachable) == ("P31", True)
+        assert (first_missing.camat, first_missing.camat_reachable) == ("P32", False)
+        assert missing["siap"][1].officer is None
 
 
 async def test_a_page_reading_never_holds_up_a_writer(
