@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 
 import aiohttp
+from sqlalchemy import func, select
 
 from bot.health import Role
 from domain.roles import Role as PersonRole
+from handlers.texts import text
 from storage import people, web_auth
-from tests.e2e.conftest import CITY
+from storage.models import WebLogin
+from tests.e2e.conftest import CITY, Desk
 from tests.e2e.test_webhook import Served, free_port, get, wait_until, webhook_settings
 from tests.fakebot import FakeBotApi
 
@@ -48,3 +51,12 @@ async def test_webhook_mode_serves_the_page_beside_the_webhook(
         assert "secure" not in cookie.lower()  # http:// base: a Secure cookie would be dropped
     finally:
         await served.finish()
+
+
+async def test_without_a_page_address_dasbor_says_so(desk: Desk) -> None:
+    rina = desk.new_user("Rina")
+    await desk.member(rina, PersonRole.COORDINATOR, CITY)
+    await desk.say(rina, "/dasbor")
+    assert desk.last_text(rina.id) == text("id", "web.off")
+    async with desk.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(WebLogin))).scalar() == 0
