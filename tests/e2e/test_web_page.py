@@ -8,6 +8,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from bot import runner
 from domain.roles import Role
 from handlers.texts import text
 from storage import coverage
@@ -209,3 +210,21 @@ async def test_wall_view_and_export_of_the_region_on_screen(
         for kind, name in zip((*KINDS, "kejadian"), names, strict=True):
             rows = list(book[name].iter_rows(values_only=True))
             assert len(rows) - 1 == len(expected.get(kind, [])), kind
+
+
+async def test_the_page_catches_up_after_the_bot_and_its_server_restart(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with web_desk(api, db_url, clock) as web, chromium() as browser:
+        boss = await web.staff("Bu Rina", Role.COORDINATOR, CITY)
+        page = await signed_in_page(browser, await web.link_for(boss))
+        await page.goto(f"{web.base}/dasbor/wilayah/{DISTRICT}")
+        await page.wait_for_selector("#live-status.on")
+        await web.server.stop()
+        await web.desk.restart()
+        await page.wait_for_selector("#live-status.off")
+        await file(web.desk, [TPS], "siap")  # stored while nobody could tell the page
+        web.server = runner.http_server(web.desk.running)  # type: ignore[assignment]
+        await web.server.start()
+        await page.wait_for_selector("#live-status.on", timeout=15_000)
+        await page.wait_for_selector("#cards .card[data-kind=siap][data-filed='1']")
