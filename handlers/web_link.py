@@ -12,7 +12,7 @@ from telegram.ext import CommandHandler
 from domain.people import Member
 from domain.roles import Role
 from handlers.commands import CommandSpec, add_commands
-from handlers.common import registered, reply
+from handlers.common import is_private, registered, reply
 from handlers.context import DeskApplication, DeskContext
 from handlers.texts import text
 from storage import people, web_auth
@@ -30,6 +30,9 @@ def sign_in_url(base_url: str, token: str) -> str:
 async def cmd_dasbor(update: Update, context: DeskContext, member: Member) -> None:
     """Send a coordinator or admin a personal link that signs them in to the page once."""
     lang = member.language
+    if not is_private(update):  # a personal sign-in link never goes to a group
+        await reply(update, text(lang, "web.private_only"))
+        return
     base = context.services.web_base_url
     if base is None:
         await reply(update, text(lang, "web.off"))

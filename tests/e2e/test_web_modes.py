@@ -60,3 +60,16 @@ async def test_without_a_page_address_dasbor_says_so(desk: Desk) -> None:
     assert desk.last_text(rina.id) == text("id", "web.off")
     async with desk.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(WebLogin))).scalar() == 0
+
+
+async def test_a_sign_in_link_never_goes_to_a_group(desk: Desk) -> None:
+    admin = desk.new_user("Admin")
+    await desk.member(admin, PersonRole.ADMIN, "36")
+    group = desk.api.group(-100321, "Desk Pemilu Banten")
+    group.send_text(admin, "/daftargrup")
+    await desk.settle()
+    group.send_text(admin, "/dasbor")
+    await desk.settle()
+    assert desk.last_text(-100321) == text("id", "web.private_only")
+    async with desk.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(WebLogin))).scalar() == 0
