@@ -35,7 +35,7 @@ async def _seed(desk) -> None:  # type: ignore[no-untyped-def]
         tps[1:4],
         "kejadian",
         severity="critical",
-        payload={"category": "keamanan", "severity": "critical", "resolved": False},
+        payload={"category": "security", "severity": "critical", "resolved": False},
     )
 
 

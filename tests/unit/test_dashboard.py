@@ -167,6 +167,11 @@ def test_kind_names_match_the_bots_so_exports_are_the_same(lang: str) -> None:
     page = texts.catalogue(lang)
     for kind in ("logistik", "siap", "banjir", "sinyal", "kejadian"):
         assert page[f"kind.{kind}"] == bot[f"digest.kind.{kind}"]
+    for key, value in page.items():  # incident words as officers chose them in the bot
+        if key.startswith("incident."):
+            assert value == bot[f"checkin.opt.severity.{key.split('.')[1]}"]
+        if key.startswith("category."):
+            assert value == bot[f"checkin.opt.category.{key.split('.')[1]}"]
 
 
 def test_numbers_group_thousands_as_the_reader_writes_them() -> None:
