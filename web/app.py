@@ -36,7 +36,7 @@ from domain.roles import effective_scope
 from storage import desk, web_auth
 from storage.db import read_sessionmaker
 from web import auth, stream, views
-from web.live import Live
+from web.live import Live, Partials
 from web.render import STATIC, environment, page, refused
 
 
@@ -52,6 +52,7 @@ class WebDeps:
     download_dir: Path | None = None
     reads: async_sessionmaker[AsyncSession] = field(init=False)
     live: Live = field(init=False)
+    partials: Partials = field(init=False, default_factory=Partials)
     env: Environment = field(init=False, default_factory=environment)
 
     def __post_init__(self) -> None:

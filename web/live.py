@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -55,6 +55,11 @@ class Live:
     @property
     def listeners(self) -> int:
         return len(self._subscribers)
+
+    @property
+    def mark(self) -> Mark | None:
+        """What the poller last saw, while it runs (None otherwise)."""
+        return self._mark if self._task is not None and not self._task.done() else None
 
     @contextlib.asynccontextmanager
     async def subscribe(self) -> AsyncIterator[Subscriber]:
@@ -144,3 +149,33 @@ def sse(event: Event) -> bytes:
 def visible(event: Event, scope: str) -> bool:
     """Whether a viewer with this scope may see the event (TPS ids and scopes are prefixes)."""
     return event.kind == "resync" or event.code.startswith(scope)
+
+
+class Partials:
+    """The bodies open pages re-read after each event, rendered once per view, region and
+    language for what is stored now (the poller's mark), however many pages ask at once.
+
+    Without the poller (no page open for live updates) nothing is kept. The mark moves before
+    the events that moved it are published, so a page re-reading after an event never gets a
+    body from before it.
+    """
+
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self._mark: Mark | None = None
+        self._bodies: dict[tuple[str, ...], asyncio.Task[str]] = {}
+
+    async def get(
+        self, mark: Mark | None, key: tuple[str, ...], make: Callable[[], Awaitable[str]]
+    ) -> str:
+        if mark is None:
+            return await make()
+        if mark != self._mark or len(self._bodies) > self.LIMIT:
+            self._bodies = {}
+            self._mark = mark
+        task = self._bodies.get(key)
+        if task is None or (task.done() and task.exception() is not None):
+            task = asyncio.ensure_future(make())
+            self._bodies[key] = task
+        return await asyncio.shield(task)

@@ -70,6 +70,13 @@ def helpers(lang: str, zone: ZoneInfo | None) -> dict[str, Any]:
     }
 
 
+def text_of(
+    env: Environment, name: str, *, lang: str, zone: ZoneInfo | None = None, **context: Any
+) -> str:
+    """A template rendered for a reader."""
+    return env.get_template(name).render(lang=lang, **helpers(lang, zone), **context)
+
+
 def page(
     env: Environment,
     name: str,
@@ -79,7 +86,7 @@ def page(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    body = env.get_template(name).render(lang=lang, **helpers(lang, zone), **context)
+    body = text_of(env, name, lang=lang, zone=zone, **context)
     return HTMLResponse(body, status_code=status, headers=HEADERS)
 
 

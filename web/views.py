@@ -10,7 +10,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 
 from domain.checkins.kinds import Kind
 from domain.dashboard import unslug
@@ -21,7 +21,7 @@ from domain.roles import can_see
 from storage import coverage, dashboard, export, regions
 from storage.xlsx import XLSX_MIME
 from web.pages import is_region, region_view, tps_view
-from web.render import HEADERS, page, refused
+from web.render import HEADERS, page, refused, text_of
 from web.texts import t
 
 if TYPE_CHECKING:
@@ -50,12 +50,13 @@ async def region(request: Request, deps: WebDeps, member: Member) -> Response:
         return found
     if found.level is Level.TPS:
         return await tps(request, deps, member)
+    if request.query_params.get("bagian") == "isi":
+        return await _body(deps, "region_body.html", found, member)
     async with deps.reads() as session:
         view = await region_view(session, found, scope=member.scope, now=deps.clock())
-    partial = request.query_params.get("bagian") == "isi"
     return page(
         deps.env,
-        "region_body.html" if partial else "region.html",
+        "region.html",
         lang=member.language,
         zone=view.zone,
         view=view,
@@ -63,6 +64,31 @@ async def region(request: Request, deps: WebDeps, member: Member) -> Response:
         kinds=COVERAGE_KINDS,
         photos_on_disk=deps.download_dir is not None,
     )
+
+
+async def _body(deps: WebDeps, name: str, found: RegionRef, member: Member) -> Response:
+    """The part of a region or wall page that live pages re-read (`?bagian=isi`): the same
+    for every viewer of the region in one language, so rendered once per stored state."""
+    lists = name == "region_body.html"
+
+    async def make() -> str:
+        async with deps.reads() as session:
+            view = await region_view(
+                session, found, scope=found.code, now=deps.clock(), lists=lists
+            )
+        return text_of(
+            deps.env,
+            name,
+            lang=member.language,
+            zone=view.zone,
+            view=view,
+            kinds=COVERAGE_KINDS,
+            photos_on_disk=deps.download_dir is not None,
+        )
+
+    key = (name, found.code, member.language)
+    body = await deps.partials.get(deps.live.mark, key, make)
+    return HTMLResponse(body, headers=HEADERS)
 
 
 async def tps(request: Request, deps: WebDeps, member: Member) -> Response:
@@ -90,12 +116,13 @@ async def wall(request: Request, deps: WebDeps, member: Member) -> Response:
         return found
     if not is_region(found.code):
         return refused(deps.env, member.language, 404)
+    if request.query_params.get("bagian") == "isi":
+        return await _body(deps, "wall_body.html", found, member)
     async with deps.reads() as session:
         view = await region_view(session, found, scope=member.scope, now=deps.clock(), lists=False)
-    partial = request.query_params.get("bagian") == "isi"
     return page(
         deps.env,
-        "wall_body.html" if partial else "wall.html",
+        "wall.html",
         lang=member.language,
         zone=view.zone,
         view=view,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -21,9 +22,9 @@ from domain.dashboard import (
 from domain.figures import Counts, RegionRow, build_figures
 from domain.schedule import Day, Deadline, DeskSchedule, When
 from handlers.texts import catalogue as bot_catalogue
-from storage.dashboard import Event
+from storage.dashboard import Event, Mark
 from web import texts
-from web.live import sse, visible
+from web.live import Partials, sse, visible
 
 WIB = ZoneInfo("Asia/Jakarta")
 SCHEDULE = DeskSchedule(
@@ -177,3 +178,23 @@ def test_kind_names_match_the_bots_so_exports_are_the_same(lang: str) -> None:
 def test_numbers_group_thousands_as_the_reader_writes_them() -> None:
     assert texts.number("id", 140327) == "140.327"
     assert texts.number("en", 140327) == "140,327"
+
+
+async def test_live_pages_share_one_rendering_per_stored_state() -> None:
+    partials = Partials()
+    calls: list[int] = []
+
+    async def make() -> str:
+        calls.append(1)
+        await asyncio.sleep(0.01)
+        return f"body {len(calls)}"
+
+    first = Mark(10, None)
+    bodies = await asyncio.gather(
+        *(partials.get(first, ("r", "36", "id"), make) for _ in range(50))
+    )
+    assert set(bodies) == {"body 1"} and len(calls) == 1
+    assert await partials.get(first, ("r", "36", "en"), make) == "body 2"  # another language
+    assert await partials.get(Mark(11, None), ("r", "36", "id"), make) == "body 3"  # new data
+    assert await partials.get(None, ("r", "36", "id"), make) == "body 4"  # no poller: no cache
+    assert await partials.get(None, ("r", "36", "id"), make) == "body 5"
