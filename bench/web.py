@@ -7,9 +7,9 @@ so the live case can write to it. The page is served by the bot's own HTTP serve
 
 - `province view` / `district view`: a full GET of `/dasbor/wilayah/<code>` over HTTP
   (session check, figures, lists, missing TPS with their people, template), and the same
-  without HTTP (`server`), medians of runs interleaved with the digest build (figures and
-  text, the yardstick) so all share the machine's load. Target: at most 2x. The first GET of
-  each (cold caches) is in the notes.
+  without HTTP (`server`), the fastest of runs interleaved with the digest build (figures
+  and text, the yardstick) so all share the machine's load (medians in the notes). Target:
+  at most 2x. The first GET of each (cold caches) is in the notes.
 - `live delay`: 50 server-sent-event clients open; a check-in is committed; the time until
   the last of the 50 has its event (max over several check-ins). Target: at most 2 s.
 """
@@ -201,7 +201,10 @@ async def _measure(province: str, runs: int) -> dict[str, Any]:
             await server.stop()
             await deps.live.stop()
             await engine.dispose()
-    found = {f"{k}_s": statistics.median(v) for k, v in samples.items()}
+    # The fastest of the interleaved runs, for the yardstick and the pages alike: on a shared
+    # machine the median swings with other people's work (seen: 1.4x..3.8x on one build).
+    found = {f"{k}_s": min(v) for k, v in samples.items()}
+    found |= {f"{k}_median_s": statistics.median(v) for k, v in samples.items()}
     return {
         **found,
         "province_first_s": first["province"],
@@ -216,7 +219,7 @@ async def run(options: Options) -> Section:
     section = Section("web")
     code = "36" if options.quick else "32"
     name = digest_bench.PROVINCES[code]
-    found = await _measure(code, 5 if options.quick else 7)
+    found = await _measure(code, 7 if options.quick else 9)
     target = f"<= {TARGET_RATIO}x"
     digest_s = found["digest_s"]
     section.figures += [
@@ -230,6 +233,8 @@ async def run(options: Options) -> Section:
                target=f"<= {TARGET_LIVE_S} s"),
     ]  # fmt: skip
     section.notes[f"{name}.digest_s"] = round(found["digest_s"], 4)
+    for key in ("digest", "province", "district", "province_server", "district_server"):
+        section.notes[f"{name}.{key}_median_s"] = round(found[f"{key}_median_s"], 4)
     section.notes[f"{name}.province_first_s"] = round(found["province_first_s"], 4)
     section.notes[f"{name}.district_first_s"] = round(found["district_first_s"], 4)
     section.notes[f"{name}.district"] = found["district"]
