@@ -30,6 +30,8 @@ def percent(filed: int, tps: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class KindCard:
+    """One kind's card: filed of how many TPS, the deadline (UTC) and whether it is overdue."""
+
     kind: str
     filed: int
     tps: int
@@ -100,6 +102,7 @@ def bars(figures: Figures, kind: str, *, limit: int = 40) -> list[Bar]:
 
 
 def chart_height(count: int) -> int:
+    """Height of a chart with `count` bars, in SVG units."""
     return max(1, count) * (BAR_HEIGHT + BAR_GAP)
 
 

@@ -58,6 +58,7 @@ async def village_counts(session: AsyncSession, scope: str) -> Counts:
 
 
 async def severe_floods(session: AsyncSession, scope: str) -> list[Problem]:
+    """Floods of severity severe or critical inside `scope` (as the digest names them)."""
     return [p for p in await problems(session, Kind.BANJIR, scope) if p.severity in SERIOUS]
 
 
@@ -71,6 +72,7 @@ class TpsRow:
 
 
 async def tps_rows(session: AsyncSession, village: str) -> list[TpsRow]:
+    """Every TPS of a village with the desk severity of its current check-in per kind."""
     found = await session.execute(
         select(Tps.id, Tps.number).where(Tps.village_code == village).order_by(Tps.number)
     )
@@ -160,6 +162,8 @@ async def problems(
 
 @dataclass(frozen=True, slots=True)
 class MissingWithPeople:
+    """A TPS that has not filed, with its officer and camat and whether each is reachable."""
+
     tps_id: str
     village: str
     officer: str | None
@@ -250,6 +254,7 @@ class Event:
 
 
 async def checkins_after(session: AsyncSession, after: int, *, limit: int = 500) -> list[Event]:
+    """Check-ins stored after id `after`, oldest first (at most `limit`)."""
     rows = await session.execute(
         select(Checkin.id, Checkin.tps_id, Checkin.kind, Checkin.severity, Checkin.received_at)
         .where(Checkin.id > after)
@@ -262,6 +267,7 @@ async def checkins_after(session: AsyncSession, after: int, *, limit: int = 500)
 async def acks_after(
     session: AsyncSession, after: datetime | None, *, limit: int = 500
 ) -> list[Event]:
+    """Broadcast acknowledgements after `after`, oldest first (at most `limit`)."""
     stmt = select(
         BroadcastDelivery.broadcast_id, BroadcastDelivery.scope_code, BroadcastDelivery.acked_at
     ).where(BroadcastDelivery.acked_at.is_not(None))

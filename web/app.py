@@ -81,6 +81,7 @@ def guarded(deps: WebDeps, handler: Handler) -> Callable[[Request], Awaitable[Re
 
 
 async def home(request: Request, deps: WebDeps, member: Member) -> Response:
+    """Send the viewer to their own region (their scope, narrowed to the desk's)."""
     async with deps.reads() as session:
         setup = await desk.desk_setup(session)
     code = effective_scope(setup.scope, member.scope)

@@ -22,6 +22,7 @@ COOKIE_PATH = "/dasbor"
 
 
 def set_cookie(response: Response, token: str, *, secure: bool) -> None:
+    """Give the browser its session cookie (attributes: see the module docstring)."""
     response.set_cookie(
         COOKIE,
         token,
@@ -34,10 +35,12 @@ def set_cookie(response: Response, token: str, *, secure: bool) -> None:
 
 
 def clear_cookie(response: Response, *, secure: bool) -> None:
+    """Remove the session cookie (signing out)."""
     response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="lax", secure=secure)
 
 
 def token_of(request: Request) -> str | None:
+    """The session token the request carries, if any (overlong values ignored)."""
     value = request.cookies.get(COOKIE)
     return value if value and len(value) <= 100 else None
 

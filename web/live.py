@@ -37,6 +37,8 @@ RESYNC = Event("resync", "", "ok", datetime.min.replace(tzinfo=UTC))
 
 @dataclass(eq=False)
 class Subscriber:
+    """One open page's queue; `overflowed` when it fell behind (the page then re-reads)."""
+
     queue: asyncio.Queue[Event]
     overflowed: bool = False
 

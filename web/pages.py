@@ -36,6 +36,8 @@ MISSING_FROM_LENGTH = 6
 
 @dataclass
 class RegionView:
+    """A region's page: its figures shaped for the screen and the lists under them."""
+
     code: str
     name: str
     level: Level
@@ -123,6 +125,8 @@ async def region_view(
 
 @dataclass
 class TpsView:
+    """One TPS's page: every check-in version, oldest first (the history /tps shows)."""
+
     code: str
     name: str
     trail: list[RegionRef]
@@ -132,6 +136,7 @@ class TpsView:
 
 
 async def tps_view(session: AsyncSession, found: RegionRef, *, scope: str) -> TpsView:
+    """Read what a TPS's page shows."""
     setup = await desk.desk_setup(session)
     entries = await tps_history(session, found.code)
     ids = await dashboard.checkin_ids(session, found.code)
@@ -146,6 +151,7 @@ async def tps_view(session: AsyncSession, found: RegionRef, *, scope: str) -> Tp
 
 
 def is_region(code: str) -> bool:
+    """Whether a code names a region (not a TPS) the wall can show."""
     return level_of(code) in (
         Level.NATION,
         Level.PROVINCE,

@@ -33,6 +33,7 @@ HEADERS = {
 
 
 def environment() -> Environment:
+    """The page's Jinja2 environment: HTML autoescaped, helpers for the templates."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"], default_for_string=True),
@@ -86,6 +87,7 @@ def page(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
+    """A template as a full HTML response with the page's security headers."""
     body = text_of(env, name, lang=lang, zone=zone, **context)
     return HTMLResponse(body, status_code=status, headers=HEADERS)
 

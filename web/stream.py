@@ -28,6 +28,7 @@ IDLE_SECONDS = 15.0
 
 
 async def events(request: Request, deps: WebDeps, member: Member) -> Response:
+    """The viewer's live feed: check-ins and acknowledgements inside their scope, as SSE."""
     last = request.headers.get("last-event-id", "")
     token = auth.token_of(request) or ""
     scope = member.scope

@@ -45,6 +45,7 @@ async def _found(request: Request, deps: WebDeps, member: Member) -> RegionRef |
 
 
 async def region(request: Request, deps: WebDeps, member: Member) -> Response:
+    """A region's page (or, with `?bagian=isi`, the part live pages re-read)."""
     found = await _found(request, deps, member)
     if isinstance(found, Response):
         return found
@@ -92,6 +93,7 @@ async def _body(deps: WebDeps, name: str, found: RegionRef, member: Member) -> R
 
 
 async def tps(request: Request, deps: WebDeps, member: Member) -> Response:
+    """One TPS's history."""
     found = await _found(request, deps, member)
     if isinstance(found, Response):
         return found
@@ -111,6 +113,7 @@ async def tps(request: Request, deps: WebDeps, member: Member) -> Response:
 
 
 async def wall(request: Request, deps: WebDeps, member: Member) -> Response:
+    """The wall view for the projector (or the part it re-reads while rotating)."""
     found = await _found(request, deps, member)
     if isinstance(found, Response):
         return found
