@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from . import broadcast, checkins, digest, memory, outbox
+from . import broadcast, checkins, digest, memory, outbox, web
 from .common import Options, Section, table
 
 SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
@@ -20,6 +20,7 @@ SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
     "digest": digest.run,
     "broadcast": broadcast.run,
     "outbox": outbox.run,
+    "web": web.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     # them on the webhook port.
     metrics_listen: str = "127.0.0.1"
     metrics_port: int | None = None
+    # The desk page (`/dasbor`): the address people open, as the bot writes it into sign-in
+    # links (e.g. https://desk.example.go.id). Webhook mode serves the page on the webhook's
+    # server; polling mode on WEB_LISTEN:WEB_PORT (which then also answers /healthz and
+    # /metrics). Off while WEB_BASE_URL is unset.
+    web_base_url: str | None = None
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8081
 
     # PostgreSQL connection pool (ignored for SQLite).
     db_pool_size: int = Field(default=10, ge=1)
@@ -110,7 +117,7 @@ class Settings(BaseSettings):
     def _blank_path_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("webhook_url", mode="before")
+    @field_validator("webhook_url", "web_base_url", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -131,6 +138,10 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_optional(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def web_enabled(self) -> bool:
+        return self.web_base_url is not None
 
     @property
     def webhook_mode(self) -> bool:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import BaseRoute
 from telegram import Update
 from telegram.error import NetworkError
 
@@ -38,6 +39,7 @@ from reminders.setup import start_background, stop_background
 from services import Clock, DeskApplication, Services, utc_now
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
+from web.app import WebDeps, routes
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,7 @@ async def prepare(
             ),
             desk_config_file=settings.desk_config_file,
             schedule_tick_seconds=settings.schedule_tick_seconds,
+            web_base_url=settings.web_base_url,
         )
         services.checkin_listeners.append(alert_checkin)
         app = build_application(settings, services)
@@ -196,9 +199,28 @@ async def stop(running: Running, *, dispose_engine: bool = True) -> None:
     log.info("bot stopped")
 
 
-def http_server(running: Running) -> HttpServer | None:
-    """The webhook/health/metrics server this configuration asks for, if any."""
+def web_routes(running: Running) -> list[BaseRoute]:
+    """The desk page's routes (`web`), when WEB_BASE_URL is set."""
     settings = running.settings
+    if settings.web_base_url is None:
+        return []
+    services = running.services
+    deps = WebDeps(
+        sessions=services.sessions,
+        clock=services.clock,
+        base_url=settings.web_base_url,
+        download_dir=settings.download_dir,
+        election=settings.election,
+    )
+    return routes(deps)
+
+
+def http_server(running: Running) -> HttpServer | None:
+    """The webhook/health/metrics server this configuration asks for, if any; the desk page
+    rides on the webhook's server, or in polling mode gets WEB_PORT (with /healthz and
+    /metrics), METRICS_PORT then being unused."""
+    settings = running.settings
+    page = web_routes(running)
     if settings.webhook_url is not None and settings.webhook_secret is not None:
         route = WebhookRoute(
             path=urlsplit(settings.webhook_url).path or "/",
@@ -208,11 +230,20 @@ def http_server(running: Running) -> HttpServer | None:
         )
         return HttpServer(
             build_http_app(
-                running.health, route, extra_routes=routes_for(settings, running.services)
+                running.health,
+                route,
+                extra_routes=[*page, *routes_for(settings, running.services)],
             ),
             host=settings.webhook_listen,
             port=settings.webhook_port,
             graceful_seconds=settings.webhook_ack_seconds,
+        )
+    if page:
+        return HttpServer(
+            build_http_app(running.health, extra_routes=page),
+            host=settings.web_listen,
+            port=settings.web_port,
+            graceful_seconds=5,
         )
     if settings.metrics_port is not None:
         return HttpServer(

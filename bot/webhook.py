@@ -58,8 +58,8 @@ def build_http_app(
     *,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """`/healthz`, `/metrics`, Telegram's webhook (when given) and any extra routes (the SMS
-    gateway's webhook, `bot.sms_wiring.routes_for`)."""
+    """`/healthz`, `/metrics`, Telegram's webhook (when given) and any extra routes (the desk
+    page, `bot.runner.web_routes`; the SMS gateway's webhook, `bot.sms_wiring.routes_for`)."""
 
     async def healthz(_request: Request) -> Response:
         status, body = await health.report()

@@ -133,10 +133,16 @@ def build_figures(
     focus_kind: str | None,
     overdue_kinds: list[str],
     lagging_count: int = LAGGING_COUNT,
+    length: int | None = None,
 ) -> Figures:
-    """Roll district counts up to the breakdown level and the scope's total."""
+    """Roll district counts up to the breakdown level and the scope's total.
+
+    `length` is the code length of the rows (default `breakdown_length(scope)`); the desk page
+    passes 10 with counts keyed by village (`storage.dashboard.village_counts`), and the
+    "districts" of `Counts` are then villages.
+    """
     districts = _district_rows(counts)
-    length = breakdown_length(scope)
+    length = breakdown_length(scope) if length is None else length
     grouped: dict[str, RegionRow] = defaultdict(lambda: RegionRow("", ""))
     for code, district in districts.items():
         key = code[:length]

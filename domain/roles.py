@@ -94,6 +94,11 @@ def can_see(role: Role, scope: str, code: str) -> bool:
     return contains(scope, code)
 
 
+def effective_scope(desk: str, member_scope: str) -> str:
+    """What someone sees by default: their scope, narrowed to the desk's if theirs is wider."""
+    return desk if contains(member_scope, desk) else member_scope
+
+
 def can_approve_registration(role: Role, scope: str, tps_id: str) -> bool:
     """Camats approve for their district; coordinators and admins for anything under them."""
     return role in (Role.CAMAT, Role.COORDINATOR, Role.ADMIN) and contains(scope, tps_id)

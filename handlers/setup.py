@@ -15,6 +15,7 @@ from handlers import (
     rehearsal,
     selfreg,
     staff,
+    web_link,
 )
 from handlers.context import DeskApplication
 
@@ -32,6 +33,7 @@ def register_all(app: DeskApplication) -> None:
         desk,
         broadcast,
         rehearsal,
+        web_link,
     ):
         feature.register(app)
     fallback.register(app)  # last: claims whatever no feature did

@@ -45,6 +45,7 @@ class Services:
     bot_username: str = ""
     election: str = "pemilu2024"  # which ballot types logistics check-ins cover
     download_dir: Path | None = None  # keep officers' photos on disk too, when set
+    web_base_url: str | None = None  # the desk page's public address (/dasbor), when served
     checkin_listeners: list[CheckinListener] = field(default_factory=list)
     broadcast_pace: Pace = field(default_factory=Pace)
     desk_config_file: Path | None = None

@@ -1,6 +1,6 @@
 """Building a digest's figures for a scope: the desk's setup, counts, and the domain's rules.
-
-Used by the scheduled digests and by /rekap, so both show the same numbers.
+Used by the scheduled digests, by /rekap and by the desk page (`web`), so all show the same
+numbers.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from domain.figures import Figures, breakdown_length, build_figures
 from domain.regions import contains
 from domain.schedule import DeskSchedule, desk_zone
 from domain.slots import focus_kind, overdue_kinds
+from storage import dashboard, regions, rehearsals, schedules
 from storage import figures as counting
-from storage import regions, rehearsals, schedules
 from storage.models import Province
 
 
@@ -66,4 +66,22 @@ async def build(session: AsyncSession, scope: str, *, setup: DeskSetup, now: dat
         at=now.isoformat(),
         focus_kind=focus_kind(setup.schedule, setup.zone, now),
         overdue_kinds=overdue_kinds(setup.schedule, setup.zone, now),
+    )
+
+
+async def build_below_district(
+    session: AsyncSession, scope: str, *, setup: DeskSetup, now: datetime
+) -> Figures:
+    """Figures of a district or a village, one row per village (the desk page's drill-down;
+    digests stop at districts). Same rules as `build`, counted per village."""
+    counts = await dashboard.village_counts(session, scope)
+    found = await regions.region(session, scope)
+    return build_figures(
+        counts,
+        scope=scope,
+        scope_name=found.name if found else scope,
+        at=now.isoformat(),
+        focus_kind=focus_kind(setup.schedule, setup.zone, now),
+        overdue_kinds=overdue_kinds(setup.schedule, setup.zone, now),
+        length=10,
     )

@@ -10,7 +10,7 @@ from domain.checkins.kinds import Kind
 from domain.figures import change
 from domain.people import Member
 from domain.regions import Level, contains, level_of, normalize_tps_id, parse_scope
-from domain.roles import Role, can_see
+from domain.roles import Role, can_see, effective_scope
 from domain.schedule import zone_abbreviation
 from handlers.checkins.status import show_history
 from handlers.common import answer_button, edit, registered, reply, reply_file
@@ -23,11 +23,6 @@ from views.texts import text
 DESK_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.CAMAT)
 PRACTICE_WORDS = ("simulasi", "rehearsal")
 PAGE = 40
-
-
-def effective_scope(desk: str, member_scope: str) -> str:
-    """What someone sees by default: their scope, narrowed to the desk's if theirs is wider."""
-    return desk if contains(member_scope, desk) else member_scope
 
 
 async def _scope_from_args(

@@ -17,6 +17,7 @@ from storage.models.regions import District, Province, Regency, Tps, TpsList, Vi
 from storage.models.rehearsals import Rehearsal, RehearsalEvent
 from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot
 from storage.models.sms import SmsGateway, SmsInbound, SmsOutbound
+from storage.models.web import WebLogin, WebSession
 
 __all__ = [
     "AuditLog",
@@ -47,4 +48,6 @@ __all__ = [
     "Tps",
     "TpsList",
     "Village",
+    "WebLogin",
+    "WebSession",
 ]

@@ -76,4 +76,6 @@ class BroadcastDelivery(Base):
         UniqueConstraint("broadcast_id", "person_id", name="uq_broadcast_delivery_person"),
         Index("ix_broadcast_delivery_work", "status", "broadcast_id", "id"),
         Index("ix_broadcast_delivery_telegram_id", "telegram_id", "broadcast_id"),
+        # The desk page watches the newest acknowledgement (web.live).
+        Index("ix_broadcast_delivery_acked_at", "acked_at"),
     )

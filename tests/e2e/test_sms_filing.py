@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot import metrics
 from domain.roles import Role
 from domain.sms import is_plain_gsm7
-from storage import coverage
+from storage import export
 from tests.conftest import FakeClock
 from tests.e2e.conftest import DISTRICT, OTHER_DISTRICT_TPS, TPS
 from tests.e2e.sms_support import DESK_NUMBER, sms_desk
@@ -67,8 +67,9 @@ async def test_an_officer_files_every_kind_by_sms_and_gets_one_receipt_each(
         await sd.desk.say(coordinator, f"/tps {TPS}")
         assert sd.desk.last_text(coordinator.id).count("(lewat SMS)") == len(LINES) + 1
         async with sd.desk.sessions() as session:
-            sheets = await coverage.export_rows(session, "3672")
-        assert {row["channel"] for rows in sheets.values() for row in rows} == {"sms"}
+            sheets = await export.checkin_sheets(session, "3672")
+        channels = {row[s.header.index("source")] for s in sheets for row in s.rows}
+        assert channels == {"sms"}
 
 
 async def test_a_bad_line_gets_one_short_sms_saying_what_was_wrong(

@@ -6,8 +6,6 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from handlers.desk.render import digest_messages
-
 from domain.roles import Role
 from reminders.scheduler import tick
 from storage.digest import build as build_digest
@@ -17,6 +15,7 @@ from tests.e2e.conftest import TPS
 from tests.e2e.digest_support import GROUP, SCHEDULE, register_group, tps_in
 from tests.e2e.sms_support import sms_desk
 from tests.smsgateway import InboxSms
+from views.desk import digest_messages
 
 SITI = "+6281234567801"
 
