@@ -15,11 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import runner
 from bot.config import Settings
-from domain.masterdata import parse_tps_file
 from domain.people import Member
 from domain.roles import Role
 from storage import people, regions
-from tests.conftest import TPS_FILE, FakeClock
+from tests.conftest import FakeClock, kpu_data
 from tests.fakebot import FakeBotApi, FakeUser, RequestRecord
 
 # Kota Cilegon (Banten): 8 districts, 43 villages, 1,247 TPS of the real 2024 list.
@@ -182,7 +181,7 @@ class Desk:
 
 
 async def load_city(sessions: async_sessionmaker[AsyncSession]) -> None:
-    data = parse_tps_file(TPS_FILE, regencies=[CITY])
+    data = kpu_data(regencies=(CITY,))
     async with sessions.begin() as session:
         await regions.import_masterdata(session, data)
 

@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.checkins_seed import add_checkin
 
 from domain.invites import InviteProblem
-from domain.masterdata import MasterData, parse_tps_file
+from domain.masterdata import MasterData
 from domain.roles import Role
 from storage import dashboard, people, regions, web_auth
 from storage.db import read_sessionmaker
 from storage.web_auth import SignedIn
-from tests.conftest import TPS_FILE
+from tests.conftest import kpu_data
 
 CITY = "3672"
 VILLAGE = "3672011001"
@@ -24,7 +24,7 @@ AT = datetime(2024, 2, 13, 5, 0, tzinfo=UTC)
 
 @cache
 def _cilegon() -> MasterData:
-    return parse_tps_file(TPS_FILE, regencies=[CITY])
+    return kpu_data(regencies=(CITY,))
 
 
 async def _person(
