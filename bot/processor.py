@@ -71,11 +71,19 @@ class PerPersonProcessor(BaseUpdateProcessor):
             finally:
                 CURRENT.reset(token)
 
+    async def in_order(self, key: int, coroutine: Awaitable[Any]) -> None:
+        """Run work of one person (an album finished after its quiet period) in turn with
+        their updates."""
+        await self._run_keyed(key, coroutine)
+
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = update_key(update)
         if key is None:
             await coroutine
             return
+        await self._run_keyed(key, coroutine)
+
+    async def _run_keyed(self, key: int, coroutine: Awaitable[Any]) -> None:
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:

@@ -31,6 +31,7 @@ from bot.health import Health, Role
 from bot.leader import FileLeadership, leadership_for
 from bot.webhook import HttpServer, WebhookRoute, build_http_app
 from domain.broadcast import Pace
+from handlers.checkins import album, on_message
 from handlers.commands import publish_default_commands
 from reminders.alerts import alert_checkin
 from reminders.setup import start_background, stop_background
@@ -106,6 +107,7 @@ async def activate(
     await publish_default_commands(app.bot)
     # The door out first (calls owed from before go out), then what was taken but not handled.
     await services.out.start()
+    await album.resume(app, on_message)  # albums stored before a stop are finished
     assert services.inbox is not None
     services.inbox.start()
     replayed = await services.inbox.pending()
@@ -166,6 +168,7 @@ async def halt(running: Running) -> None:
     if app.job_queue is not None and app.job_queue.scheduler.running:
         app.job_queue.scheduler.pause()
     # Background work first: stopping the updater can wait out a whole long poll.
+    await album.stop(app)
     if app.running:
         await stop_background(app)
     if app.updater is not None and app.updater.running:

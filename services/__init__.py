@@ -54,6 +54,7 @@ class Services:
     inbox: Inbox | None = None
     broadcast_worker: Waker | None = None
     schedule_runner: Any = None  # reminders.scheduler.RunnerState, owned by the scheduler
+    albums: Any = None  # handlers.checkins.album.Albums, set when the bot becomes active
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

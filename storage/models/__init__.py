@@ -3,7 +3,7 @@
 from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, BroadcastDelivery
 from storage.models.checkins import Checkin
-from storage.models.conversations import Conversation
+from storage.models.conversations import AlbumPart, Conversation
 from storage.models.outbox import InboxUpdate, OutboxMessage
 from storage.models.people import (
     AuditLog,
@@ -17,6 +17,7 @@ from storage.models.regions import District, Province, Regency, Tps, Village
 from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot
 
 __all__ = [
+    "AlbumPart",
     "AuditLog",
     "Base",
     "Broadcast",

@@ -103,6 +103,7 @@ class Desk:
         sender = self.running.services.out
         inbox = self.running.services.inbox
         assert inbox is not None
+        albums = self.running.services.albums
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -112,6 +113,7 @@ class Desk:
                 and processor.current_concurrent_updates == 0
                 and sender.idle()
                 and inbox.idle()
+                and (albums is None or albums.idle())
             ):
                 await asyncio.sleep(0.05)
                 if (
@@ -120,6 +122,7 @@ class Desk:
                     and not self.api.updates_pending()
                     and sender.idle()
                     and inbox.idle()
+                    and (albums is None or albums.idle())
                 ):
                     return
             if loop.time() > deadline:
