@@ -7,8 +7,11 @@ people they can answer.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 
+from sqlalchemy.exc import IntegrityError
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
@@ -36,11 +39,30 @@ async def group_upgraded(update: Update, context: DeskContext) -> None:
         old, new = message.migrate_from_chat_id, message.chat.id
     else:
         return
-    async with context.services.transaction() as session:
-        moved = await people.move_desk_group(session, old, new, now=context.now())
+    # The two service messages come from different senders, so they are handled at once;
+    # moving one after the other lets the second find nothing left to move.
+    async with _upgrade_lock():
+        try:
+            async with context.services.transaction() as session:
+                moved = await people.move_desk_group(session, old, new, now=context.now())
+        except IntegrityError:  # moved meanwhile by the sender, on a refusal naming the new id
+            moved = False
     if moved:
         log.warning("desk group %s moved to supergroup %s", old, new)
     raise ApplicationHandlerStop
+
+
+_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _upgrade_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _LOCKS.get(loop)
+    if lock is None:
+        lock = _LOCKS[loop] = asyncio.Lock()
+    return lock
 
 
 def _is_command_for_us(update: Update, bot_username: str) -> bool:
