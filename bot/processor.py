@@ -14,6 +14,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from handlers.common import answer_unanswered
 from outbox.inbox import CURRENT, Inbox, UpdateScope
 from outbox.sender import Sender
 
@@ -55,6 +56,8 @@ class PerPersonProcessor(BaseUpdateProcessor):
         token = CURRENT.set(scope)
         try:
             await self._in_order(update, coroutine)
+            if isinstance(update, Update) and scope is not None and scope.error is None:
+                await answer_unanswered(update)
         finally:
             CURRENT.reset(token)
         if scope is None or self.inbox is None or not has_content(update):  # type: ignore[arg-type]
