@@ -33,6 +33,7 @@ from bot.leader import FileLeadership, leadership_for
 from bot.sms_wiring import install_sms, own_server, routes_for, start_sms, stop_sms
 from bot.webhook import HttpServer, WebhookRoute, build_http_app
 from domain.broadcast import Pace
+from handlers.checkins import album, on_message
 from handlers.commands import publish_default_commands
 from reminders.alerts import alert_checkin
 from reminders.setup import start_background, stop_background
@@ -113,6 +114,7 @@ async def activate(
     await publish_default_commands(app.bot)
     # The door out first (calls owed from before go out), then what was taken but not handled.
     await services.out.start()
+    await album.resume(app, on_message)  # albums stored before a stop are finished
     assert services.inbox is not None
     services.inbox.start()
     replayed = await services.inbox.pending()
@@ -175,6 +177,7 @@ async def halt(running: Running) -> None:
         app.job_queue.scheduler.pause()
     # Background work first: stopping the updater can wait out a whole long poll.
     await stop_sms(running.services)
+    await album.stop(app)
     if app.running:
         await stop_background(app)
     if app.updater is not None and app.updater.running:

@@ -112,13 +112,21 @@ def scope_problem_text(lang: str, error: ScopeError, *, typed: str) -> str:
     )
 
 
+_ALERT_ARGS = ("peringatan", "alerts", "alert")
+
+
 @registered(Role.ADMIN)
 async def cmd_register_group(update: Update, context: DeskContext, member: Member) -> None:
-    """Register the group this is sent in as a desk group."""
-    chat = update.effective_chat
+    """Register the group this is sent in as a desk group. In a forum topic it also points the
+    group's digests and alerts at that topic; `/daftargrup peringatan` in a topic, its alerts
+    only; in a forum's General, digests go back to General."""
+    chat, message = update.effective_chat, update.effective_message
     if chat is None or is_private(update):
         await reply(update, text(member.language, "admin.group_only"))
         return
+    topic = message.message_thread_id if message and message.is_topic_message else None
+    args = list(context.args or [])
+    alerts = bool(args) and args[0].lower() in _ALERT_ARGS
     async with context.services.transaction() as session:
         new = await people.register_group(
             session,
@@ -128,20 +136,26 @@ async def cmd_register_group(update: Update, context: DeskContext, member: Membe
             by=member.id,
             now=context.now(),
         )
-        if new:
+        if chat.is_forum:
+            await people.set_group_topic(session, chat.id, topic, alerts=alerts)
+        if new or chat.is_forum:
             await people.audit(
                 session,
                 actor_id=member.id,
                 actor_label=f"telegram:{member.telegram_id}",
-                action="group_registered",
+                action="group_registered" if new else "group_topic",
                 now=context.now(),
-                detail={"chat_id": chat.id, "title": chat.title},
+                detail={"chat_id": chat.id, "title": chat.title, "topic": topic, "alerts": alerts},
             )
+    lang = member.language
     if new:
-        label = await scope_label(context, member.scope, member.language)
-        await reply(update, text(member.language, "admin.group_registered", scope=label))
-    else:
-        await reply(update, text(member.language, "admin.group_already"))
+        label = await scope_label(context, member.scope, lang)
+        await reply(update, text(lang, "admin.group_registered", scope=label))
+    elif not chat.is_forum:
+        await reply(update, text(lang, "admin.group_already"))
+    if chat.is_forum:
+        key = "alerts" if alerts else ("digests" if topic is not None else "general")
+        await reply(update, text(lang, f"admin.group_topic_{key}"))
 
 
 @registered(Role.ADMIN)

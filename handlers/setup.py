@@ -8,6 +8,7 @@ from handlers import (
     checkins,
     desk,
     fallback,
+    groups,
     help,
     inbox_admin,
     phone,
@@ -21,6 +22,7 @@ from handlers.context import DeskApplication
 
 
 def register_all(app: DeskApplication) -> None:
+    groups.register(app)  # first: upgrades, chats signing messages, business accounts
     for feature in (
         help,
         registration,

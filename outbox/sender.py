@@ -12,7 +12,8 @@ causes it where there is one (a check-in and its receipt commit together). Then:
 3. outcomes are written in batches. A passing refusal (429, 5xx, network) gives the row back
    with a time to try again (429: Telegram's `retry_after`), until it is no longer useful;
    a permanent one is acted on (403: the person or group is unreachable; a group upgraded to a
-   supergroup: the desk group moves and the call goes to the new id).
+   supergroup: the desk group moves and the call goes to the new id; a forum topic closed or
+   deleted: the call goes to the group's General topic, with a warning in the log).
 
 Crash points: before the claim commits, the row is pending and is sent after the restart;
 after it, the row is `sending` and becomes `uncertain` at the restart (`storage.outbox.recover`):
@@ -357,6 +358,8 @@ class Sender:
             if outcome.chat_id is not None:
                 item.chat_id = outcome.chat_id
                 item.params = {**item.params, "chat_id": outcome.chat_id}
+            if outcome.drop_thread:
+                item.params = {k: v for k, v in item.params.items() if k != "message_thread_id"}
             # After the outcome is written (the next flush), the row may be claimed again.
             ready = self._mono() + max(retry_in, FLUSH_SECONDS * 3)
             heapq.heappush(self._later, (ready, next(self._seq), item))
@@ -401,6 +404,23 @@ class Sender:
             return (
                 Outcome(
                     item.id, OutStatus.PENDING, error="moved", chat_id=new_id, undo_attempt=True
+                ),
+                0.0,
+            )
+        if fate is Fate.NO_TOPIC and "message_thread_id" in item.params:
+            log.warning(
+                "chat %s: topic %s refused (%s); sending to General instead",
+                item.chat_id,
+                item.params["message_thread_id"],
+                verdict.error,
+            )
+            return (
+                Outcome(
+                    item.id,
+                    OutStatus.PENDING,
+                    error=verdict.error,
+                    drop_thread=True,
+                    undo_attempt=True,
                 ),
                 0.0,
             )

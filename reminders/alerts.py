@@ -122,10 +122,19 @@ async def send_alert(services: Services, slot: SlotRecord, setup: DeskSetup) -> 
     tps_id, body = found
     async with services.transaction() as session:
         groups = await people.desk_groups(session)
+        topics = await people.desk_topics(session)
     calls = [
         call
         for chat_id, _title, scope in groups
         if contains(scope, tps_id)
-        for call in slot_text(services, slot, chat_id, "msg", body, priority=Priority.ALERT)
+        for call in slot_text(
+            services,
+            slot,
+            chat_id,
+            "msg",
+            body,
+            priority=Priority.ALERT,
+            thread_id=topics.get(chat_id, (None, None))[1],
+        )
     ]
     await owe(services, calls)

@@ -123,18 +123,28 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
     services = _services(app)
     async with services.transaction() as session:
         groups = await people.desk_groups(session)
+        topics = await people.desk_topics(session)
     attachments: dict[str, tuple[bytes, bytes]] = {}
     for chat_id, _title, group_scope in groups:
         scope = digest.digest_scope(setup.scope, group_scope)
         figures, previous = await figures_for_slot(services, slot, scope, setup)
         lang = GROUP_LANGUAGE
+        thread_id = topics.get(chat_id, (None, None))[0]
         practice = setup.rehearsal is not None
         messages = render.digest_messages(
             lang, figures, change(previous, figures), zone=setup.zone, rehearsal=practice
         )
         calls: list[Outgoing] = []
         for index, body in enumerate(messages):
-            calls += slot_text(services, slot, chat_id, f"text{index}", body, priority=DIGEST)
+            calls += slot_text(
+                services,
+                slot,
+                chat_id,
+                f"text{index}",
+                body,
+                priority=DIGEST,
+                thread_id=thread_id,
+            )
         if figures.total.tps:
             if scope not in attachments:
                 attachments[scope] = await asyncio.to_thread(
@@ -152,6 +162,7 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
                 filename="rekap.png",
                 caption=render.digest_caption(lang, figures, setup.zone, rehearsal=practice),
                 priority=DIGEST,
+                thread_id=thread_id,
             )
             calls += slot_file(
                 services,
@@ -163,5 +174,6 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
                 filename=f"rekap-{scope or 'nasional'}-{stamp}.xlsx",
                 caption=render.document_caption(lang, figures, setup.zone, rehearsal=practice),
                 priority=DIGEST,
+                thread_id=thread_id,
             )
         await owe(services, calls)

@@ -58,6 +58,7 @@ class Services:
     sms: Any = None  # sms.service.SmsService when SMS_ENABLED, owned by bot.sms_wiring
     # SMS reminders to officers whose TPS declared no signal: (slot id, kind, scope, deadline).
     sms_reminders: Callable[[int, str, str, datetime], Awaitable[object]] | None = None
+    albums: Any = None  # handlers.checkins.album.Albums, set when the bot becomes active
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

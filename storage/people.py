@@ -309,12 +309,37 @@ async def is_desk_group(session: AsyncSession, chat_id: int) -> bool:
 
 
 async def desk_groups(session: AsyncSession) -> list[tuple[int, str, str]]:
+    """(chat id, title, scope) of every active desk group."""
     stmt = (
         select(DeskGroup.chat_id, DeskGroup.title, DeskGroup.scope_code)
         .where(DeskGroup.active.is_(True))
         .order_by(DeskGroup.chat_id)
     )
     return [(c, t, s) for c, t, s in (await session.execute(stmt)).all()]
+
+
+async def desk_topics(session: AsyncSession) -> dict[int, tuple[int | None, int | None]]:
+    """Chat id -> (digest topic, alert topic) of active desk groups (None: General). The alert
+    topic falls back to the digest topic when none was chosen for alerts."""
+    stmt = select(DeskGroup.chat_id, DeskGroup.thread_id, DeskGroup.alert_thread_id).where(
+        DeskGroup.active.is_(True)
+    )
+    return {c: (t, a if a is not None else t) for c, t, a in (await session.execute(stmt)).all()}
+
+
+async def set_group_topic(
+    session: AsyncSession, chat_id: int, thread_id: int | None, *, alerts: bool
+) -> bool:
+    """Point a desk group's digests (or, `alerts`, its alerts) at a forum topic (None: General).
+    False if the group is not an active desk group."""
+    group = await session.get(DeskGroup, chat_id)
+    if group is None or not group.active:
+        return False
+    if alerts:
+        group.alert_thread_id = thread_id
+    else:
+        group.thread_id = thread_id
+    return True
 
 
 async def move_desk_group(
@@ -334,6 +359,8 @@ async def move_desk_group(
                 registered_by=group.registered_by,
                 registered_at=group.registered_at,
                 active=True,
+                thread_id=group.thread_id,
+                alert_thread_id=group.alert_thread_id,
             )
         )
     group.active = False

@@ -14,6 +14,7 @@ from domain.outbox import Outgoing
 from domain.people import Member
 from domain.rehearsal import EventKind
 from domain.roles import Role
+from handlers.checkins.album import photo_ids
 from handlers.checkins.service import after_filed, scope_refusal, store
 from handlers.common import reply, where
 from handlers.context import DeskContext
@@ -66,8 +67,9 @@ async def file_line(update: Update, context: DeskContext, member: Member, line: 
         )
         return
     report = parsed.report
-    if message.photo and parsed.kind in (Kind.BANJIR, Kind.KEJADIAN):
-        report = report.model_copy(update={"photos": [message.photo[-1].file_id][:MAX_PHOTOS]})
+    photos = photo_ids(message)
+    if photos and parsed.kind in (Kind.BANJIR, Kind.KEJADIAN):
+        report = report.model_copy(update={"photos": photos[:MAX_PHOTOS]})
     target = where(update)
     chat_id = target.pop("chat_id")
 

@@ -3,7 +3,7 @@
 from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, BroadcastDelivery
 from storage.models.checkins import Checkin
-from storage.models.conversations import Conversation
+from storage.models.conversations import AlbumPart, Conversation
 from storage.models.outbox import InboxUpdate, OutboxMessage
 from storage.models.people import (
     AuditLog,
@@ -20,6 +20,7 @@ from storage.models.sms import SmsGateway, SmsInbound, SmsOutbound
 from storage.models.web import WebLogin, WebSession
 
 __all__ = [
+    "AlbumPart",
     "AuditLog",
     "Base",
     "Broadcast",

@@ -93,6 +93,10 @@ class DeskGroup(Base):
     registered_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"), default=None)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Forum supergroups: the topic digests go to, and the topic alerts go to (None: the same
+    # as digests; both None: General). Set by /daftargrup typed in a topic.
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    alert_thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class AuditLog(Base):

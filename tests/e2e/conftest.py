@@ -102,6 +102,7 @@ class Desk:
         sender = self.running.services.out
         inbox = self.running.services.inbox
         assert inbox is not None
+        albums = self.running.services.albums
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -110,6 +111,7 @@ class Desk:
                 app.update_queue.empty()
                 and processor.current_concurrent_updates == 0
                 and inbox.idle()
+                and (albums is None or albums.idle())
                 and await sender.quiet()
             ):
                 await asyncio.sleep(0.05)
@@ -118,6 +120,7 @@ class Desk:
                     and processor.current_concurrent_updates == 0
                     and not self.api.updates_pending()
                     and inbox.idle()
+                    and (albums is None or albums.idle())
                     and await sender.quiet()
                 ):
                     return

@@ -15,6 +15,7 @@ from bot.cli import main
 from domain.checkins.kinds import Kind, Source
 from domain.checkins.reports import build, payload_of
 from storage import checkins, export, regions, xlsx
+from tests.conftest import kpu_data
 
 T0 = datetime(2024, 2, 13, 1, 0, tzinfo=UTC)
 
