@@ -52,7 +52,7 @@ TELEGRAM_DEFAULT_LIMITS: dict[str, Any] = {
     "per_bot_rate": 30,
     "per_chat_rate": 1.0,
     "per_group_per_minute": 20,
-    "private_burst": 3,
+    "private_burst": 10,
     "count_edits_per_bot": False,
     "cap_replies": False,
 }
@@ -71,7 +71,7 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         per_bot_rate: float = 30,
         per_chat_rate: float = 1.0,
         per_group_per_minute: int = 20,
-        private_burst: int = 3,
+        private_burst: int = 10,
         count_edits_per_bot: bool = False,
         cap_replies: bool = False,
         allow_http_webhooks: bool = False,
