@@ -21,8 +21,10 @@ run: $(STAMP)
 
 # Runs every test on SQLite and, where a PostgreSQL server can be started, on PostgreSQL too.
 # Four workers: most tests wait on sockets and timers, so even 2 cores keep busy.
+# The desk page's browser tests need Debian's chromium: installed here when missing (as root).
 TEST_WORKERS ?= 4
 test: $(STAMP)
+	@bash .ci/chromium.sh
 	@. ./.ci/postgres.sh && $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-sqlite: $(STAMP)

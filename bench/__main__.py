@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from . import broadcast, checkins, digest, memory
+from . import broadcast, checkins, digest, memory, outbox, web
 from .common import Options, Section, table
 
 SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
@@ -19,6 +19,8 @@ SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
     "memory": memory.run,
     "digest": digest.run,
     "broadcast": broadcast.run,
+    "outbox": outbox.run,
+    "web": web.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -31,10 +33,15 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.03, help="fake API seconds per call")
     parser.add_argument("--users", type=int, default=200, help="simulated officers")
     parser.add_argument("--conversations", type=int, default=10_000, help="memory case size")
+    parser.add_argument("--cap", type=float, default=2.0, help="outbox: send cap, per second")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     options = Options(
-        quick=args.quick, latency=args.latency, users=args.users, conversations=args.conversations
+        quick=args.quick,
+        latency=args.latency,
+        users=args.users,
+        conversations=args.conversations,
+        cap=args.cap,
     )
     chosen = args.sections or list(SECTIONS)
     results = []

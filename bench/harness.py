@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -69,13 +70,15 @@ async def prepare_database(
 
 
 @asynccontextmanager
-async def desk_bot(api: BenchApi, url: str) -> AsyncIterator[AsyncEngine]:
+async def desk_bot(api: BenchApi, url: str, **extra: Any) -> AsyncIterator[AsyncEngine]:
+    """The real bot (`bot.runner`) polling `api` on `url`; `extra` are more `Settings` fields."""
     settings = Settings(
         _env_file=None,
         telegram_bot_token=api.token,  # type: ignore[call-arg]
         telegram_api_base_url=api.base_url,
         database_url=url,
         log_level="WARNING",
+        **extra,
     )
     running = await runner.start(settings, clock=lambda: NOW, poll_timeout=1)
     try:

@@ -58,7 +58,7 @@ async def run(options: Options) -> Section:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     url, region = await _database(folder, options.quick, count)
-    async with BenchApi() as api:
+    async with BenchApi(flood_limits=False) as api:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.botproc", url, api.base_url, api.token,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,

@@ -43,7 +43,7 @@ async def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
-    async with FakeBotApi(allow_http_webhooks=True) as api:
+    async with FakeBotApi(flood_limits=False, allow_http_webhooks=True) as api:
         port = _port()
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]

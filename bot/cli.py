@@ -1,39 +1,54 @@
-"""The `deskbot` command line (also `python -m bot`)."""
+"""The `deskbot` command line (also `python -m bot`).
+
+Every failure ends in one plain line on stderr that says what to do, never a traceback and
+never a secret (the token, the webhook secret, the database password are redacted from
+anything printed). `LOG_LEVEL=DEBUG` logs the traceback of an unexpected failure, redacted.
+Commands other than `run` log only warnings unless `LOG_LEVEL=DEBUG`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import logging
 import os
 import signal
 import sys
-import time
 from collections.abc import Sequence
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from telegram.error import InvalidToken
 
-from bot import backup, logs
+from bot import backup, cli_people, cli_tasks, logs, rehearsal_cli
+from bot.cli_tasks import DEFAULT_TPS_FILE, CliError
 from bot.config import ConfigError, MissingTokenError, Settings
 from bot.leader import AlreadyRunning
-from domain.invites import deep_link
-from domain.masterdata import MasterDataError, parse_tps_file
-from domain.regions import parse_scope
-from domain.roles import Role, ScopeError, check_scope
-from services import utc_now
-from storage import export, people, regions, xlsx
-from storage.db import create_engine, create_sessionmaker
-from storage.migrate import upgrade
+from domain.roles import ROLE_WORDS, Role, parse_role
+from reminders.config import DeskConfigError
 
 log = logging.getLogger(__name__)
 
 # After the active role is lost, the process gets this long to stop cleanly before it exits
 # hard; well inside the time PostgreSQL takes to hand the lock to a standby.
 LOST_GRACE_SECONDS = 3.0
-DEFAULT_TPS_FILE = Path(__file__).resolve().parent.parent / "data/reference/tps_pemilu2024.csv.gz"
+# Examples from the shipped KPU list (Kec. Kramatwatu, Kab. Serang, Banten).
+EXAMPLE_TPS = "3604052001-001"
+EXAMPLE_DISTRICT = "360405"
+BAD_TOKEN = (
+    "Telegram refused TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
+    "(/mybots > API Token) into .env"
+)
+
+
+def role_arg(value: str) -> Role:
+    """`--role` in English or Indonesian (`koordinator`)."""
+    role = parse_role(value)
+    if role is None:
+        raise argparse.ArgumentTypeError(
+            f"unknown role '{value}' (choose from {', '.join(sorted(ROLE_WORDS))})"
+        )
+    return role
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,13 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     backup.add_commands(sub)
+    rehearsal_cli.add_commands(sub)
 
     imp = sub.add_parser(
         "import-tps",
-        help="load regions and TPS from the KPU list",
-        description="Load regions and polling stations from a CSV (plain or "
-        "gzip) in the format of tps_pemilu2024.csv.gz. Idempotent; "
-        "a file with any bad row is refused whole.",
+        help="load regions and TPS from the KPU list (replaces a region's TPS list)",
+        description="Load regions and polling stations from a CSV (plain or gzip) in the "
+        "format of tps_pemilu2024.csv.gz. A file with any bad row is refused whole. The "
+        "regions loaded (each --kabupaten/--provinsi, else every regency in the file) get "
+        "exactly the file's TPS: TPS it leaves out are deleted, or kept apart and listed "
+        "when people or check-ins point at them. Loading the same file again changes nothing.",
     )
     imp.add_argument(
         "file",
@@ -75,28 +93,49 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CODE",
-        help="only this province (2 digits); repeatable",
+        help="only this province (2 digits, e.g. 36); repeatable",
     )
     imp.add_argument(
         "--kabupaten",
         action="append",
         default=[],
         metavar="CODE",
-        help="only this regency/city (4 digits); repeatable",
+        help="only this regency/city (4 digits, e.g. 3604); repeatable",
+    )
+    imp.add_argument(
+        "--name",
+        default=None,
+        metavar="TEXT",
+        help="the list's name shown to the desk (e.g. 'Pilkada 2024'; default: the file name)",
+    )
+    sub.add_parser(
+        "tps-lists",
+        help="show which TPS list is loaded for each region",
+        description="The newest list loaded per region: name, file, when, how many TPS, "
+        "and how many TPS are kept apart.",
     )
 
     inv = sub.add_parser(
         "invite",
         help="make single-use invite links",
-        description="Print or write single-use invite deep links and codes. "
-        "Codes are stored hashed; this is the only time they show.",
+        description="Print or write single-use invite deep links and codes. Codes are "
+        "stored hashed; this is the only time they show. With --role tps and a region "
+        "scope: one invite per TPS in the region, as CSV (TPS id, place, link), in one "
+        f"transaction. Example: deskbot invite --role tps --scope {EXAMPLE_DISTRICT} "
+        "--out kramatwatu.csv",
     )
-    inv.add_argument("--role", required=True, choices=[r.value for r in Role])
+    inv.add_argument(
+        "--role",
+        required=True,
+        type=role_arg,
+        metavar="ROLE",
+        help="tps, camat, coordinator (koordinator) or admin",
+    )
     inv.add_argument(
         "--scope",
         required=True,
         metavar="CODE",
-        help="a TPS id (3604012001-003), a region code (36, 3604, 360401) "
+        help=f"a TPS id ({EXAMPLE_TPS}), a region code (36, 3604, {EXAMPLE_DISTRICT}) "
         "or 'all' for the whole deployment",
     )
     inv.add_argument("--count", type=int, default=1, metavar="N", help="how many (default 1)")
@@ -110,67 +149,100 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument(
         "--bot-username",
         default=None,
-        help="bot username for the links (default: asked from Telegram)",
+        metavar="NAME",
+        help="the bot's username for the links (default: asked from Telegram with the token)",
     )
     exp = sub.add_parser(
         "export",
         help="write everything filed to a spreadsheet",
         description="Write every check-in version (one sheet per kind) to an .xlsx file, "
-        "times in the desk's local zone.",
+        "times in the desk's local zone; the same columns as /ekspor and the digest sheet.",
     )
     exp.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx", help="where to write")
+    exp.add_argument(
+        "--lang",
+        choices=["id", "en"],
+        default="id",
+        help="language of the sheet names and column headers (default id)",
+    )
     exp.add_argument(
         "--scope",
         default="",
         metavar="CODE",
-        help="only this region or TPS (e.g. 36, 3604, 360401, 3604012001-003); default all",
+        help=f"only this region or TPS (e.g. 36, 3604, {EXAMPLE_DISTRICT}, {EXAMPLE_TPS}); "
+        "default all",
     )
+    cli_people.add_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
-    secrets = [
-        s.get_secret_value() for s in (settings.telegram_bot_token, settings.webhook_secret) if s
-    ]
-    db_password = make_url(settings.database_url).password
-    if db_password:
-        secrets.append(str(db_password))
-    logs.configure(settings.log_level, settings.log_format, secrets)
+    secrets = logs.secrets_of(settings, make_url(settings.database_url).password)
+    level = settings.log_level if args.command == "run" else quiet_level(settings.log_level)
+    logs.configure(level, settings.log_format, secrets)
     try:
-        if args.command == "run":
-            try:
-                return _run(settings)
-            except (MissingTokenError, ConfigError, AlreadyRunning):
-                raise
-            except Exception:
-                # Through logging, so LOG_FORMAT=json stays JSON lines (and secrets redacted).
-                log.exception("deskbot run failed")
-                return 1
-        if args.command == "migrate":
-            asyncio.run(_migrate(settings))
-            print("database is up to date")
-            return 0
-        if args.command == "import-tps":
-            return asyncio.run(_import(settings, args))
-        if args.command == "invite":
-            return asyncio.run(_invite(settings, args))
-        if args.command == "backup":
-            print(f"backup written to {backup.backup(settings, args.out)}")
-            return 0
-        if args.command == "restore":
-            backup.restore(settings, args.file, force=args.force)
-            print(f"restored {args.file}; start the bot to apply any newer migrations")
-            return 0
-        if args.command == "export":
-            return asyncio.run(_export(settings, args))
-    except (MissingTokenError, ConfigError) as exc:
+        return _dispatch(settings, args)
+    except CliError as exc:
+        print(logs.redact(str(exc), secrets), file=sys.stderr)
+        return exc.code
+    except MissingTokenError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except (AlreadyRunning, backup.BackupError) as exc:
-        print(str(exc), file=sys.stderr)
+    except InvalidToken:
+        print(BAD_TOKEN, file=sys.stderr)
+        return 2
+    except (ConfigError, DeskConfigError, AlreadyRunning, backup.BackupError) as exc:
+        print(logs.redact(str(exc), secrets), file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError | DeskConfigError) else 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # Through logging (redacted, JSON when asked); the terminal gets one line.
+        log.debug("deskbot %s failed", args.command, exc_info=True)
+        print(logs.redact(one_line(args.command, exc), secrets), file=sys.stderr)
         return 1
+
+
+def quiet_level(configured: str) -> str:
+    """One-shot commands print their own result; their logs stay at WARNING unless DEBUG."""
+    return "DEBUG" if configured.upper() == "DEBUG" else "WARNING"
+
+
+def one_line(command: str, exc: BaseException) -> str:
+    """An unexpected failure as one line: what failed and where to look."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return f"deskbot {command} failed ({what[:200]}); LOG_LEVEL=DEBUG shows the details"
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "migrate":
+        asyncio.run(cli_tasks.migrate(settings))
+        print("database is up to date")
+        return 0
+    if args.command == "import-tps":
+        return asyncio.run(cli_tasks.import_tps(settings, args))
+    if args.command == "tps-lists":
+        return asyncio.run(cli_tasks.show_lists(settings))
+    if args.command == "invite":
+        return asyncio.run(cli_tasks.invite(settings, args))
+    if args.command == "backup":
+        print(f"backup written to {backup.backup(settings, args.out)}")
+        return 0
+    if args.command == "restore":
+        backup.restore(settings, args.file, force=args.force)
+        print(f"restored {args.file}; start the bot to apply any newer migrations")
+        return 0
+    if args.command == "export":
+        return asyncio.run(cli_tasks.export_sheets(settings, args))
+    if args.command == "people":
+        return asyncio.run(cli_people.run(settings, args))
+    if args.command == "rehearsal":
+        return rehearsal_cli.run(settings, args)
     return 1
 
 
@@ -179,6 +251,7 @@ def _run(settings: Settings) -> int:
 
     settings.token()
     settings.check_webhook()
+    settings.check_sms()
 
     async def main_loop() -> int:
         stop_event = asyncio.Event()
@@ -191,7 +264,14 @@ def _run(settings: Settings) -> int:
 
         return await serve(settings, stop_event, on_lost=on_lost)
 
-    return asyncio.run(main_loop())
+    try:
+        return asyncio.run(main_loop())
+    except (MissingTokenError, ConfigError, DeskConfigError, AlreadyRunning, InvalidToken):
+        raise
+    except Exception:
+        # Through logging, so LOG_FORMAT=json stays JSON lines (and secrets redacted).
+        log.exception("deskbot run failed")
+        return 1
 
 
 def _exit_now(code: int) -> None:
@@ -199,145 +279,3 @@ def _exit_now(code: int) -> None:
     log.error("still stopping after %.0f s; exiting now", LOST_GRACE_SECONDS)
     logging.shutdown()
     os._exit(code)
-
-
-async def _migrate(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
-
-
-async def _import(settings: Settings, args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    try:
-        data = parse_tps_file(args.file, provinces=args.provinsi, regencies=args.kabupaten)
-    except FileNotFoundError:
-        print(f"no such file: {args.file}", file=sys.stderr)
-        return 2
-    except MasterDataError as exc:
-        print(f"{args.file}: {exc}", file=sys.stderr)
-        return 1
-    if not data.villages:
-        print("no rows match the given --provinsi/--kabupaten", file=sys.stderr)
-        return 1
-    parsed = time.perf_counter()
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        sessions = create_sessionmaker(engine)
-        async with sessions() as session, session.begin():
-            result = await regions.import_masterdata(session, data)
-            await people.audit(
-                session,
-                actor_id=None,
-                actor_label="cli",
-                action="tps_imported",
-                now=utc_now(),
-                detail={
-                    "file": args.file.name,
-                    "provinsi": args.provinsi,
-                    "kabupaten": args.kabupaten,
-                    "tps": result.tps,
-                    "new_tps": result.new_tps,
-                },
-            )
-    finally:
-        await engine.dispose()
-    done = time.perf_counter()
-    print(
-        f"imported {result.provinces} provinces, {result.regencies} regencies/cities, "
-        f"{result.districts} districts, {result.villages} villages, {result.tps} TPS "
-        f"({result.new_tps} new, {result.renamed} regions added or changed) "
-        f"in {done - started:.1f} s (parse {parsed - started:.1f} s)"
-    )
-    return 0
-
-
-async def _invite(settings: Settings, args: argparse.Namespace) -> int:
-    role = Role(args.role)
-    scope = parse_scope(args.scope)
-    try:
-        if scope is None:
-            raise ScopeError(f"'{args.scope}' is not a TPS id or region code")
-        check_scope(role, scope)
-    except ScopeError as exc:
-        print(f"--scope: {exc}", file=sys.stderr)
-        return 2
-    if not 1 <= args.count <= 100_000:
-        print("--count must be between 1 and 100000", file=sys.stderr)
-        return 2
-    username = args.bot_username or await _bot_username(settings)
-    days = args.days or settings.invite_ttl_days
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        sessions = create_sessionmaker(engine)
-        async with sessions() as session, session.begin():
-            if await regions.region(session, scope) is None:
-                print(
-                    f"--scope: {args.scope} is not in the imported list "
-                    "(run deskbot import-tps first)",
-                    file=sys.stderr,
-                )
-                return 1
-            codes, expires = await people.issue_invites(
-                session,
-                role=role,
-                scope=scope,
-                count=args.count,
-                created_by=None,
-                actor_label="cli",
-                now=utc_now(),
-                ttl=timedelta(days=days),
-            )
-    finally:
-        await engine.dispose()
-    rows = [
-        (role.value, scope, code, deep_link(username, code), expires.isoformat()) for code in codes
-    ]
-    if args.out:
-        with args.out.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["role", "scope", "code", "link", "expires_at"])
-            writer.writerows(rows)
-        print(f"wrote {len(rows)} invite(s) to {args.out}")
-    else:
-        for _, _, code, link, _ in rows:
-            print(f"{link}  {code}")
-    return 0
-
-
-async def _export(settings: Settings, args: argparse.Namespace) -> int:
-    scope = parse_scope(args.scope) if args.scope else ""
-    if scope is None:
-        print(f"--scope: '{args.scope}' is not a TPS id or region code", file=sys.stderr)
-        return 2
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        sessions = create_sessionmaker(engine)
-        async with sessions() as session:
-            sheets = await export.checkin_sheets(session, scope)
-    finally:
-        await engine.dispose()
-    data = xlsx.workbook_bytes(sheets)
-    await asyncio.to_thread(args.out.write_bytes, data)
-    counts = ", ".join(f"{s.name} {len(s.rows)}" for s in sheets)
-    print(f"wrote {args.out}: {counts}")
-    return 0
-
-
-async def _bot_username(settings: Settings) -> str:
-    from telegram import Bot
-
-    from bot.app import file_base_url
-
-    bot = Bot(
-        settings.token(),
-        base_url=settings.telegram_api_base_url,
-        base_file_url=file_base_url(settings.telegram_api_base_url),
-    )
-    async with bot:
-        return bot.username

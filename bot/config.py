@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/deskbot.sqlite3"
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SMS_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
+MIN_SIGNING_KEY = 32
 
 
 class Settings(BaseSettings):
@@ -37,6 +39,13 @@ class Settings(BaseSettings):
     # them on the webhook port.
     metrics_listen: str = "127.0.0.1"
     metrics_port: int | None = None
+    # The desk page (`/dasbor`): the address people open, as the bot writes it into sign-in
+    # links (e.g. https://desk.example.go.id). Webhook mode serves the page on the webhook's
+    # server; polling mode on WEB_LISTEN:WEB_PORT (which then also answers /healthz and
+    # /metrics). Off while WEB_BASE_URL is unset.
+    web_base_url: str | None = None
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8081
 
     # PostgreSQL connection pool (ignored for SQLite).
     db_pool_size: int = Field(default=10, ge=1)
@@ -53,7 +62,6 @@ class Settings(BaseSettings):
     # Where pg_dump / pg_restore live when they are not on PATH.
     pg_bin_dir: Path | None = None
 
-    default_language: Literal["id", "en"] = "id"
     election: Literal["pemilu2024", "pilkada"] = "pemilu2024"
     # The desk schedule (election day, deadlines, reminders, digest times): TOML, see
     # desk.example.toml. Applied at start when its content changed since it was last applied.
@@ -67,6 +75,35 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     # Seconds between edits of a broadcast's progress message to its sender.
     broadcast_progress_seconds: float = Field(default=3.0, ge=1)
+    # SMS filing through an Android phone running SMS Gateway for Android (docs/sms-gateway.md).
+    sms_enabled: bool = False
+    # The phone's API: local mode http://<phone-ip>:8080, cloud https://api.sms-gate.app/3rdparty/v1
+    sms_gateway_url: str | None = None
+    sms_gateway_username: str | None = None
+    sms_gateway_password: SecretStr | None = None
+    # The webhook signing key set in the app (Settings > Webhooks > Signing key); 32+ characters.
+    sms_signing_key: SecretStr | None = None
+    sms_signature_window_seconds: float = Field(default=300, ge=10, le=3600)
+    sms_webhook_path: str = "/sms/webhook"
+    # Long polling: the webhook gets a server of its own here (webhook mode mounts it on the
+    # Telegram webhook's server, WEBHOOK_LISTEN:WEBHOOK_PORT).
+    sms_webhook_listen: str = "127.0.0.1"
+    sms_webhook_port: int = Field(default=8090, ge=0, le=65535)
+    # The gateway SIM's own number(s), comma-separated: never answered.
+    sms_desk_numbers: str = ""
+    sms_sim_number: int | None = Field(default=None, ge=1, le=3)
+    # SMS a minute to the phone; Android stalls an app after about 30 parts a minute.
+    sms_per_minute: int = Field(default=10, ge=1, le=25)
+    sms_receipt_ttl_minutes: int = Field(default=120, ge=5, le=1440)
+    sms_answers_per_hour: int = Field(default=6, ge=1, le=60)
+    sms_repeat_limit: int = Field(default=2, ge=1, le=20)
+    # Tell the desk groups when the phone has not pinged nor forwarded an SMS for this long,
+    # during these local hours (set the ping interval in the app well below it).
+    sms_silence_minutes: int = Field(default=30, ge=5, le=1440)
+    sms_watch_hours: str = "06:00-20:00"
+    sms_timezone: str = "Asia/Jakarta"
+    # Reminders by SMS to officers whose TPS declared no signal (latest /sinyal: TIDAK).
+    sms_reminders: bool = False
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
 
@@ -80,15 +117,31 @@ class Settings(BaseSettings):
     def _blank_path_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("webhook_url", mode="before")
+    @field_validator("webhook_url", "web_base_url", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator(
+        "sms_gateway_url",
+        "sms_gateway_username",
+        "sms_gateway_password",
+        "sms_signing_key",
+        "sms_sim_number",
+        mode="before",
+    )
+    @classmethod
+    def _blank_sms(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("metrics_port", "pg_bin_dir", mode="before")
     @classmethod
     def _blank_optional(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def web_enabled(self) -> bool:
+        return self.web_base_url is not None
 
     @property
     def webhook_mode(self) -> bool:
@@ -126,6 +179,32 @@ class Settings(BaseSettings):
                 "WEBHOOK_URL must be the public https:// address of the webhook "
                 "(Telegram delivers to HTTPS only)."
             )
+
+    def check_sms(self) -> None:
+        """Refuse an SMS configuration that cannot work, saying what to set."""
+        if not self.sms_enabled:
+            return
+        missing = [
+            name
+            for name, value in (
+                ("SMS_GATEWAY_URL", self.sms_gateway_url),
+                ("SMS_GATEWAY_USERNAME", self.sms_gateway_username),
+                ("SMS_GATEWAY_PASSWORD", self.sms_gateway_password),
+                ("SMS_SIGNING_KEY", self.sms_signing_key),
+            )
+            if value is None
+        ]
+        if missing:
+            raise ConfigError(f"SMS_ENABLED is on but {', '.join(missing)} not set.")
+        assert self.sms_signing_key is not None
+        if len(self.sms_signing_key.get_secret_value()) < MIN_SIGNING_KEY:
+            raise ConfigError(
+                f"SMS_SIGNING_KEY must be at least {MIN_SIGNING_KEY} characters: the app's "
+                "default key is 8 characters, too short to keep forged reports out "
+                "(docs/sms-gateway.md shows how to make one)."
+            )
+        if not SMS_HOURS.fullmatch(self.sms_watch_hours.strip()):
+            raise ConfigError('SMS_WATCH_HOURS must look like "06:00-20:00".')
 
     def token(self) -> str:
         """Return the bot token or raise `MissingTokenError` with instructions."""

@@ -9,6 +9,38 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from typing import Protocol
+
+from pydantic import SecretStr
+
+
+class HasSecrets(Protocol):
+    telegram_bot_token: SecretStr | None
+    webhook_secret: SecretStr | None
+
+
+def secrets_of(settings: HasSecrets, db_password: object = None) -> list[str]:
+    """Every secret of a configuration that must never be printed: the token (and its part
+    after the colon alone), the webhook secret, the SMS gateway's signing key and password, the
+    database password."""
+    found: list[str] = []
+    extra = (getattr(settings, n, None) for n in ("sms_signing_key", "sms_gateway_password"))
+    for secret in (settings.telegram_bot_token, settings.webhook_secret, *extra):
+        if secret is not None:
+            value = secret.get_secret_value()
+            found.append(value)
+            if ":" in value and len(value.split(":", 1)[1]) >= 8:
+                found.append(value.split(":", 1)[1])
+    if db_password:
+        found.append(str(db_password))
+    return [s for s in found if s]
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` with every secret replaced by [REDACTED]."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "[REDACTED]")
+    return text
 
 
 class RedactingFilter(logging.Filter):
@@ -57,5 +89,7 @@ def configure(level: str = "INFO", fmt: str = "text", secrets: list[str] | None 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
+    # alembic: its INFO lines ("Context impl", "Will assume") would greet every command;
+    # `storage.migrate` logs one line of its own when it applied anything.
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

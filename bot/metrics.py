@@ -1,14 +1,18 @@
 """Counters for `/metrics` (Prometheus text format), kept in one place.
 
 - `deskbot_updates_total`: updates the application handled (polling and webhook alike);
-- `deskbot_checkins_total`: check-ins committed to the database, counted from the SQL itself so
-  no feature has to remember to call anything;
+- `deskbot_checkins_total`: check-ins committed to the database, counted where a check-in is
+  stored (`storage.counters`);
 - `deskbot_telegram_requests_total{method,outcome}`: every Bot API call, by how it ended
   (`ok`, `error`, `rate_limited`, `network`);
 - `deskbot_telegram_sends_total{method}`: calls that put something in front of a person
   (send/edit/copy/forward/answerCallbackQuery) and succeeded;
 - `deskbot_telegram_429_total{method}`: Telegram's flood control answers;
-- `deskbot_is_leader`: 1 while this process is the active instance.
+- `deskbot_is_leader`: 1 while this process is the active instance;
+- `deskbot_sms_sent_total{purpose,outcome}`: SMS handed to the gateway phone (`sent`), refused
+  for good (`failed`) or put back for a retry (`retry`), by purpose (receipt, problem, unknown,
+  reminder): each `sent` is one SMS part on the desk's SIM bill;
+- `deskbot_sms_webhooks_total{what}`: gateway webhooks by event, or why they were refused.
 
 The metric objects are created once per process (prometheus_client's registry is process-wide);
 nothing here touches the network.
@@ -16,26 +20,30 @@ nothing here touches the network.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest
+
+from storage.counters import CHECKINS
 
 log = logging.getLogger(__name__)
 
 UPDATES = Counter("deskbot_updates_total", "Updates handled by the application")
-CHECKINS = Counter("deskbot_checkins_total", "Check-ins committed to the database")
 REQUESTS = Counter(
     "deskbot_telegram_requests_total", "Bot API calls by outcome", ["method", "outcome"]
 )
 SENDS = Counter("deskbot_telegram_sends_total", "Messages sent, edited or answered", ["method"])
 RATE_LIMITED = Counter("deskbot_telegram_429_total", "Bot API calls answered 429", ["method"])
+SMS_SENT = Counter(
+    "deskbot_sms_sent_total", "SMS handed to the gateway phone, by outcome", ["purpose", "outcome"]
+)
+SMS_WEBHOOKS = Counter("deskbot_sms_webhooks_total", "SMS gateway webhooks", ["what"])
 IS_LEADER = Gauge("deskbot_is_leader", "1 while this process is the active instance")
+
+__all__ = ["CHECKINS", "CONTENT_TYPE", "CountingRequest", "render"]
 
 SEND_PREFIXES = ("send", "edit", "copy", "forward", "answercallbackquery")
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -48,6 +56,15 @@ def render() -> bytes:
 
 def count_update() -> None:
     UPDATES.inc()
+
+
+def count_sms(purpose: str, outcome: str) -> None:
+    """Count one outgoing SMS by purpose and outcome (`sent`, `failed`, `retry`)."""
+    SMS_SENT.labels(purpose, outcome).inc()
+
+
+def count_sms_webhook(what: str) -> None:
+    SMS_WEBHOOKS.labels(what).inc()
 
 
 def set_leader(active: bool) -> None:
@@ -88,44 +105,3 @@ class CountingRequest(HTTPXRequest):
             raise
         count_telegram(name, status)
         return status, payload
-
-
-def count_checkins(engine: AsyncEngine) -> None:
-    """Count rows inserted into `checkin`, on commit only (a rolled-back one was never filed)."""
-    sync_engine = engine.sync_engine
-    if getattr(sync_engine, "_deskbot_counted", False):
-        return
-    sync_engine._deskbot_counted = True  # type: ignore[attr-defined]
-
-    @event.listens_for(sync_engine, "after_cursor_execute")
-    def _inserted(
-        conn: Any, cursor: Any, statement: str, params: Any, _ctx: Any, many: bool
-    ) -> None:
-        head = statement.lstrip()[:24].lower()
-        if head.startswith("insert into checkin ") or head.startswith('insert into "checkin"'):
-            # A plain executemany passes a sequence of rows; the ORM's batched inserts pass
-            # one flat row of parameters and the cursor knows how many rows went in.
-            batch = many and isinstance(params, list | tuple) and params
-            if batch and isinstance(params[0], list | tuple | dict):
-                rows = len(params)
-            else:
-                rows = max(getattr(cursor, "rowcount", 1) or 1, 1)
-            conn.info["deskbot_checkins"] = conn.info.get("deskbot_checkins", 0) + rows
-
-    @event.listens_for(sync_engine, "commit")
-    def _committed(conn: Any) -> None:
-        rows = conn.info.pop("deskbot_checkins", 0)
-        if rows:
-            CHECKINS.inc(rows)
-
-    @event.listens_for(sync_engine, "rollback")
-    def _rolled_back(conn: Any) -> None:
-        # A rollback after a failed statement may find the connection invalidated; touching
-        # `conn.info` then raises and would hide the error that caused the rollback.
-        with contextlib.suppress(Exception):
-            conn.info.pop("deskbot_checkins", None)
-
-    @event.listens_for(sync_engine, "begin")
-    def _began(conn: Any) -> None:
-        # ...and whatever a rollback could not clear is never counted by a later commit.
-        conn.info.pop("deskbot_checkins", None)

@@ -14,6 +14,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from handlers.common import answer_unanswered
 from outbox.inbox import CURRENT, Inbox, UpdateScope
 from outbox.sender import Sender
 
@@ -55,6 +56,8 @@ class PerPersonProcessor(BaseUpdateProcessor):
         token = CURRENT.set(scope)
         try:
             await self._in_order(update, coroutine)
+            if isinstance(update, Update) and scope is not None and scope.error is None:
+                await answer_unanswered(update)
         finally:
             CURRENT.reset(token)
         if scope is None or self.inbox is None or not has_content(update):  # type: ignore[arg-type]
@@ -71,11 +74,19 @@ class PerPersonProcessor(BaseUpdateProcessor):
             finally:
                 CURRENT.reset(token)
 
+    async def in_order(self, key: int, coroutine: Awaitable[Any]) -> None:
+        """Run work of one person (an album finished after its quiet period) in turn with
+        their updates."""
+        await self._run_keyed(key, coroutine)
+
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = update_key(update)
         if key is None:
             await coroutine
             return
+        await self._run_keyed(key, coroutine)
+
+    async def _run_keyed(self, key: int, coroutine: Awaitable[Any]) -> None:
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import BaseRoute
 from telegram import Update
 from telegram.error import NetworkError
 
@@ -29,14 +30,17 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.health import Health, Role
 from bot.leader import FileLeadership, leadership_for
+from bot.sms_wiring import install_sms, own_server, routes_for, start_sms, stop_sms
 from bot.webhook import HttpServer, WebhookRoute, build_http_app
 from domain.broadcast import Pace
+from handlers.checkins import album, on_message
 from handlers.commands import publish_default_commands
 from reminders.alerts import alert_checkin
 from reminders.setup import start_background, stop_background
 from services import Clock, DeskApplication, Services, utc_now
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
+from web.app import WebDeps, routes
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +65,18 @@ async def prepare(
     clock: Clock = utc_now,
     engine: AsyncEngine | None = None,
     on_built: Callable[[DeskApplication], None] | None = None,
+    migrate: bool = True,
 ) -> Running:
-    """Apply migrations and build and initialise the application, without receiving anything."""
+    """Apply migrations (unless `migrate` is False: already done) and build and initialise
+    the application, without receiving anything."""
     token = settings.token()  # fail before touching anything else
     del token
     settings.check_webhook()
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url, **settings.engine_options())
-    metrics.count_checkins(engine)
     try:
-        await upgrade(engine)
+        if migrate:
+            await upgrade(engine)
         services = Services(
             sessions=create_sessionmaker(engine),
             clock=clock,
@@ -83,9 +89,11 @@ async def prepare(
             ),
             desk_config_file=settings.desk_config_file,
             schedule_tick_seconds=settings.schedule_tick_seconds,
+            web_base_url=settings.web_base_url,
         )
         services.checkin_listeners.append(alert_checkin)
         app = build_application(settings, services)
+        install_sms(settings, services, app)
         if on_built is not None:
             on_built(app)
         await app.initialize()
@@ -106,6 +114,7 @@ async def activate(
     await publish_default_commands(app.bot)
     # The door out first (calls owed from before go out), then what was taken but not handled.
     await services.out.start()
+    await album.resume(app, on_message)  # albums stored before a stop are finished
     assert services.inbox is not None
     services.inbox.start()
     replayed = await services.inbox.pending()
@@ -132,6 +141,7 @@ async def activate(
             drop_pending_updates=False,
         )
     await start_background(app)
+    await start_sms(running.services)
     metrics.set_leader(True)
     log.info(
         "bot @%s started (%s)",
@@ -166,6 +176,8 @@ async def halt(running: Running) -> None:
     if app.job_queue is not None and app.job_queue.scheduler.running:
         app.job_queue.scheduler.pause()
     # Background work first: stopping the updater can wait out a whole long poll.
+    await stop_sms(running.services)
+    await album.stop(app)
     if app.running:
         await stop_background(app)
     if app.updater is not None and app.updater.running:
@@ -184,14 +196,34 @@ async def stop(running: Running, *, dispose_engine: bool = True) -> None:
     if services.inbox is not None:
         await services.inbox.stop()
     await app.shutdown()
+    await stop_sms(running.services, close=True)
     if dispose_engine:
         await running.engine.dispose()
     log.info("bot stopped")
 
 
-def http_server(running: Running) -> HttpServer | None:
-    """The webhook/health/metrics server this configuration asks for, if any."""
+def web_routes(running: Running) -> list[BaseRoute]:
+    """The desk page's routes (`web`), when WEB_BASE_URL is set."""
     settings = running.settings
+    if settings.web_base_url is None:
+        return []
+    services = running.services
+    deps = WebDeps(
+        sessions=services.sessions,
+        clock=services.clock,
+        base_url=settings.web_base_url,
+        download_dir=settings.download_dir,
+        election=settings.election,
+    )
+    return routes(deps)
+
+
+def http_server(running: Running) -> HttpServer | None:
+    """The webhook/health/metrics server this configuration asks for, if any; the desk page
+    rides on the webhook's server, or in polling mode gets WEB_PORT (with /healthz and
+    /metrics), METRICS_PORT then being unused."""
+    settings = running.settings
+    page = web_routes(running)
     if settings.webhook_url is not None and settings.webhook_secret is not None:
         route = WebhookRoute(
             path=urlsplit(settings.webhook_url).path or "/",
@@ -200,10 +232,21 @@ def http_server(running: Running) -> HttpServer | None:
             ack_seconds=settings.webhook_ack_seconds,
         )
         return HttpServer(
-            build_http_app(running.health, route),
+            build_http_app(
+                running.health,
+                route,
+                extra_routes=[*page, *routes_for(settings, running.services)],
+            ),
             host=settings.webhook_listen,
             port=settings.webhook_port,
             graceful_seconds=settings.webhook_ack_seconds,
+        )
+    if page:
+        return HttpServer(
+            build_http_app(running.health, extra_routes=page),
+            host=settings.web_listen,
+            port=settings.web_port,
+            graceful_seconds=5,
         )
     if settings.metrics_port is not None:
         return HttpServer(
@@ -217,10 +260,15 @@ def http_server(running: Running) -> HttpServer | None:
 
 async def _prepare_when_reachable(settings: Settings, stop_event: asyncio.Event) -> Running | None:
     """`prepare`, retried while the database or Telegram cannot be reached: a process that
-    systemd restarted during an outage waits instead of crash-looping."""
+    systemd restarted during an outage waits instead of crash-looping. The migrations run
+    once: a retry after they succeeded only builds the application again."""
+    migrated = False
     while True:
         try:
-            return await prepare(settings)
+            if not migrated:
+                await _migrate(settings)
+                migrated = True
+            return await prepare(settings, migrate=False)
         except (OSError, OperationalError, InterfaceError) as exc:
             log.warning("database unreachable (%s); trying again in 2 s", type(exc).__name__)
         except NetworkError as exc:
@@ -230,6 +278,14 @@ async def _prepare_when_reachable(settings: Settings, stop_event: asyncio.Event)
         except TimeoutError:
             continue
         return None
+
+
+async def _migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database_url, **settings.engine_options())
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
 
 
 async def serve(
@@ -260,12 +316,15 @@ async def serve(
         return 0
     running = maybe
     server = http_server(running)
+    sms_server = own_server(running.settings, running.services, running.health)
     lost = False
     try:
         if on_running is not None:
             on_running(running)
         if server is not None:
             await server.start()
+        if sms_server is not None:
+            await sms_server.start()
         if not await leadership.acquire(stop_event):
             return 0
         await activate(running)
@@ -284,5 +343,7 @@ async def serve(
         running.health.role = Role.STOPPING
         if server is not None:
             await server.stop()
+        if sms_server is not None:
+            await sms_server.stop()
         await stop(running)
         await leadership.release()

@@ -24,7 +24,7 @@ import hmac
 import json
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import uvicorn
@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot import metrics
@@ -52,7 +52,15 @@ class WebhookRoute:
     ack_seconds: float = 10.0
 
 
-def build_http_app(health: Health, webhook: WebhookRoute | None = None) -> Starlette:
+def build_http_app(
+    health: Health,
+    webhook: WebhookRoute | None = None,
+    *,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """`/healthz`, `/metrics`, Telegram's webhook (when given) and any extra routes (the desk
+    page, `bot.runner.web_routes`; the SMS gateway's webhook, `bot.sms_wiring.routes_for`)."""
+
     async def healthz(_request: Request) -> Response:
         status, body = await health.report()
         return JSONResponse(body, status_code=status)
@@ -60,7 +68,7 @@ def build_http_app(health: Health, webhook: WebhookRoute | None = None) -> Starl
     async def prometheus(_request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
     ]
@@ -70,6 +78,7 @@ def build_http_app(health: Health, webhook: WebhookRoute | None = None) -> Starl
             return await receive(request, webhook, health)
 
         routes.append(Route(webhook.path, telegram, methods=["POST"]))
+    routes.extend(extra_routes)
     return Starlette(routes=routes)
 
 

@@ -62,6 +62,7 @@ class Counts:
     open_incidents: dict[str, int]  # district -> open incidents
     severe_flood_tps: list[tuple[str, str]]  # (TPS id, village name), sorted
     names: dict[str, str]  # region code -> name, for breakdown regions and districts
+    by_sms: int = 0  # current check-ins that came by SMS (the gateway phone)
 
 
 @dataclass(slots=True)
@@ -75,6 +76,7 @@ class Figures:
     focus_kind: str
     lagging: list[RegionRow]  # districts with the lowest share of the focus kind
     overdue: dict[str, int]  # kind whose deadline passed -> TPS still missing
+    by_sms: int = 0  # current check-ins in scope that came by SMS
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,6 +96,7 @@ class Figures:
             focus_kind=data["focus_kind"],
             lagging=[row(r) for r in data["lagging"]],
             overdue=dict(data["overdue"]),
+            by_sms=int(data.get("by_sms", 0)),
         )
 
 
@@ -130,10 +133,16 @@ def build_figures(
     focus_kind: str | None,
     overdue_kinds: list[str],
     lagging_count: int = LAGGING_COUNT,
+    length: int | None = None,
 ) -> Figures:
-    """Roll district counts up to the breakdown level and the scope's total."""
+    """Roll district counts up to the breakdown level and the scope's total.
+
+    `length` is the code length of the rows (default `breakdown_length(scope)`); the desk page
+    passes 10 with counts keyed by village (`storage.dashboard.village_counts`), and the
+    "districts" of `Counts` are then villages.
+    """
     districts = _district_rows(counts)
-    length = breakdown_length(scope)
+    length = breakdown_length(scope) if length is None else length
     grouped: dict[str, RegionRow] = defaultdict(lambda: RegionRow("", ""))
     for code, district in districts.items():
         key = code[:length]
@@ -159,6 +168,7 @@ def build_figures(
         focus_kind=focus,
         lagging=lagging,
         overdue={kind: total.missing(kind) for kind in overdue_kinds},
+        by_sms=counts.by_sms,
     )
 
 

@@ -17,6 +17,7 @@ class Member:
     language: str
     reachable: bool = True
     username: str | None = None
+    phone: str | None = None  # E.164 (domain.phone), for SMS filing
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 TPS_ID_RE = re.compile(r"^(\d{10})-(\d{3})$")
 # Forgiving input: "3604012001-3", "3604012001 003", "3604012001/003".
@@ -70,10 +69,6 @@ def parent_codes(code: str) -> list[str]:
     return [prefix[:n] for n in (2, 4, 6, 10) if len(prefix) >= n and prefix[:n] != code]
 
 
-def district_of(code: str) -> str | None:
-    return code[:6] if len(code) >= 6 else None
-
-
 class DeskZone(StrEnum):
     WIB = "Asia/Jakarta"
     WITA = "Asia/Makassar"
@@ -91,14 +86,6 @@ def zone_for_province(province_code: str) -> DeskZone:
     if province_code in _WITA_PROVINCES:
         return DeskZone.WITA
     return DeskZone.WIB
-
-
-def zone_label(zone: DeskZone) -> str:
-    return zone.name
-
-
-def tzinfo_for(zone_name: str) -> ZoneInfo:
-    return ZoneInfo(zone_name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,39 @@ _CLOCK_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 _OFFSET_RE = re.compile(r"^\s*(\d{1,4})\s*(h|j|jam|m|mnt|menit)?\s*$", re.IGNORECASE)
 
 
+# English sentences for the config file and the command line; chat words each code through
+# the catalogue (`digest.schedule_problem.<code>`) with the same values.
+_PROBLEMS = {
+    "not_a_day": "'{value}' is not a day like H-1, H, H+1 or 2024-02-13",
+    "not_a_date": "'{value}' is not a real date",
+    "not_a_time": "'{value}' is not a time like 07:00",
+    "needs_day_and_time": "'{value}' needs a day and a time, like 'H-1 18:00'",
+    "not_an_offset": "'{value}' is not an offset like 3h, 30m or 45",
+    "offset_range": "an offset must be between 1 minute and 7 days, not {value}",
+    "unknown_zone": "unknown time zone '{value}'",
+    "unknown_settings": "unknown setting(s): {value}",
+    "election_day": "election_day '{value}' is not a date like 2024-02-14",
+    "bad_scope": "scope '{value}' is not a region code",
+    "not_a_kind": "'{value}' is not one of {kinds}",
+    "deadline_needs_at": 'deadline for {value} needs at = "H-1 18:00"',
+    "usage_pengingat": "usage: /pengingat KIND 3j,1j,15m",
+    "no_deadline": "{value} has no deadline yet: /tenggat {value} H 07:00",
+    "usage_jadwalrekap": "usage: /jadwalrekap 06:00,12:00,18:00",
+    "rehearsal_needs_after": 'deadline for {value} needs after = "30m"',
+    "rehearsal_empty": "a rehearsal needs at least one deadline or digest",
+    "rehearsal_word": "'{value}' is not like siap=30m",
+    "rehearsal_too_long": "a rehearsal time must be within three days of its start",
+}
+
+
 class ScheduleError(ValueError):
-    """A deadline, offset, time or config value that cannot be understood."""
+    """A deadline, offset, time or config value that cannot be understood: `code` names the
+    problem, `values` fill its sentence; `str()` is the English one."""
+
+    def __init__(self, code: str, **values: object) -> None:
+        self.code = code
+        self.values = values
+        super().__init__(_PROBLEMS[code].format(**values))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,20 +97,20 @@ class When:
 def parse_day(text: str) -> Day:
     match = _DAY_RE.match(text)
     if not match:
-        raise ScheduleError(f"'{text}' is not a day like H-1, H, H+1 or 2024-02-13")
+        raise ScheduleError("not_a_day", value=text)
     sign, number, fixed = match.groups()
     if fixed:
         try:
             return Day(offset=None, fixed=date.fromisoformat(fixed))
         except ValueError as exc:
-            raise ScheduleError(f"'{text}' is not a real date") from exc
+            raise ScheduleError("not_a_date", value=text) from exc
     return Day(offset=(-1 if sign == "-" else 1) * int(number) if number else 0)
 
 
 def parse_clock(text: str) -> time:
     match = _CLOCK_RE.match(text)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ScheduleError(f"'{text}' is not a time like 07:00")
+        raise ScheduleError("not_a_time", value=text)
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -87,7 +118,7 @@ def parse_when(text: str) -> When:
     """`H-1 18:00`, `H 07:00`, `H+1 9.30` or `2024-02-13 18:00`."""
     parts = text.strip().rsplit(maxsplit=1)
     if len(parts) != 2:
-        raise ScheduleError(f"'{text}' needs a day and a time, like 'H-1 18:00'")
+        raise ScheduleError("needs_day_and_time", value=text)
     return When(parse_day(parts[0]), parse_clock(parts[1]))
 
 
@@ -105,11 +136,11 @@ def parse_offsets(values: str | list[Any] | tuple[Any, ...]) -> tuple[int, ...]:
         else:
             match = _OFFSET_RE.match(str(item))
             if not match:
-                raise ScheduleError(f"'{item}' is not an offset like 3h, 30m or 45")
+                raise ScheduleError("not_an_offset", value=item)
             unit = (match.group(2) or "m").lower()
             value = int(match.group(1)) * (60 if unit in ("h", "j", "jam") else 1)
         if not 1 <= value <= 7 * 24 * 60:
-            raise ScheduleError(f"an offset must be between 1 minute and 7 days, not {item}")
+            raise ScheduleError("offset_range", value=item)
         minutes.add(value)
     return tuple(sorted(minutes, reverse=True))
 
@@ -130,7 +161,7 @@ def desk_zone(override: str | None, province_code: str | None) -> ZoneInfo:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ScheduleError(f"unknown time zone '{override}'") from exc
+            raise ScheduleError("unknown_zone", value=override) from exc
     return ZoneInfo(zone_for_province(province_code or "31").value)
 
 
@@ -196,29 +227,31 @@ class DeskSchedule:
         known = {"election_day", "timezone", "scope", "digest", "deadlines"}
         unknown = set(data) - known
         if unknown:
-            raise ScheduleError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+            raise ScheduleError("unknown_settings", value=", ".join(sorted(unknown)))
         election_day = data.get("election_day")
         if isinstance(election_day, str):
             try:
                 election_day = date.fromisoformat(election_day)
             except ValueError as exc:
-                raise ScheduleError(f"election_day '{election_day}' is not a date") from exc
+                raise ScheduleError("election_day", value=election_day) from exc
         if election_day is not None and not isinstance(election_day, date):
-            raise ScheduleError("election_day must be a date like 2024-02-14")
+            raise ScheduleError("election_day", value=election_day)
         timezone = data.get("timezone") or None
         if timezone:
             desk_zone(str(timezone), None)
         scope = data.get("scope")
         if scope is not None and not (str(scope) == "" or str(scope).isdigit()):
-            raise ScheduleError(f"scope '{scope}' is not a region code")
+            raise ScheduleError("bad_scope", value=scope)
         digest = data.get("digest", {})
         times = tuple(sorted({parse_clock(str(t)) for t in digest.get("times", [])}))
         deadlines: dict[str, Deadline] = {}
         for kind, rule in (data.get("deadlines") or {}).items():
             if kind not in Kind.__members__.values():
-                raise ScheduleError(f"'{kind}' is not a check-in kind")
+                raise ScheduleError(
+                    "not_a_kind", value=kind, kinds="logistik, siap, banjir, sinyal, kejadian"
+                )
             if not isinstance(rule, dict) or "at" not in rule:
-                raise ScheduleError(f'deadline for {kind} needs at = "H-1 18:00"')
+                raise ScheduleError("deadline_needs_at", value=kind)
             deadlines[kind] = Deadline(
                 kind, parse_when(str(rule["at"])), parse_offsets(rule.get("reminders", []))
             )

@@ -47,6 +47,7 @@ class SlotDef:
     useful_until: datetime  # UTC
     deadline: datetime | None = None
     offset_minutes: int = 0
+    rehearsal_id: int | None = None  # set on a rehearsal's slots (`domain.rehearsal`)
 
     def fate(self, now: datetime) -> Fate:
         if now < self.due_at:

@@ -11,7 +11,7 @@ from telegram.ext import ApplicationHandlerStop, ChatMemberHandler, CommandHandl
 from domain.invites import deep_link
 from domain.people import Member
 from domain.regions import contains, parse_scope
-from domain.roles import Role, ScopeError, check_scope
+from domain.roles import Role, ScopeError, ScopeProblem, check_scope, parse_role
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import is_private, registered, reply, scope_label
 from handlers.context import DeskApplication, DeskContext
@@ -37,9 +37,8 @@ async def cmd_invite(update: Update, context: DeskContext, member: Member) -> No
     if len(args) not in (2, 3):
         await reply(update, text(lang, "admin.invite_usage", max=MAX_CHAT_INVITES))
         return
-    try:
-        role = Role(args[0].lower())
-    except ValueError:
+    role = parse_role(args[0])
+    if role is None:
         await reply(update, text(lang, "admin.invite_bad_role", role=args[0]))
         return
     if role not in _MAY_INVITE.get(member.role, frozenset()):
@@ -52,13 +51,10 @@ async def cmd_invite(update: Update, context: DeskContext, member: Member) -> No
     scope = parse_scope(args[1])
     try:
         if scope is None:
-            raise ScopeError(args[1])
+            raise ScopeError(ScopeProblem.NOT_A_CODE, scope=args[1])
         check_scope(role, scope)
     except ScopeError as exc:
-        await reply(
-            update,
-            text(lang, "admin.invite_bad_scope", scope=args[1], role=role.value, reason=str(exc)),
-        )
+        await reply(update, scope_problem_text(lang, exc, typed=args[1]))
         return
     if not contains(member.scope, scope):
         await reply(update, text(lang, "admin.invite_outside", scope=args[1]))
@@ -97,13 +93,40 @@ async def cmd_invite(update: Update, context: DeskContext, member: Member) -> No
     await reply(update, "\n".join(lines))
 
 
+def scope_problem_text(lang: str, error: ScopeError, *, typed: str) -> str:
+    """Why a code does not fit a role, in the person's words (no English inside Indonesian)."""
+    if error.problem is ScopeProblem.NOT_A_CODE:
+        return text(lang, "admin.scope.not_a_code", scope=typed)
+    role = error.values["role"]
+    allowed = error.values["allowed"]
+    return text(
+        lang,
+        "admin.scope.wrong_level",
+        scope=typed,
+        role=role_name(lang, role) if isinstance(role, Role) else str(role),
+        level=text(lang, f"registration.level.{error.values['level']}"),
+        allowed=text(lang, "admin.scope.or").join(
+            text(lang, f"registration.level.{lv}")
+            for lv in allowed  # type: ignore[attr-defined]
+        ),
+    )
+
+
+_ALERT_ARGS = ("peringatan", "alerts", "alert")
+
+
 @registered(Role.ADMIN)
 async def cmd_register_group(update: Update, context: DeskContext, member: Member) -> None:
-    """Register the group this is sent in as a desk group."""
-    chat = update.effective_chat
+    """Register the group this is sent in as a desk group. In a forum topic it also points the
+    group's digests and alerts at that topic; `/daftargrup peringatan` in a topic, its alerts
+    only; in a forum's General, digests go back to General."""
+    chat, message = update.effective_chat, update.effective_message
     if chat is None or is_private(update):
         await reply(update, text(member.language, "admin.group_only"))
         return
+    topic = message.message_thread_id if message and message.is_topic_message else None
+    args = list(context.args or [])
+    alerts = bool(args) and args[0].lower() in _ALERT_ARGS
     async with context.services.transaction() as session:
         new = await people.register_group(
             session,
@@ -113,20 +136,26 @@ async def cmd_register_group(update: Update, context: DeskContext, member: Membe
             by=member.id,
             now=context.now(),
         )
-        if new:
+        if chat.is_forum:
+            await people.set_group_topic(session, chat.id, topic, alerts=alerts)
+        if new or chat.is_forum:
             await people.audit(
                 session,
                 actor_id=member.id,
                 actor_label=f"telegram:{member.telegram_id}",
-                action="group_registered",
+                action="group_registered" if new else "group_topic",
                 now=context.now(),
-                detail={"chat_id": chat.id, "title": chat.title},
+                detail={"chat_id": chat.id, "title": chat.title, "topic": topic, "alerts": alerts},
             )
+    lang = member.language
     if new:
-        label = await scope_label(context, member.scope, member.language)
-        await reply(update, text(member.language, "admin.group_registered", scope=label))
-    else:
-        await reply(update, text(member.language, "admin.group_already"))
+        label = await scope_label(context, member.scope, lang)
+        await reply(update, text(lang, "admin.group_registered", scope=label))
+    elif not chat.is_forum:
+        await reply(update, text(lang, "admin.group_already"))
+    if chat.is_forum:
+        key = "alerts" if alerts else ("digests" if topic is not None else "general")
+        await reply(update, text(lang, f"admin.group_topic_{key}"))
 
 
 @registered(Role.ADMIN)

@@ -143,14 +143,29 @@ async def edit_buttons(update: Update, reply_markup: InlineKeyboardMarkup | None
 
 async def answer_button(update: Update, body: str | None = None, *, alert: bool = False) -> None:
     """Answer a button press (clients show a spinner until then). Not a chat message: it goes
-    straight to Telegram; a press too old to answer is simply left."""
+    straight to Telegram; a press too old to answer is simply left. Telegram takes one answer
+    per press: the first call answers, later ones do nothing; a press no handler answered is
+    answered silently once its handling ends (`answer_unanswered`)."""
     query = update.callback_query
     if query is None:
         return
+    scope = inbox.current()
+    if scope is not None:
+        if scope.button_answered:
+            return
+        scope.button_answered = True
     try:
         await query.answer(body, show_alert=alert)
     except TelegramError as exc:
         log.debug("could not answer callback query: %s", exc)
+
+
+async def answer_unanswered(update: Update) -> None:
+    """After an update is handled: answer its button press silently if nothing did (the edit
+    or message that followed says enough)."""
+    scope = inbox.current()
+    if update.callback_query is not None and scope is not None and not scope.button_answered:
+        await answer_button(update)
 
 
 async def current_member(context: DeskContext, update: Update) -> Member | None:

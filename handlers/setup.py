@@ -8,15 +8,34 @@ from handlers import (
     checkins,
     desk,
     fallback,
+    groups,
     help,
     inbox_admin,
+    phone,
     registration,
+    rehearsal,
     selfreg,
+    staff,
+    web_link,
 )
 from handlers.context import DeskApplication
 
 
 def register_all(app: DeskApplication) -> None:
-    for feature in (help, registration, selfreg, admin, inbox_admin, checkins, desk, broadcast):
+    groups.register(app)  # first: upgrades, chats signing messages, business accounts
+    for feature in (
+        help,
+        registration,
+        selfreg,
+        admin,
+        inbox_admin,
+        staff,
+        phone,
+        checkins,
+        desk,
+        broadcast,
+        rehearsal,
+        web_link,
+    ):
         feature.register(app)
     fallback.register(app)  # last: claims whatever no feature did

@@ -48,6 +48,7 @@ class UpdateScope:
     answers: int = 0
     error: BaseException | None = None
     stored: bool = False  # a check-in (or other record) was committed for it
+    button_answered: bool = False  # its callback query was answered (Telegram takes one answer)
 
     def answer_key(self) -> str:
         """A key for the next answer to this update: handling it again sends nothing twice."""

@@ -6,6 +6,9 @@
     Forbidden (403)               blocked, kicked, left: the chat is unreachable (UNREACHABLE)
     BadRequest "chat not found"   never opened the bot, deactivated: as Forbidden
     BadRequest "not modified"     an edit that changes nothing: it is already as wanted (DONE)
+    BadRequest "TOPIC_CLOSED" / "message thread not found"
+                                  the forum topic was closed or deleted: send to the group's
+                                  General topic instead, without `message_thread_id` (NO_TOPIC)
     BadRequest (other)            refused for good; the same request fails the same way (FAILED)
     NetworkError / TimedOut       before the request left (connect error, pool timeout) or
                                   answered with a 5xx: not delivered, again with back-off
@@ -46,6 +49,8 @@ _GONE = (
     "have no rights to send",
 )
 _NOT_MODIFIED = "message is not modified"
+# Telegram's refusals of a send into a forum topic that was closed or deleted.
+_NO_TOPIC = ("topic_closed", "message thread not found", "topic_deleted")
 
 
 class Fate(StrEnum):
@@ -53,6 +58,7 @@ class Fate(StrEnum):
     FLOOD = "flood"  # 429: wait `pause` seconds, then again
     RETRY = "retry"  # not delivered: again in `retry_in` seconds
     MOVED = "moved"  # send to `new_chat_id` instead
+    NO_TOPIC = "no_topic"  # the forum topic is closed or gone: send to General instead
     UNREACHABLE = "unreachable"
     FAILED = "failed"
     UNCERTAIN = "uncertain"
@@ -96,6 +102,8 @@ def judge(
         lowered = exc.message.lower()
         if _NOT_MODIFIED in lowered:
             return Verdict(Fate.DONE, None)
+        if any(gone in lowered for gone in _NO_TOPIC):
+            return Verdict(Fate.NO_TOPIC, exc.message[:200])
         if any(gone in lowered for gone in _GONE):
             return Verdict(Fate.UNREACHABLE, exc.message[:200])
         return Verdict(Fate.FAILED, exc.message[:200])

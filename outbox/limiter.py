@@ -30,7 +30,13 @@ FLOOD_MODE_SECONDS = 60.0
 
 @dataclass
 class Limiter:
-    """Bulk cap (`rate` a second), per-chat pacing, and 429 blocks. Times: monotonic seconds."""
+    """Bulk cap (`rate` a second), per-chat pacing, and 429 blocks. Times: monotonic seconds.
+
+    A paced call (proactive, or a reply while replies are paced) is *reserved* when the sender
+    picks it (`reserve`), so no more are picked than the window holds, and *counted* when its
+    request leaves (`depart`, after waiting `departure_wait`): the claim written in between may
+    take a while, and Telegram counts arrivals.
+    """
 
     rate: float = 30.0
     window: SlidingWindow = field(init=False)
@@ -38,7 +44,9 @@ class Limiter:
     chats: ChatPacer = field(default_factory=ChatPacer)
     blocked: dict[int, float] = field(default_factory=dict)  # chat -> free again at
     bulk_paused_until: float = 0.0
+    replies_paused_until: float = 0.0
     replies_paced_until: float = 0.0
+    reserved: int = 0  # picked, not yet left
     flood_count: int = 0
     waiting: int = 0  # proactive calls of the sender held back right now (they outrank broadcasts)
 
@@ -46,16 +54,29 @@ class Limiter:
         self.window = SlidingWindow(max(1, math.floor(self.rate)), WINDOW_SPAN)
         self.bucket = TokenBucket(self.rate, 1.0)
 
+    def paced(self, *, proactive: bool, now: float) -> bool:
+        """Whether a call goes under the bulk cap: proactive ones, and replies after a 429."""
+        return proactive or now < self.replies_paced_until
+
+    def _window_room(self, now: float) -> float:
+        """Seconds until the window has room for one more beside the reserved ones."""
+        window = self.window
+        window.wait_time(now)  # drops what left the window
+        taken = len(window.times) + self.reserved
+        if taken < window.limit:
+            return 0.0
+        index = taken - window.limit
+        if index >= len(window.times):
+            return 1.0 / self.rate  # all reserved: look again when the next one has left
+        return window.times[index] + window.span - now
+
     def wait_time(self, chat_id: int, *, proactive: bool, now: float) -> float:
-        """Seconds until a call to `chat_id` may leave (0: now)."""
+        """Seconds until a call to `chat_id` may be picked (0: now)."""
         wait = max(0.0, self.blocked.get(chat_id, 0.0) - now)
-        if proactive or now < self.replies_paced_until:
-            wait = max(
-                wait,
-                self.bulk_paused_until - now,
-                self.window.wait_time(now),
-                self.bucket.wait_time(now),
-            )
+        if not proactive:
+            wait = max(wait, self.replies_paused_until - now)
+        if self.paced(proactive=proactive, now=now):
+            wait = max(wait, self.bulk_paused_until - now, self._window_room(now))
         if proactive:
             wait = max(wait, self.chats.wait_time(chat_id, now))
         return wait
@@ -64,21 +85,48 @@ class Limiter:
         """Seconds until this chat may get a proactive call, the bulk cap aside."""
         return max(0.0, self.blocked.get(chat_id, 0.0) - now, self.chats.wait_time(chat_id, now))
 
-    def note(self, chat_id: int, *, proactive: bool, now: float) -> None:
-        """Count one call that leaves now. Replies are counted too: bulk sends yield to them."""
-        self.window.note(now)
-        if proactive or now < self.replies_paced_until:
-            self.bucket.take(now)
+    def reserve(self, chat_id: int, *, proactive: bool, now: float) -> bool:
+        """Pick a call; True when it is paced (then `depart` or `cancel` it later)."""
         self.chats.note(chat_id, now)
+        if self.paced(proactive=proactive, now=now):
+            self.reserved += 1
+            return True
+        return False
+
+    def departure_wait(self, now: float) -> float:
+        """Seconds a paced call must still wait before its request leaves."""
+        return max(
+            0.0,
+            self.bulk_paused_until - now,
+            self.window.wait_time(now),
+            self.bucket.wait_time(now),
+        )
+
+    def depart(self, *, paced: bool, now: float) -> None:
+        """Count a call whose request leaves now. Replies count too: bulk sends yield to them."""
+        self.window.note(now)
+        if paced:
+            self.bucket.take(now)
+            self.reserved = max(0, self.reserved - 1)
+
+    def cancel(self) -> None:
+        """A reserved call that will not leave (its claim was lost)."""
+        self.reserved = max(0, self.reserved - 1)
+
+    def note(self, chat_id: int, *, proactive: bool, now: float) -> None:
+        """Pick and count at once (the broadcast worker, whose sends leave straight away)."""
+        self.depart(paced=self.reserve(chat_id, proactive=proactive, now=now), now=now)
 
     def flooded(self, chat_id: int, retry_after: float, *, proactive: bool, now: float) -> None:
-        """Telegram answered 429 with `retry_after` seconds for a call to `chat_id`."""
+        """Telegram answered 429 with `retry_after` seconds for a call to `chat_id`. Telegram
+        then refuses more than that chat, so the lane waits too."""
         self.flood_count += 1
         until = now + retry_after
         self.blocked[chat_id] = max(self.blocked.get(chat_id, 0.0), until)
         if proactive:
             self.bulk_paused_until = max(self.bulk_paused_until, until)
         else:
+            self.replies_paused_until = max(self.replies_paused_until, until)
             self.replies_paced_until = max(self.replies_paced_until, now + FLOOD_MODE_SECONDS)
         if len(self.blocked) > 10_000:
             self.blocked = {c: t for c, t in self.blocked.items() if t > now}

@@ -12,7 +12,8 @@ causes it where there is one (a check-in and its receipt commit together). Then:
 3. outcomes are written in batches. A passing refusal (429, 5xx, network) gives the row back
    with a time to try again (429: Telegram's `retry_after`), until it is no longer useful;
    a permanent one is acted on (403: the person or group is unreachable; a group upgraded to a
-   supergroup: the desk group moves and the call goes to the new id).
+   supergroup: the desk group moves and the call goes to the new id; a forum topic closed or
+   deleted: the call goes to the group's General topic, with a warning in the log).
 
 Crash points: before the claim commits, the row is pending and is sent after the restart;
 after it, the row is `sending` and becomes `uncertain` at the restart (`storage.outbox.recover`):
@@ -108,6 +109,8 @@ class Sender:
         self._later: list[tuple[float, int, Queued]] = []  # (ready at, seq, row): retries
         self._known: set[int] = set()
         self._busy: set[int] = set()  # chats with a call in flight
+        self._paced: set[int] = set()  # picked rows counted under the bulk cap when they leave
+        self._departures = asyncio.Lock()
         self._waiters: dict[int, asyncio.Future[Result]] = {}
         self._outcomes: list[Outcome] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -257,7 +260,8 @@ class Sender:
                 soonest = min(soonest, wait)
                 bulk_blocked = bulk_blocked or item.proactive
                 continue
-            self.limiter.note(item.chat_id, proactive=item.proactive, now=now)
+            if self.limiter.reserve(item.chat_id, proactive=item.proactive, now=now):
+                self._paced.add(item.id)
             self._busy.add(item.chat_id)
             batch.append(item)
         for entry in held:
@@ -286,11 +290,17 @@ class Sender:
             self._outcomes[:0] = outcomes
             for item in batch:
                 self._busy.discard(item.chat_id)
+                if item.id in self._paced:
+                    self._paced.discard(item.id)
+                    self.limiter.cancel()
                 self._push(item, self._mono())
             raise
         for item in batch:
             if item.id not in won:  # sent or given up meanwhile (another instance, a restart)
                 self._busy.discard(item.chat_id)
+                if item.id in self._paced:
+                    self._paced.discard(item.id)
+                    self.limiter.cancel()
                 self._finish_unclaimed(item, None)
                 continue
             task = asyncio.create_task(self._attempt(item), name=f"send-{item.id}")
@@ -314,11 +324,25 @@ class Sender:
             params[field_name] = InputFile(data, filename=filename)
         return await self.bot.do_api_request(item.method, api_kwargs=params)
 
+    async def _depart(self, item: Queued) -> None:
+        """Wait until the request may leave, and count it as it leaves (Telegram counts
+        arrivals; the claim before this may have taken a while)."""
+        paced = item.id in self._paced
+        self._paced.discard(item.id)
+        if not paced:
+            self.limiter.depart(paced=False, now=self._mono())
+            return
+        async with self._departures:  # one at a time, in the order picked
+            while (wait := self.limiter.departure_wait(self._mono())) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(wait)  # a time to wait for, not an event
+            self.limiter.depart(paced=True, now=self._mono())
+
     async def _attempt(self, item: Queued) -> None:
         attempts = item.attempts + 1
         result: Any = None
         retry_in: float | None = None
         try:
+            await self._depart(item)
             result = await self._call(item)
             message_id = result.get("message_id") if isinstance(result, dict) else None
             outcome = Outcome(item.id, OutStatus.SENT, message_id=message_id)
@@ -334,6 +358,8 @@ class Sender:
             if outcome.chat_id is not None:
                 item.chat_id = outcome.chat_id
                 item.params = {**item.params, "chat_id": outcome.chat_id}
+            if outcome.drop_thread:
+                item.params = {k: v for k, v in item.params.items() if k != "message_thread_id"}
             # After the outcome is written (the next flush), the row may be claimed again.
             ready = self._mono() + max(retry_in, FLUSH_SECONDS * 3)
             heapq.heappush(self._later, (ready, next(self._seq), item))
@@ -378,6 +404,23 @@ class Sender:
             return (
                 Outcome(
                     item.id, OutStatus.PENDING, error="moved", chat_id=new_id, undo_attempt=True
+                ),
+                0.0,
+            )
+        if fate is Fate.NO_TOPIC and "message_thread_id" in item.params:
+            log.warning(
+                "chat %s: topic %s refused (%s); sending to General instead",
+                item.chat_id,
+                item.params["message_thread_id"],
+                verdict.error,
+            )
+            return (
+                Outcome(
+                    item.id,
+                    OutStatus.PENDING,
+                    error=verdict.error,
+                    drop_thread=True,
+                    undo_attempt=True,
                 ),
                 0.0,
             )

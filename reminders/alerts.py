@@ -16,6 +16,7 @@ from domain.checkins.kinds import Kind, Severity
 from domain.figures import SERIOUS
 from domain.outbox import Priority
 from domain.regions import contains
+from domain.rehearsal import slot_prefix
 from domain.slots import SlotDef, SlotKind
 from reminders.delivery import owe, slot_text
 from services import Services
@@ -45,17 +46,19 @@ async def alert_checkin(_app: Any, services: Services, checkin_id: int) -> bool:
         checkin = await session.get(Checkin, checkin_id)
         if checkin is None or not is_alert(checkin.kind, checkin.severity):
             return False
+        practice = checkin.rehearsal_id
         slot = SlotDef(
-            key=f"alert:{checkin_id}",
+            key=(slot_prefix(practice) if practice else "") + f"alert:{checkin_id}",
             kind=SlotKind.ALERT,
             subject=checkin.kind,
             due_at=now,
             useful_until=now + ALERT_GRACE,
+            rehearsal_id=practice,
         )
         if not await schedules.record_slot(session, slot, status="sending", now=now):
             return False  # already alerted (or being alerted by a tick)
         record = await schedules.slot_by_key(session, slot.key)
-        setup = await desk_setup(session)
+        setup = await desk_setup(session, rehearsal=practice)
     assert record is not None
     await send_alert(services, record, setup)
     async with services.transaction() as session:
@@ -63,8 +66,10 @@ async def alert_checkin(_app: Any, services: Services, checkin_id: int) -> bool:
     return True
 
 
-async def alert_text(services: Services, checkin_id: int, lang: str) -> tuple[str, str] | None:
-    """(TPS id, message) for a check-in; None if it is gone."""
+async def alert_text(
+    services: Services, checkin_id: int, lang: str, *, rehearsal: bool = False
+) -> tuple[str, str] | None:
+    """(TPS id, message) for a check-in, SIMULASI first for a rehearsal's; None if gone."""
     async with services.transaction() as session:
         checkin = await session.get(Checkin, checkin_id)
         if checkin is None:
@@ -101,22 +106,35 @@ async def alert_text(services: Services, checkin_id: int, lang: str) -> tuple[st
             summary=str(payload.get("text") or "")[:500],
             **place,
         )
+    if rehearsal:
+        body = text(lang, "rehearsal.banner") + "\n" + body
     return tps_id, body
 
 
 async def send_alert(services: Services, slot: SlotRecord, setup: DeskSetup) -> None:
     """Queue the alert for every desk group whose region holds the TPS."""
-    checkin_id = int(slot.key.split(":", 1)[1])
-    found = await alert_text(services, checkin_id, GROUP_LANGUAGE)
+    checkin_id = int(slot.key.rsplit(":", 1)[1])  # alert:<id> or sim<r>:alert:<id>
+    found = await alert_text(
+        services, checkin_id, GROUP_LANGUAGE, rehearsal=slot.rehearsal_id is not None
+    )
     if found is None:
         return
     tps_id, body = found
     async with services.transaction() as session:
         groups = await people.desk_groups(session)
+        topics = await people.desk_topics(session)
     calls = [
         call
         for chat_id, _title, scope in groups
         if contains(scope, tps_id)
-        for call in slot_text(services, slot, chat_id, "msg", body, priority=Priority.ALERT)
+        for call in slot_text(
+            services,
+            slot,
+            chat_id,
+            "msg",
+            body,
+            priority=Priority.ALERT,
+            thread_id=topics.get(chat_id, (None, None))[1],
+        )
     ]
     await owe(services, calls)

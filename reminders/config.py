@@ -24,8 +24,22 @@ class DeskConfigError(RuntimeError):
     """The desk config file cannot be used."""
 
 
+NO_SCHEDULE = (
+    "no desk schedule: no reminder, escalation or digest will go out. Copy desk.example.toml "
+    "to desk.toml, set election_day and the deadlines, put DESK_CONFIG_FILE=./desk.toml in "
+    ".env and start again"
+)
+
+
 def read_config(path: Path) -> tuple[DeskSchedule, str]:
-    raw = path.read_bytes()
+    """The schedule in a desk config file and the file's SHA-256, or `DeskConfigError`."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DeskConfigError(
+            f"DESK_CONFIG_FILE: cannot read {path} ({exc.strerror}); "
+            "copy desk.example.toml there or fix the path in .env"
+        ) from None
     try:
         schedule = DeskSchedule.from_dict(tomllib.loads(raw.decode("utf-8")))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, ScheduleError) as exc:
@@ -34,9 +48,17 @@ def read_config(path: Path) -> tuple[DeskSchedule, str]:
 
 
 async def apply_config_file(services: Services) -> bool:
-    """Store the file's schedule if the file changed since last time; True if it did."""
+    """Store the file's schedule if the file changed since last time; True if it did.
+
+    Without a file and without a stored schedule, says once (a warning at start) that nothing
+    will be sent and how to set a schedule up.
+    """
     path = services.desk_config_file
     if not path:
+        async with services.transaction() as session:
+            stored, _ = await schedules.load_schedule(session)
+        if stored is None:
+            log.warning(NO_SCHEDULE)
         return False
     schedule, digest = read_config(Path(path))
     now = services.clock()

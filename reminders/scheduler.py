@@ -4,7 +4,8 @@ One repeating JobQueue job (every `schedule_tick_seconds`, `misfire_grace_time=N
 `coalesce=True`, so APScheduler never silently drops a run however late the loop is) starts a
 tick unless one is still running. A tick:
 
-1. computes every slot of the stored schedule (pure: `domain.slots.slots`);
+1. computes every slot of the stored schedule (pure: `domain.slots.slots`), and of the
+   running rehearsal's, keyed `sim<id>:...` (`domain.rehearsal.rehearsal_slots`);
 2. records each slot that is due and not yet in the `slot` table, as `sending` if it is
    within its grace window, else as `missed` (logged; /tenggat shows them);
 3. works through every `sending` slot, oldest first, queueing each part for each chat in the
@@ -23,12 +24,14 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
+from domain.rehearsal import rehearsal_slots
 from domain.slots import Fate, SlotDef, SlotKind, due, slots
 from reminders import alerts, sending
 from services import DeskApplication, DeskContext, Services
-from storage import schedules
+from storage import rehearsals, schedules
 from storage.digest import desk_setup
 from storage.schedules import SlotRecord
+from views import rehearsal_report
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,18 @@ async def record_due(services: Services) -> list[SlotDef]:
     now = services.clock()
     async with services.transaction() as session:
         setup = await desk_setup(session)
+        practice = await rehearsals.running(session)
     ready = due(slots(setup.schedule, setup.zone), now)
+    if practice is not None:
+        ready += due(
+            rehearsal_slots(
+                practice.plan,
+                rehearsal_id=practice.id,
+                started_at=practice.started_at,
+                zone=setup.zone,
+            ),
+            now,
+        )
     if not ready:
         return []
     missed: list[SlotDef] = []
@@ -97,6 +111,7 @@ async def tick(app: DeskApplication) -> list[str]:
         for slot in open_slots:
             await run_slot(app, slot)
             finished.append(slot.key)
+        await rehearsal_report.send_pending(app)
         return finished
 
 
@@ -110,7 +125,7 @@ async def run_slot(app: DeskApplication, slot: SlotRecord) -> None:
             )
             log.warning("slot %s expired while sending: marked missed", slot.key)
             return
-        setup = await desk_setup(session)
+        setup = await desk_setup(session, rehearsal=slot.rehearsal_id)
     kind = SlotKind(slot.kind)
     if kind is SlotKind.REMINDER:
         await sending.send_reminders(app, slot, setup)

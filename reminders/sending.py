@@ -40,7 +40,9 @@ def filing_button(lang: str, kind: str) -> InlineKeyboardMarkup:
 async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
     services = _services(app)
     async with services.transaction() as session:
-        recipients = await coverage.officers_to_remind(session, slot.subject, setup.scope)
+        recipients = await coverage.officers_to_remind(
+            session, slot.subject, setup.scope, rehearsal=setup.rehearsal
+        )
     deadline = slot.useful_until  # a reminder is useful until its deadline
     calls: list[Outgoing] = []
     for person in recipients:
@@ -51,6 +53,7 @@ async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetu
             deadline=deadline,
             zone=setup.zone,
             now=services.clock(),
+            rehearsal=setup.rehearsal is not None,
         )
         markup = filing_button(person.language, slot.subject)
         calls += slot_text(
@@ -60,6 +63,9 @@ async def send_reminders(app: DeskApplication, slot: SlotRecord, setup: DeskSetu
             await owe(services, calls)
             calls = []
     await owe(services, calls)
+    # SMS: reminders by text message to officers whose TPS declared no signal.
+    if services.sms_reminders is not None:
+        await services.sms_reminders(slot.id, slot.subject, setup.scope, deadline)
 
 
 async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
@@ -72,7 +78,9 @@ async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSe
         key = (person.scope, person.language)
         if key not in bodies:
             async with services.transaction() as session:
-                total, missing = await coverage.missing_tps(session, slot.subject, person.scope)
+                total, missing = await coverage.missing_tps(
+                    session, slot.subject, person.scope, rehearsal=setup.rehearsal
+                )
                 district = await regions.region(session, person.scope)
                 tps_total = (await regions.counts(session, person.scope))["tps"]
             bodies[key] = (
@@ -85,6 +93,7 @@ async def send_escalations(app: DeskApplication, slot: SlotRecord, setup: DeskSe
                     total=tps_total,
                     deadline=deadline,
                     zone=setup.zone,
+                    rehearsal=setup.rehearsal is not None,
                 )
                 if total
                 else None
@@ -114,15 +123,28 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
     services = _services(app)
     async with services.transaction() as session:
         groups = await people.desk_groups(session)
+        topics = await people.desk_topics(session)
     attachments: dict[str, tuple[bytes, bytes]] = {}
     for chat_id, _title, group_scope in groups:
         scope = digest.digest_scope(setup.scope, group_scope)
         figures, previous = await figures_for_slot(services, slot, scope, setup)
         lang = GROUP_LANGUAGE
-        messages = render.digest_messages(lang, figures, change(previous, figures), zone=setup.zone)
+        thread_id = topics.get(chat_id, (None, None))[0]
+        practice = setup.rehearsal is not None
+        messages = render.digest_messages(
+            lang, figures, change(previous, figures), zone=setup.zone, rehearsal=practice
+        )
         calls: list[Outgoing] = []
         for index, body in enumerate(messages):
-            calls += slot_text(services, slot, chat_id, f"text{index}", body, priority=DIGEST)
+            calls += slot_text(
+                services,
+                slot,
+                chat_id,
+                f"text{index}",
+                body,
+                priority=DIGEST,
+                thread_id=thread_id,
+            )
         if figures.total.tps:
             if scope not in attachments:
                 attachments[scope] = await asyncio.to_thread(
@@ -138,8 +160,9 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
                 "photo",
                 data=picture,
                 filename="rekap.png",
-                caption=render.digest_caption(lang, figures, setup.zone),
+                caption=render.digest_caption(lang, figures, setup.zone, rehearsal=practice),
                 priority=DIGEST,
+                thread_id=thread_id,
             )
             calls += slot_file(
                 services,
@@ -149,7 +172,8 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
                 "document",
                 data=book,
                 filename=f"rekap-{scope or 'nasional'}-{stamp}.xlsx",
-                caption=render.document_caption(lang, figures, setup.zone),
+                caption=render.document_caption(lang, figures, setup.zone, rehearsal=practice),
                 priority=DIGEST,
+                thread_id=thread_id,
             )
         await owe(services, calls)

@@ -45,6 +45,7 @@ class Services:
     bot_username: str = ""
     election: str = "pemilu2024"  # which ballot types logistics check-ins cover
     download_dir: Path | None = None  # keep officers' photos on disk too, when set
+    web_base_url: str | None = None  # the desk page's public address (/dasbor), when served
     checkin_listeners: list[CheckinListener] = field(default_factory=list)
     broadcast_pace: Pace = field(default_factory=Pace)
     desk_config_file: Path | None = None
@@ -54,6 +55,10 @@ class Services:
     inbox: Inbox | None = None
     broadcast_worker: Waker | None = None
     schedule_runner: Any = None  # reminders.scheduler.RunnerState, owned by the scheduler
+    sms: Any = None  # sms.service.SmsService when SMS_ENABLED, owned by bot.sms_wiring
+    # SMS reminders to officers whose TPS declared no signal: (slot id, kind, scope, deadline).
+    sms_reminders: Callable[[int, str, str, datetime], Awaitable[object]] | None = None
+    albums: Any = None  # handlers.checkins.album.Albums, set when the bot becomes active
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

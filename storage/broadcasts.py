@@ -22,6 +22,7 @@ from domain.broadcast import (
     region_filter,
 )
 from domain.people import Member
+from storage import rehearsals
 from storage.models import Broadcast, BroadcastDelivery, Checkin, Person
 
 ACTIVE = (BroadcastStatus.QUEUED.value, BroadcastStatus.SENDING.value)
@@ -71,6 +72,8 @@ async def start_draft(session: AsyncSession, sender: Member, *, now: datetime) -
         step=DraftStep.TEXT.value,
         step_at=now,
         created_at=now,
+        # Composed during a rehearsal: practice, deleted with the rehearsal's data.
+        rehearsal_id=await rehearsals.running_id(session),
     )
     session.add(draft)
     await session.flush()
@@ -147,7 +150,7 @@ def _recipients(scope: str, audience: Audience, exclude: int | None) -> Select |
     if prefix is None:
         return None
     stmt: Select = select(Person.id, Person.telegram_id, Person.scope_code).where(
-        Person.scope_code.like(f"{prefix}%")
+        Person.scope_code.like(f"{prefix}%"), Person.revoked_at.is_(None)
     )
     if audience.kind is AudienceKind.ROLE:
         stmt = stmt.where(Person.role == audience.value)

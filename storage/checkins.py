@@ -11,7 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checkins.kinds import Kind, Severity, Source
 from domain.checkins.records import Filed, TpsInfo
+from storage import rehearsals
 from storage.models import Checkin, District, Person, Tps, Village
+
+# Real rows only: a rehearsal's check-ins stay out of every real view (see storage.rehearsals).
+REAL = Checkin.rehearsal_id.is_(None)
 
 
 async def tps_info(session: AsyncSession, tps_id: str) -> TpsInfo | None:
@@ -51,6 +55,7 @@ def _filed(row: Checkin, name: str | None, *, duplicate: bool = False) -> Filed:
         sent_at=row.sent_at,
         received_at=row.received_at,
         duplicate=duplicate,
+        rehearsal_id=row.rehearsal_id,
     )
 
 
@@ -84,10 +89,15 @@ async def file_checkin(
 
     Two writers racing for the same TPS and kind collide on the version's unique constraint;
     the caller retries the transaction (`IntegrityError`).
+
+    While a rehearsal runs, every check-in is the rehearsal's: it takes the next version
+    number like any other (so the unique constraint still settles races), but it is never
+    current and leaves the real current version alone.
     """
     existing = await by_dedupe_key(session, dedupe_key)
     if existing is not None:
         return existing
+    rehearsal = await rehearsals.running_id(session)
     latest = (
         await session.execute(
             select(func.max(Checkin.version)).where(
@@ -95,16 +105,18 @@ async def file_checkin(
             )
         )
     ).scalar_one()
-    await session.execute(
-        update(Checkin)
-        .where(Checkin.tps_id == tps.id, Checkin.kind == kind.value, Checkin.is_current)
-        .values(is_current=False)
-    )
+    if rehearsal is None:
+        await session.execute(
+            update(Checkin)
+            .where(Checkin.tps_id == tps.id, Checkin.kind == kind.value, Checkin.is_current)
+            .values(is_current=False)
+        )
     row = Checkin(
         tps_id=tps.id,
         kind=kind.value,
         version=(latest or 0) + 1,
-        is_current=True,
+        is_current=rehearsal is None,
+        rehearsal_id=rehearsal,
         district_code=tps.district_code,
         regency_code=tps.regency_code,
         province_code=tps.province_code,
@@ -139,7 +151,7 @@ async def history(
     stmt = (
         select(Checkin, Person.name)
         .outerjoin(Person, Person.id == Checkin.filed_by)
-        .where(Checkin.tps_id == tps_id)
+        .where(Checkin.tps_id == tps_id, REAL)
         .order_by(Checkin.received_at.desc(), Checkin.id.desc())
         .limit(limit)
     )
@@ -159,7 +171,11 @@ def _in_scope(model: Any, scope: str) -> Any:
 
 async def coverage(session: AsyncSession, scope: str) -> tuple[int, dict[Kind, dict[str, int]]]:
     """TPS inside a region, and per kind how many have a current check-in, by severity."""
-    total = (await session.execute(select(func.count()).where(_in_scope(Tps, scope)))).scalar_one()
+    total = (
+        await session.execute(
+            select(func.count()).where(_in_scope(Tps, scope), Tps.retired_at.is_(None))
+        )
+    ).scalar_one()
     rows = await session.execute(
         select(Checkin.kind, Checkin.severity, func.count())
         .where(Checkin.is_current, _in_scope(Checkin, scope))
@@ -172,13 +188,17 @@ async def coverage(session: AsyncSession, scope: str) -> tuple[int, dict[Kind, d
 
 
 async def all_in_scope(
-    session: AsyncSession, scope: str, *, kind: Kind
+    session: AsyncSession, scope: str, *, kind: Kind, current_only: bool = False
 ) -> Sequence[tuple[Checkin, str | None]]:
-    """Every version of a kind inside a scope, oldest first (for exports)."""
-    rows = await session.execute(
+    """Every version (or only the current ones) of a kind inside a scope, by TPS and version
+    (for exports)."""
+    stmt = (
         select(Checkin, Person.name)
         .outerjoin(Person, Person.id == Checkin.filed_by)
-        .where(Checkin.kind == kind.value, _in_scope(Checkin, scope))
+        .where(Checkin.kind == kind.value, _in_scope(Checkin, scope), REAL)
         .order_by(Checkin.tps_id, Checkin.version)
     )
+    if current_only:
+        stmt = stmt.where(Checkin.is_current)
+    rows = await session.execute(stmt)
     return [(c, n) for c, n in rows.all()]

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.roles import Role
-from storage.models import Checkin, District, Person, Regency, Tps, Village
+from storage.models import Checkin, Person, Tps, Village
 
 # Written as the bare column so SQLite sees the partial indexes' `WHERE is_current` term.
+# A rehearsal's check-ins are never current, so this is also "real only".
 CURRENT = text("checkin.is_current")
 
 
-def _filed(kind: str) -> Any:
-    return exists().where(Checkin.tps_id == Tps.id, Checkin.kind == kind, CURRENT)
+def filed_in(rehearsal: int | None) -> Any:
+    """What counts as filed: the current real version, or any of the rehearsal's."""
+    return CURRENT if rehearsal is None else Checkin.rehearsal_id == rehearsal
+
+
+def _filed(kind: str, rehearsal: int | None) -> Any:
+    return exists().where(Checkin.tps_id == Tps.id, Checkin.kind == kind, filed_in(rehearsal))
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +32,20 @@ class Recipient:
     scope: str
 
 
-async def officers_to_remind(session: AsyncSession, kind: str, scope: str) -> list[Recipient]:
-    """Reachable TPS officers inside `scope` whose TPS has no current check-in of `kind`."""
-    filed = exists().where(Checkin.tps_id == Person.scope_code, Checkin.kind == kind, CURRENT)
+async def officers_to_remind(
+    session: AsyncSession, kind: str, scope: str, *, rehearsal: int | None = None
+) -> list[Recipient]:
+    """Reachable TPS officers inside `scope` whose TPS has no current check-in of `kind`
+    (with `rehearsal`: none filed in that rehearsal)."""
+    filed = exists().where(
+        Checkin.tps_id == Person.scope_code, Checkin.kind == kind, filed_in(rehearsal)
+    )
     stmt = (
         select(Person.telegram_id, Person.language, Person.scope_code)
         .where(
             Person.role == Role.TPS.value,
             Person.reachable.is_(True),
+            Person.revoked_at.is_(None),
             Person.scope_code.like(f"{scope}%"),
             ~filed,
         )
@@ -49,6 +60,7 @@ async def camats(session: AsyncSession, scope: str) -> list[Recipient]:
         .where(
             Person.role == Role.CAMAT.value,
             Person.reachable.is_(True),
+            Person.revoked_at.is_(None),
             Person.scope_code.like(f"{scope}%"),
         )
         .order_by(Person.id)
@@ -65,10 +77,17 @@ class MissingTps:
 
 
 async def missing_tps(
-    session: AsyncSession, kind: str, scope: str, *, offset: int = 0, limit: int | None = None
+    session: AsyncSession,
+    kind: str,
+    scope: str,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    rehearsal: int | None = None,
 ) -> tuple[int, list[MissingTps]]:
-    """TPS inside `scope` without a current check-in of `kind`: how many, and one page."""
-    where = and_(Tps.id.like(f"{scope}%"), ~_filed(kind))
+    """TPS inside `scope` without a current check-in of `kind` (with `rehearsal`: without
+    one filed in that rehearsal): how many, and one page."""
+    where = and_(Tps.id.like(f"{scope}%"), Tps.retired_at.is_(None), ~_filed(kind, rehearsal))
     total = (await session.execute(select(func.count()).select_from(Tps).where(where))).scalar_one()
     stmt = (
         select(Tps.id, Tps.number, Tps.village_code, Village.name)
@@ -81,80 +100,3 @@ async def missing_tps(
         stmt = stmt.limit(limit)
     rows = [MissingTps(i, n, v, name) for i, n, v, name in (await session.execute(stmt)).all()]
     return int(total), rows
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    kind: str
-    version: int
-    is_current: bool
-    severity: str
-    payload: dict[str, Any]
-    relayed: bool
-    sent_at: datetime
-    received_at: datetime
-
-
-async def tps_history(session: AsyncSession, tps_id: str) -> list[HistoryEntry]:
-    stmt = (
-        select(Checkin)
-        .where(Checkin.tps_id == tps_id)
-        .order_by(Checkin.received_at, Checkin.kind, Checkin.version)
-    )
-    return [
-        HistoryEntry(
-            c.kind,
-            c.version,
-            c.is_current,
-            c.severity,
-            dict(c.payload or {}),
-            c.relayed,
-            c.sent_at,
-            c.received_at,
-        )
-        for c in (await session.execute(stmt)).scalars()
-    ]
-
-
-async def export_rows(session: AsyncSession, scope: str) -> dict[str, list[dict[str, Any]]]:
-    """Current check-ins inside `scope`, per kind, one row per TPS, for the spreadsheet."""
-    stmt = (
-        select(
-            Checkin.kind,
-            Checkin.tps_id,
-            Village.name,
-            District.name,
-            Regency.name,
-            Checkin.severity,
-            Checkin.version,
-            Checkin.relayed,
-            Checkin.sent_at,
-            Checkin.received_at,
-            Checkin.payload,
-        )
-        .join(Tps, Tps.id == Checkin.tps_id)
-        .join(Village, Village.code == Tps.village_code)
-        .join(District, District.code == Tps.district_code)
-        .join(Regency, Regency.code == Tps.regency_code)
-        .where(CURRENT, Checkin.tps_id.like(f"{scope}%"))
-        .order_by(Checkin.kind, Checkin.tps_id)
-    )
-    result: dict[str, list[dict[str, Any]]] = {}
-    for kind, tps, village, district, regency, sev, version, relayed, sent, got, payload in (
-        await session.execute(stmt)
-    ).all():
-        result.setdefault(kind, []).append(
-            {
-                "tps": tps,
-                "desa": village,
-                "kecamatan": district,
-                "kabupaten": regency,
-                "severity": sev,
-                "version": version,
-                "relay": relayed,
-                "sent_at": sent,
-                "received_at": got,
-                **{f"data.{k}": v for k, v in sorted((payload or {}).items())},
-            }
-        )
-    return result

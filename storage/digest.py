@@ -1,6 +1,6 @@
 """Building a digest's figures for a scope: the desk's setup, counts, and the domain's rules.
-
-Used by the scheduled digests and by /rekap, so both show the same numbers.
+Used by the scheduled digests, by /rekap and by the desk page (`web`), so all show the same
+numbers.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from domain.figures import Figures, breakdown_length, build_figures
 from domain.regions import contains
 from domain.schedule import DeskSchedule, desk_zone
 from domain.slots import focus_kind, overdue_kinds
+from storage import dashboard, regions, rehearsals, schedules
 from storage import figures as counting
-from storage import regions, schedules
 from storage.models import Province
 
 
@@ -26,9 +26,12 @@ class DeskSetup:
     schedule: DeskSchedule
     zone: ZoneInfo
     scope: str  # the desk's scope: "36" for a province desk, "3672" for a city desk
+    # Set for a rehearsal's slots: its schedule, its figures, SIMULASI on every message.
+    rehearsal: int | None = None
 
 
-async def desk_setup(session: AsyncSession) -> DeskSetup:
+async def desk_setup(session: AsyncSession, *, rehearsal: int | None = None) -> DeskSetup:
+    """The desk's schedule, zone and scope; with `rehearsal`, that rehearsal's schedule."""
     stored, _ = await schedules.load_schedule(session)
     schedule = stored or DeskSchedule()
     scope = await counting.desk_scope(session, schedule.scope)
@@ -38,7 +41,12 @@ async def desk_setup(session: AsyncSession) -> DeskSetup:
         override = (
             await session.execute(select(Province.timezone).where(Province.code == province))
         ).scalar_one_or_none()
-    return DeskSetup(schedule, desk_zone(override, province), scope)
+    zone = desk_zone(override, province)
+    if rehearsal is not None:
+        info = await rehearsals.get(session, rehearsal)
+        if info is not None:
+            return DeskSetup(info.plan.schedule(info.started_at, zone), zone, scope, rehearsal)
+    return DeskSetup(schedule, zone, scope)
 
 
 def digest_scope(desk: str, group: str) -> str:
@@ -47,7 +55,9 @@ def digest_scope(desk: str, group: str) -> str:
 
 
 async def build(session: AsyncSession, scope: str, *, setup: DeskSetup, now: datetime) -> Figures:
-    counts = await counting.load_counts(session, scope, length=breakdown_length(scope))
+    counts = await counting.load_counts(
+        session, scope, length=breakdown_length(scope), rehearsal=setup.rehearsal
+    )
     found = await regions.region(session, scope)
     return build_figures(
         counts,
@@ -56,4 +66,22 @@ async def build(session: AsyncSession, scope: str, *, setup: DeskSetup, now: dat
         at=now.isoformat(),
         focus_kind=focus_kind(setup.schedule, setup.zone, now),
         overdue_kinds=overdue_kinds(setup.schedule, setup.zone, now),
+    )
+
+
+async def build_below_district(
+    session: AsyncSession, scope: str, *, setup: DeskSetup, now: datetime
+) -> Figures:
+    """Figures of a district or a village, one row per village (the desk page's drill-down;
+    digests stop at districts). Same rules as `build`, counted per village."""
+    counts = await dashboard.village_counts(session, scope)
+    found = await regions.region(session, scope)
+    return build_figures(
+        counts,
+        scope=scope,
+        scope_name=found.name if found else scope,
+        at=now.isoformat(),
+        focus_kind=focus_kind(setup.schedule, setup.zone, now),
+        overdue_kinds=overdue_kinds(setup.schedule, setup.zone, now),
+        length=10,
     )

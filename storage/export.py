@@ -1,7 +1,8 @@
-"""Everything filed, as rows per kind: the content of `deskbot export` and digest spreadsheets.
+"""Everything filed, as rows per kind: the one export behind `deskbot export` and `/ekspor`.
 
 Times are shown in the desk's zone of each TPS's province (with the zone in its own column),
-payload fields get one column each, in the order the guided steps ask them.
+payload fields get one column each, in the order the guided steps ask them. Columns and sheets
+carry internal names here; `views.exports.localized` words them in the reader's language.
 """
 
 from __future__ import annotations
@@ -29,13 +30,17 @@ def payload_columns(kind: Kind) -> list[str]:
     return columns
 
 
-async def checkin_sheets(session: AsyncSession, scope: str = "") -> list[Sheet]:
-    """One sheet per kind with every version filed inside `scope` (all of them for '')."""
+async def checkin_sheets(
+    session: AsyncSession, scope: str = "", *, current_only: bool = False
+) -> list[Sheet]:
+    """One sheet per kind with every version filed inside `scope` (all of them for ''), or
+    only the current version of each TPS with `current_only`."""
     sheets = []
     for kind in Kind:
         extra = payload_columns(kind)
         sheet = Sheet(name=kind.value, header=[*COMMON, *extra])
-        for row, name in await checkins.all_in_scope(session, scope, kind=kind):
+        rows = await checkins.all_in_scope(session, scope, kind=kind, current_only=current_only)
+        for row, name in rows:
             sent, zone = local_time(row.sent_at, row.province_code)
             received, _ = local_time(row.received_at, row.province_code)
             values: list[Any] = [

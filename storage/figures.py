@@ -18,8 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.checkins.kinds import Kind
 from domain.figures import SERIOUS, Counts
 from domain.regions import NATION
+from storage import rehearsals
 from storage.coverage import CURRENT
-from storage.models import Checkin, CheckinCount, District, Province, Regency, Tps, Village
+from storage.models import (
+    Checkin,
+    CheckinCount,
+    District,
+    Province,
+    Regency,
+    SmsInbound,
+    Tps,
+    Village,
+)
 
 
 def _prefix(column: Any, scope: str) -> ColumnElement[bool]:
@@ -65,13 +75,18 @@ async def region_names(session: AsyncSession, scope: str, length: int) -> dict[s
     return names
 
 
-async def load_counts(session: AsyncSession, scope: str, *, length: int) -> Counts:
+async def load_counts(
+    session: AsyncSession, scope: str, *, length: int, rehearsal: int | None = None
+) -> Counts:
+    """The digest's counts inside `scope`: real ones, or with `rehearsal` that rehearsal's."""
     tps_rows = await session.execute(
         select(Village.district_code, func.sum(Village.tps_count))
         .where(_prefix(Village.district_code, scope))
         .group_by(Village.district_code)
     )
     tps_by_district = {d: int(n) for d, n in tps_rows.all()}
+    if rehearsal is not None:
+        return await _rehearsal_counts(session, scope, length, rehearsal, tps_by_district)
     main = await session.execute(
         select(
             CheckinCount.district_code, CheckinCount.kind, CheckinCount.severity, CheckinCount.n
@@ -102,11 +117,62 @@ async def load_counts(session: AsyncSession, scope: str, *, length: int) -> Coun
         )
         .order_by(Checkin.tps_id)
     )
+    # Through the (small) SMS table: the check-ins it filed that are still current.
+    by_sms = await session.execute(
+        select(func.count())
+        .select_from(SmsInbound)
+        .join(Checkin, Checkin.id == SmsInbound.checkin_id)
+        .where(CURRENT, _prefix(Checkin.district_code, scope))
+    )
     return Counts(
         tps_by_district=tps_by_district,
         by_district=by_district,
         open_incidents=open_incidents,
         severe_flood_tps=[(t, v) for t, v in floods.all()],
+        names=await region_names(session, scope, length),
+        by_sms=int(by_sms.scalar_one()),
+    )
+
+
+async def _rehearsal_counts(
+    session: AsyncSession,
+    scope: str,
+    length: int,
+    rehearsal: int,
+    tps_by_district: dict[str, int],
+) -> Counts:
+    """The same figures from the rehearsal's newest versions (a rehearsal is small: no
+    counter table, one pass over its rows)."""
+    current = rehearsals.rehearsal_current(rehearsal).subquery()
+    rows = await session.execute(
+        select(
+            current.c.district_code,
+            current.c.kind,
+            current.c.severity,
+            current.c.tps_id,
+            current.c.payload,
+            Village.name,
+        )
+        .join(Tps, Tps.id == current.c.tps_id)
+        .join(Village, Village.code == Tps.village_code)
+        .where(_prefix(current.c.district_code, scope))
+        .order_by(current.c.tps_id)
+    )
+    by_district: dict[tuple[str, str, str], int] = {}
+    open_incidents: dict[str, int] = {}
+    floods: list[tuple[str, str]] = []
+    for district, kind, severity, tps_id, payload, village in rows.all():
+        key = (district, kind, severity)
+        by_district[key] = by_district.get(key, 0) + 1
+        if kind == Kind.KEJADIAN.value and not (payload or {}).get("resolved", False):
+            open_incidents[district] = open_incidents.get(district, 0) + 1
+        if kind == Kind.BANJIR.value and severity in SERIOUS:
+            floods.append((tps_id, village))
+    return Counts(
+        tps_by_district=tps_by_district,
+        by_district=by_district,
+        open_incidents=open_incidents,
+        severe_flood_tps=floods,
         names=await region_names(session, scope, length),
     )
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
@@ -27,17 +28,23 @@ def alembic_config(url: str | None = None) -> Config:
 MIGRATION_LOCK_KEY = 0x6465736B_6D696772  # "deskmigr"
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the database to the newest revision, on an existing engine."""
+async def upgrade(engine: AsyncEngine) -> bool:
+    """Bring the database to the newest revision, on an existing engine; True if it changed
+    (then one INFO line says from which revision to which)."""
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             await connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
             )
-        await connection.run_sync(_upgrade_sync)
+        before, after = await connection.run_sync(_upgrade_sync)
+    if before != after:
+        log.info("database migrated from %s to %s", before or "empty", after)
+    return before != after
 
 
-def _upgrade_sync(connection: object) -> None:
+def _upgrade_sync(connection: Connection) -> tuple[str | None, str | None]:
     config = alembic_config()
     config.attributes["connection"] = connection
+    before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(config, "head")
+    return before, MigrationContext.configure(connection).get_current_revision()

@@ -47,6 +47,7 @@ class Outcome:
     not_before: datetime | None = None
     undo_attempt: bool = False  # given back without Telegram having acted (429, stopping)
     chat_id: int | None = None  # moved to this chat (a group upgraded to a supergroup)
+    drop_thread: bool = False  # its forum topic is closed or gone: sent to General from now
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -205,11 +206,17 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: dat
             )
             .values(**values)
         )
-    moved = [o for o in outcomes if o.chat_id is not None]
-    for o in moved:
+    changed = [o for o in outcomes if o.chat_id is not None or o.drop_thread]
+    for o in changed:
         row = await session.get(OutboxMessage, o.id)
-        if row is not None:
-            row.params = {**row.params, "chat_id": o.chat_id}
+        if row is None:
+            continue
+        params = {**row.params}
+        if o.chat_id is not None:
+            params["chat_id"] = o.chat_id
+        if o.drop_thread:
+            params.pop("message_thread_id", None)
+        row.params = params
 
 
 async def recover(session: AsyncSession, *, now: datetime) -> int:

@@ -26,11 +26,18 @@ def _member(p: Person) -> Member:
         language=p.language,
         reachable=p.reachable,
         username=p.username,
+        phone=p.phone,
     )
 
 
 async def member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
+    """The registered person behind an account; None if unknown or revoked."""
     person = await _person(session, telegram_id)
+    return _member(person) if person and person.revoked_at is None else None
+
+
+async def member_by_id(session: AsyncSession, person_id: int) -> Member | None:
+    person = await session.get(Person, person_id)
     return _member(person) if person else None
 
 
@@ -69,6 +76,7 @@ async def upsert_member(
         person.name, person.username = name, username
         person.role, person.scope_code = role.value, scope
         person.reachable, person.unreachable_since, person.updated_at = True, None, now
+        person.revoked_at = None
     await session.flush()
     return _member(person)
 
@@ -96,7 +104,11 @@ async def set_reachable(
 async def members_in_scope(
     session: AsyncSession, scope: str, *, roles: Sequence[Role] = ()
 ) -> list[Member]:
-    stmt = select(Person).where(Person.scope_code.like(f"{scope}%")).order_by(Person.id)
+    stmt = (
+        select(Person)
+        .where(Person.scope_code.like(f"{scope}%"), Person.revoked_at.is_(None))
+        .order_by(Person.id)
+    )
     if roles:
         stmt = stmt.where(Person.role.in_([r.value for r in roles]))
     return [_member(p) for p in (await session.execute(stmt)).scalars()]
@@ -113,6 +125,7 @@ async def approvers_for(session: AsyncSession, tps_id: str) -> list[Member]:
         .where(
             Person.role.in_([Role.COORDINATOR.value, Role.ADMIN.value]),
             Person.scope_code.in_(scopes),
+            Person.revoked_at.is_(None),
         )
         .order_by(func.length(Person.scope_code).desc(), Person.id)
     )
@@ -296,12 +309,37 @@ async def is_desk_group(session: AsyncSession, chat_id: int) -> bool:
 
 
 async def desk_groups(session: AsyncSession) -> list[tuple[int, str, str]]:
+    """(chat id, title, scope) of every active desk group."""
     stmt = (
         select(DeskGroup.chat_id, DeskGroup.title, DeskGroup.scope_code)
         .where(DeskGroup.active.is_(True))
         .order_by(DeskGroup.chat_id)
     )
     return [(c, t, s) for c, t, s in (await session.execute(stmt)).all()]
+
+
+async def desk_topics(session: AsyncSession) -> dict[int, tuple[int | None, int | None]]:
+    """Chat id -> (digest topic, alert topic) of active desk groups (None: General). The alert
+    topic falls back to the digest topic when none was chosen for alerts."""
+    stmt = select(DeskGroup.chat_id, DeskGroup.thread_id, DeskGroup.alert_thread_id).where(
+        DeskGroup.active.is_(True)
+    )
+    return {c: (t, a if a is not None else t) for c, t, a in (await session.execute(stmt)).all()}
+
+
+async def set_group_topic(
+    session: AsyncSession, chat_id: int, thread_id: int | None, *, alerts: bool
+) -> bool:
+    """Point a desk group's digests (or, `alerts`, its alerts) at a forum topic (None: General).
+    False if the group is not an active desk group."""
+    group = await session.get(DeskGroup, chat_id)
+    if group is None or not group.active:
+        return False
+    if alerts:
+        group.alert_thread_id = thread_id
+    else:
+        group.thread_id = thread_id
+    return True
 
 
 async def move_desk_group(
@@ -321,6 +359,8 @@ async def move_desk_group(
                 registered_by=group.registered_by,
                 registered_at=group.registered_at,
                 active=True,
+                thread_id=group.thread_id,
+                alert_thread_id=group.alert_thread_id,
             )
         )
     group.active = False

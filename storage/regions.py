@@ -60,7 +60,8 @@ async def _upsert_names(
 
 
 async def import_masterdata(session: AsyncSession, data: MasterData) -> ImportResult:
-    """Idempotent: regions are upserted, TPS only ever added (check-ins may point at them)."""
+    """Idempotent: regions are upserted and TPS the list adds are inserted; the TPS a shorter
+    list leaves out are handled by `storage.tpslists.replace_tps` in the same transaction."""
     touched = 0
     touched += await _upsert_names(
         session, Province, [{"code": c, "name": n} for c, n in data.provinces().items()], None
@@ -97,15 +98,15 @@ async def import_masterdata(session: AsyncSession, data: MasterData) -> ImportRe
     ]
     for start in range(0, len(village_rows), CHUNK):
         stmt = _insert(session, Village)
-        greater = func.max if session.get_bind().dialect.name == "sqlite" else func.greatest
         await session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["code"],
                 set_={
                     "name": stmt.excluded.name,
                     "district_code": stmt.excluded.district_code,
-                    # A shrinking count keeps its TPS: check-ins may point at them.
-                    "tps_count": greater(Village.tps_count, stmt.excluded.tps_count),
+                    # The TPS a shrinking count leaves out are removed or kept apart by
+                    # `storage.tpslists.replace_tps`, which runs after this.
+                    "tps_count": stmt.excluded.tps_count,
                 },
             ),
             village_rows[start : start + CHUNK],
@@ -115,6 +116,7 @@ async def import_masterdata(session: AsyncSession, data: MasterData) -> ImportRe
     tps_insert = _insert(session, Tps).on_conflict_do_nothing(index_elements=["id"])
     for v in data.villages:
         before = known.get(v.village_code)
+        # Numbers up to the count last imported exist already (or were kept apart).
         for number in range((before[2] + 1) if before else 1, v.tps_count + 1):
             batch.append(
                 {
@@ -152,7 +154,13 @@ async def counts(session: AsyncSession, scope: str = "") -> dict[str, int]:
         "regencies": await _count(session, Regency.code, like),
         "districts": await _count(session, District.code, like),
         "villages": await _count(session, Village.code, like),
-        "tps": await _count(session, Tps.id, like),
+        "tps": int(
+            (
+                await session.execute(
+                    select(func.count()).where(Tps.id.like(like), Tps.retired_at.is_(None))
+                )
+            ).scalar_one()
+        ),
     }
 
 
@@ -204,7 +212,9 @@ async def children(session: AsyncSession, code: str) -> Sequence[RegionRef]:
         return [RegionRef(c, n, Level.PROVINCE) for c, n in rows.all()]
     if level is Level.VILLAGE:
         rows = await session.execute(
-            select(Tps.id, Tps.number).where(Tps.village_code == code).order_by(Tps.number)
+            select(Tps.id, Tps.number)
+            .where(Tps.village_code == code, Tps.retired_at.is_(None))
+            .order_by(Tps.number)
         )
         return [RegionRef(i, f"TPS {n:03d}", Level.TPS) for i, n in rows.all()]
     if level not in _BELOW:
@@ -216,5 +226,12 @@ async def children(session: AsyncSession, code: str) -> Sequence[RegionRef]:
     return [RegionRef(c, n, child_level) for c, n in rows.all()]
 
 
-async def tps_exists(session: AsyncSession, tps: str) -> bool:
-    return await session.get(Tps, tps) is not None
+async def first_tps(session: AsyncSession, scope: str) -> str | None:
+    """The first TPS (by id) inside `scope`, for examples people can copy; None if none."""
+    stmt = (
+        select(Tps.id)
+        .where(Tps.id.like(f"{scope}%"), Tps.retired_at.is_(None))
+        .order_by(Tps.id)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

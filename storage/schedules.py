@@ -73,11 +73,22 @@ class SlotRecord:
     sent: int
     failed: int
     note: str | None
+    rehearsal_id: int | None = None
 
 
 def _record(s: Slot) -> SlotRecord:
     return SlotRecord(
-        s.id, s.key, s.kind, s.subject, s.due_at, s.useful_until, s.status, s.sent, s.failed, s.note
+        s.id,
+        s.key,
+        s.kind,
+        s.subject,
+        s.due_at,
+        s.useful_until,
+        s.status,
+        s.sent,
+        s.failed,
+        s.note,
+        s.rehearsal_id,
     )
 
 
@@ -107,6 +118,7 @@ async def record_slot(
             sent=0,
             failed=0,
             note=note,
+            rehearsal_id=slot.rehearsal_id,
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
@@ -138,8 +150,10 @@ async def finish_slot(
 async def slots_by_status(
     session: AsyncSession, status: str, *, limit: int = 20
 ) -> tuple[int, list[SlotRecord]]:
-    count = (await session.execute(select(func.count()).where(Slot.status == status))).scalar_one()
-    stmt = select(Slot).where(Slot.status == status).order_by(Slot.due_at.desc()).limit(limit)
+    """Real slots (not a rehearsal's) with this status: how many, and the newest few."""
+    where = (Slot.status == status, Slot.rehearsal_id.is_(None))
+    count = (await session.execute(select(func.count()).where(*where))).scalar_one()
+    stmt = select(Slot).where(*where).order_by(Slot.due_at.desc()).limit(limit)
     return int(count), [_record(s) for s in (await session.execute(stmt)).scalars()]
 
 
@@ -185,8 +199,20 @@ async def store_digest(
 async def previous_digest(
     session: AsyncSession, scope: str, *, before_slot: int | None = None
 ) -> Figures | None:
-    """The last scheduled digest of this scope (before the given slot's digest, if any)."""
-    stmt = select(Digest.figures).where(Digest.scope == scope)
+    """The last scheduled digest of this scope (before the given slot's digest, if any),
+    from the same stream: a rehearsal's digest compares with that rehearsal's, a real one
+    (and /rekap, without a slot) with real ones."""
+    rehearsal = None
+    if before_slot is not None:
+        rehearsal = (
+            await session.execute(select(Slot.rehearsal_id).where(Slot.id == before_slot))
+        ).scalar_one_or_none()
+    stream = Slot.rehearsal_id.is_(None) if rehearsal is None else Slot.rehearsal_id == rehearsal
+    stmt = (
+        select(Digest.figures)
+        .join(Slot, Slot.id == Digest.slot_id)
+        .where(Digest.scope == scope, stream)
+    )
     if before_slot is not None:
         stmt = stmt.where(Digest.slot_id != before_slot)
         current = select(Digest.built_at).where(

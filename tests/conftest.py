@@ -8,6 +8,7 @@ missing server a failure.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from domain.masterdata import MasterData, parse_tps_file
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
@@ -81,6 +83,13 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_sessionmaker(engine)
+
+
+@functools.cache
+def kpu_data(*, regencies: tuple[str, ...] = (), provinces: tuple[str, ...] = ()) -> MasterData:
+    """The shipped KPU list cut to some regions, parsed once per test process (reading the
+    whole country's file takes seconds)."""
+    return parse_tps_file(TPS_FILE, regencies=list(regencies), provinces=list(provinces))
 
 
 class FakeClock:

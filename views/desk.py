@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 from domain.figures import COVERAGE_KINDS, Change, Figures, RegionRow, worst_rows
 from domain.schedule import zone_abbreviation
 from storage import xlsx
-from storage.coverage import HistoryEntry, MissingTps
+from storage.coverage import MissingTps
 from storage.digest import DeskSetup
 from views import chart
+from views.exports import column_name
 from views.texts import Html, text
 
 MESSAGE_LIMIT = 4096
@@ -27,6 +28,11 @@ CAPTION_LIMIT = 1024
 MAX_TEXT_ROWS = 60
 MAX_NAMED_FLOODS = 15
 MAX_PARTS = 4
+
+
+def banner(lang: str, rehearsal: bool) -> list[str]:
+    """The SIMULASI line that heads everything a rehearsal sends (nothing when real)."""
+    return [text(lang, "rehearsal.banner")] if rehearsal else []
 
 
 def fmt_int(lang: str, value: int) -> str:
@@ -97,12 +103,14 @@ def digest_messages(
     *,
     zone: ZoneInfo,
     requested: bool = False,
+    rehearsal: bool = False,
 ) -> list[str]:
-    """The digest as one or more HTML messages, each within Telegram's limit."""
+    """The digest as one or more HTML messages, each within Telegram's limit; a
+    rehearsal's says SIMULASI first."""
     at = datetime.fromisoformat(figures.at)
     zone_name = zone_abbreviation(zone)
     total = figures.total
-    lines = [text(lang, "digest.title", scope=figures.scope_name)]
+    lines = [*banner(lang, rehearsal), text(lang, "digest.title", scope=figures.scope_name)]
     lines.append(
         text(
             lang,
@@ -115,7 +123,7 @@ def digest_messages(
     if requested:
         lines.append(text(lang, "digest.requested"))
     if not total.tps:
-        return [*lines[:2], text(lang, "digest.empty")]
+        return [*lines[: 2 + int(rehearsal)], text(lang, "digest.empty")]
     lines += ["", text(lang, "digest.filed_title")]
     for kind in COVERAGE_KINDS:
         delta = change.total.get(kind, 0) if change else 0
@@ -145,6 +153,8 @@ def digest_messages(
             incidents=fmt_int(lang, total.open_incidents),
         )
     )
+    if figures.by_sms:
+        lines.append(text(lang, "digest.by_sms", count=fmt_int(lang, figures.by_sms)))
     for kind, missing in sorted(figures.overdue.items()):
         if missing:
             lines.append(
@@ -186,61 +196,79 @@ def digest_messages(
     return split_lines(lines)[:MAX_PARTS]
 
 
-def digest_caption(lang: str, figures: Figures, zone: ZoneInfo) -> str:
-    return _caption(lang, "digest.caption", figures, zone)
+def digest_caption(lang: str, figures: Figures, zone: ZoneInfo, *, rehearsal: bool = False) -> str:
+    return _caption(lang, "digest.caption", figures, zone, rehearsal)
 
 
-def document_caption(lang: str, figures: Figures, zone: ZoneInfo) -> str:
-    return _caption(lang, "digest.document", figures, zone)
+def document_caption(
+    lang: str, figures: Figures, zone: ZoneInfo, *, rehearsal: bool = False
+) -> str:
+    return _caption(lang, "digest.document", figures, zone, rehearsal)
 
 
-def _caption(lang: str, key: str, figures: Figures, zone: ZoneInfo) -> str:
+def _caption(lang: str, key: str, figures: Figures, zone: ZoneInfo, rehearsal: bool) -> str:
     at = datetime.fromisoformat(figures.at)
-    caption = text(
-        lang,
-        key,
-        scope=figures.scope_name,
-        when=local_when(at, zone),
-        zone=zone_abbreviation(zone),
+    caption = (
+        "\n".join(banner(lang, rehearsal))
+        + ("\n" if rehearsal else "")
+        + text(
+            lang,
+            key,
+            scope=figures.scope_name,
+            when=local_when(at, zone),
+            zone=zone_abbreviation(zone),
+        )
     )
     return caption[:CAPTION_LIMIT]
 
 
 def digest_sheets(lang: str, figures: Figures) -> dict[str, list[dict[str, Any]]]:
-    """Spreadsheet rows: one sheet per kind, one row per region of the breakdown."""
+    """Spreadsheet rows: one sheet per kind, one row per region of the breakdown; sheet names
+    and column headers in the words of the check-in export (`views.exports`)."""
+
+    def named(values: dict[str, Any]) -> dict[str, Any]:
+        return {column_name(lang, k): v for k, v in values.items()}
+
     sheets: dict[str, list[dict[str, Any]]] = {}
     for kind in COVERAGE_KINDS:
         rows = []
         for row in [*figures.rows, figures.total]:
             entry: dict[str, Any] = {
-                "kode": row.code or "-",
-                "wilayah": row.name,
-                "tps": row.tps,
-                "lapor": row.filed.get(kind, 0),
-                "belum": row.missing(kind),
-                "persen": round(100 * row.share(kind), 1),
+                "code": row.code or "-",
+                "region": row.name,
+                "tps_count": row.tps,
+                "filed": row.filed.get(kind, 0),
+                "missing": row.missing(kind),
+                "percent": round(100 * row.share(kind), 1),
             }
             if kind == "banjir":
-                entry |= {"banjir": row.floods, "banjir_parah": row.severe_floods}
+                entry |= {"floods": row.floods, "severe_floods": row.severe_floods}
             if kind == "sinyal":
-                entry |= {"blank_spot": row.blank_spots}
-            rows.append(entry)
+                entry |= {"blank_spots": row.blank_spots}
+            rows.append(named(entry))
         sheets[kind_name(lang, kind)] = rows
     sheets[kind_name(lang, "kejadian")] = [
-        {"kode": r.code or "-", "wilayah": r.name, "kejadian_terbuka": r.open_incidents}
+        named({"code": r.code or "-", "region": r.name, "open_incidents": r.open_incidents})
         for r in [*figures.rows, figures.total]
     ]
     return sheets
 
 
 def reminder_text(
-    lang: str, kind: str, tps: str, *, deadline: datetime, zone: ZoneInfo, now: datetime
+    lang: str,
+    kind: str,
+    tps: str,
+    *,
+    deadline: datetime,
+    zone: ZoneInfo,
+    now: datetime,
+    rehearsal: bool = False,
 ) -> str:
     minutes = max(0, int((deadline - now).total_seconds() // 60))
     left = (
         f"{minutes // 60}j {minutes % 60}m" if lang == "id" else f"{minutes // 60}h {minutes % 60}m"
     )
-    return text(
+    body = text(
         lang,
         "digest.reminder",
         kind=kind_name(lang, kind),
@@ -249,6 +277,7 @@ def reminder_text(
         zone=zone_abbreviation(zone),
         left=left,
     )
+    return "\n".join([*banner(lang, rehearsal), body])
 
 
 def _village_lines(lang: str, rows: Sequence[MissingTps]) -> list[str]:
@@ -269,6 +298,7 @@ def escalation_text(
     total: int,
     deadline: datetime,
     zone: ZoneInfo,
+    rehearsal: bool = False,
 ) -> str:
     """One message, however many TPS are missing: villages that fit, then a count."""
     head = text(
@@ -281,7 +311,7 @@ def escalation_text(
         total=fmt_int(lang, total),
         district=district,
     )
-    body = [head]
+    body = [*banner(lang, rehearsal), head]
     shown = 0
     room = MESSAGE_LIMIT - len(head) - 120
     for (_, _), group in groupby(missing, key=lambda m: (m.village_code, m.village)):
@@ -327,35 +357,6 @@ def missing_page_text(
         pages=pages,
     )
     return split_lines([head, *_village_lines(lang, rows)])[0]
-
-
-def _summary(payload: dict[str, Any]) -> str:
-    parts = [f"{k}={v}" for k, v in payload.items() if v not in (None, "", [], {})]
-    joined = ", ".join(parts)
-    return joined if len(joined) <= 200 else joined[:199] + "…"
-
-
-def history_text(
-    lang: str, *, name: str, tps: str, entries: Sequence[HistoryEntry], zone: ZoneInfo
-) -> list[str]:
-    lines = [text(lang, "digest.tps_title", name=name, tps=tps)]
-    if not entries:
-        lines.append(text(lang, "digest.tps_none"))
-    for e in entries:
-        lines.append(
-            text(
-                lang,
-                "digest.tps_line",
-                when=f"{local_when(e.received_at, zone)} {zone_abbreviation(zone)}",
-                kind=kind_name(lang, e.kind),
-                version=e.version,
-                current=Html(text(lang, "digest.tps_current") if e.is_current else ""),
-                severity=e.severity,
-                relay=Html(text(lang, "digest.tps_relay") if e.relayed else ""),
-                summary=_summary(e.payload),
-            )
-        )
-    return split_lines(lines)
 
 
 # matplotlib's pyplot is not thread-safe: one picture at a time.

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.regions import RegionRef
-from views.texts import text
+from views.texts import LANGUAGES, text
 
 PAGE_SIZE = 12
 
@@ -62,11 +62,14 @@ def yes_no(yes_label: str, yes_data: str, no_label: str, no_data: str) -> Inline
 
 
 def languages() -> InlineKeyboardMarkup:
+    """One button per language, each named in its own language."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("🇮🇩 Bahasa Indonesia", callback_data="lang:id"),
-                InlineKeyboardButton("🇬🇧 English", callback_data="lang:en"),
+                InlineKeyboardButton(
+                    text(lang, "help.language_button"), callback_data=f"lang:{lang}"
+                )
+                for lang in LANGUAGES
             ]
         ]
     )

@@ -39,3 +39,4 @@ class Severity(StrEnum):
 class Source(StrEnum):
     GUIDED = "guided"
     QUICK = "quick"
+    SMS = "sms"  # a quick line that arrived by text message (the SMS gateway)

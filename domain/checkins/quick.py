@@ -8,7 +8,10 @@ Grammar (words in any case, extra spaces and commas ignored; `/format` shows it 
     [TPS-ID] SIAP [YA|TIDAK] HH:MM officers [AKSES YA|TIDAK] [problem]
     [TPS-ID] BANJIR cm|KERING|MATAKAKI|LUTUT|PINGGANG [BISA|TIDAK BISA] [BASAH] [PINDAH place]
     [TPS-ID] SINYAL TIDAK|LEMAH|BAGUS [operator] [MANUAL|CARI place]
-    [TPS-ID] KEJADIAN category [RENDAH|SEDANG|TINGGI|KRITIS] [SELESAI] text
+    [TPS-ID] KEJADIAN category [RINGAN|SEDANG|BERAT|DARURAT] [SELESAI] text
+
+The words of each choice (and their synonyms, and every button's label) are in
+`domain.checkins.vocabulary`. A SIAP line that does not say AKSES leaves accessibility unknown.
 
 A TPS id in front (3672011001-003) files for that TPS: a camat's relay, or an officer naming
 their own. `parse_quick` returns the kind, the TPS named (if any) and the report, or raises
@@ -24,7 +27,16 @@ from typing import Any
 from domain.checkins.elections import type_codes
 from domain.checkins.kinds import Kind
 from domain.checkins.reports import Report, build
-from domain.checkins.rules import WATER_PRESETS, Problem, check_range, read_number, read_time
+from domain.checkins.rules import Problem, check_range, read_number, read_time
+from domain.checkins.vocabulary import (
+    CATEGORY_WORDS,
+    OPERATOR_WORDS,
+    SEVERITY_WORDS,
+    SIGNAL_WORDS,
+    STATUS_WORDS,
+    WATER_WORDS,
+    normalize,
+)
 from domain.regions import normalize_tps_id
 
 MAX_LENGTH = 160
@@ -48,30 +60,18 @@ TYPE_WORDS: dict[str, str] = {
     "dprdkab": "dprdkab", "dprdk": "dprdkab", "dprdkota": "dprdkab",
     "gub": "gub", "gubernur": "gub", "bup": "bup", "bupati": "bup", "walikota": "bup",
 }  # fmt: skip
-WATER_WORDS = {
-    "kering": WATER_PRESETS["none"],
-    "matakaki": WATER_PRESETS["ankle"],
-    "lutut": WATER_PRESETS["knee"],
-    "pinggang": WATER_PRESETS["waist"],
-}
-SIGNAL_WORDS = {
-    "tidak": "none", "tidakada": "none", "kosong": "none", "mati": "none", "none": "none",
-    "lemah": "weak", "weak": "weak",
-    "bagus": "good", "kuat": "good", "baik": "good", "good": "good",
+# How /format names each ballot type (the grammar reads the synonyms in TYPE_WORDS too).
+TYPE_SHOWN = {
+    "pres": "PRES", "dpr": "DPR", "dpd": "DPD", "dprdprov": "DPRDPROV", "dprdkab": "DPRDKAB",
+    "gub": "GUB", "bup": "BUP",
 }  # fmt: skip
-OPERATOR_WORDS = {
-    "telkomsel": "telkomsel", "tsel": "telkomsel", "indosat": "indosat", "im3": "indosat",
-    "isat": "indosat", "xl": "xl", "axis": "xl", "tri": "tri", "3": "tri",
-    "smartfren": "smartfren", "sf": "smartfren",
-}  # fmt: skip
-CATEGORY_WORDS = {
-    "keamanan": "security", "kesehatan": "health", "sakit": "health", "hoaks": "hoax",
-    "hoax": "hoax", "logistik": "logistics", "lain": "other", "lainnya": "other",
-}  # fmt: skip
-LEVEL_WORDS = {
-    "rendah": "low", "ringan": "low", "sedang": "medium", "tinggi": "high", "berat": "high",
-    "kritis": "critical", "darurat": "critical",
-}  # fmt: skip
+
+
+def type_words(election: str) -> list[str]:
+    """The ballot-type words of one election, as /format shows them."""
+    return [TYPE_SHOWN.get(code, code.upper()) for code in type_codes(election)]
+
+
 EXAMPLES: dict[Kind, str] = {
     Kind.LOGISTIK: "LOGISTIK KURANG 250 DPD 240",
     Kind.SIAP: "SIAP 06:30 7",
@@ -147,7 +147,7 @@ def _need(words: Words, field: str) -> str:
 
 def _logistik(words: Words, election: str) -> dict[str, Any]:
     status_word = _need(words, "status").lower()
-    status = {"lengkap": "complete", "kurang": "incomplete", "rusak": "damaged"}.get(status_word)
+    status = STATUS_WORDS.get(normalize(status_word))
     if status is None:
         raise Problem("unknown_word", "status", {"word": status_word})
     data: dict[str, Any] = {"status": status}
@@ -176,19 +176,13 @@ def _siap(words: Words, election: str) -> dict[str, Any]:
         ready = words.pop(0).lower() in ("ya", "sudah")
     time = read_time(_need(words, "time"))
     officers = read_number(_need(words, "officers"), "officers")
-    accessible = True
+    data: dict[str, Any] = {"ready": ready, "time": time, "officers": officers}
     if words and words[0].lower() == "akses":
         words.pop(0)
         answer = _need(words, "accessible").lower()
         if answer not in ("ya", "tidak"):
             raise Problem("unknown_word", "accessible", {"word": answer})
-        accessible = answer == "ya"
-    data: dict[str, Any] = {
-        "ready": ready,
-        "time": time,
-        "officers": officers,
-        "accessible": accessible,
-    }
+        data["accessible"] = answer == "ya"  # unsaid: unknown, never assumed
     if words:
         data["problem"] = words.rest()
     return data
@@ -199,8 +193,8 @@ def _banjir(words: Words, election: str) -> dict[str, Any]:
     if words and words[0].lower() == "cm":
         words.pop(0)
     match = _CM_RE.match(first)
-    if first in WATER_WORDS:
-        water = WATER_WORDS[first]
+    if normalize(first) in WATER_WORDS:
+        water = WATER_WORDS[normalize(first)]
     elif match:
         water = check_range(int(match.group(1)), "water_cm")
     else:
@@ -255,8 +249,8 @@ def _kejadian(words: Words, election: str) -> dict[str, Any]:
     if first not in CATEGORY_WORDS:
         raise Problem("unknown_word", "category", {"word": first})
     data: dict[str, Any] = {"category": CATEGORY_WORDS[first], "severity": "medium"}
-    if words and words[0].lower() in LEVEL_WORDS:
-        data["severity"] = LEVEL_WORDS[words.pop(0).lower()]
+    if words and words[0].lower() in SEVERITY_WORDS:
+        data["severity"] = SEVERITY_WORDS[words.pop(0).lower()]
     data["resolved"] = bool(words) and words[0].lower() == "selesai"
     if data["resolved"]:
         words.pop(0)

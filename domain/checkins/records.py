@@ -47,6 +47,7 @@ class Filed:
     sent_at: datetime
     received_at: datetime
     duplicate: bool = False  # this call found it already stored (a redelivered update)
+    rehearsal_id: int | None = None  # filed during a rehearsal (`domain.rehearsal`)
 
     @property
     def late(self) -> bool:

@@ -91,7 +91,8 @@ class Siap(Report):
     ready: bool
     time: str
     officers: int
-    accessible: bool = True
+    # None: not said (a one-line SIAP without AKSES); never shown as "yes".
+    accessible: bool | None = None
     problem: str | None = None
 
     @model_validator(mode="after")
@@ -102,7 +103,9 @@ class Siap(Report):
         return self
 
     def severity(self) -> Severity:
-        fine = self.ready and self.officers == 7 and self.accessible and not self.problem
+        fine = (
+            self.ready and self.officers == 7 and self.accessible is not False and not self.problem
+        )
         return Severity.OK if fine else Severity.WARN
 
 

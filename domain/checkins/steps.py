@@ -26,6 +26,7 @@ from domain.checkins.rules import (
     read_text,
     read_time,
 )
+from domain.checkins.vocabulary import typed_option, typed_water
 
 Answers = Mapping[str, Any]
 
@@ -228,6 +229,9 @@ def answer_typed(step: Step, raw: str, answers: Answers, *, election: str) -> An
     """Read a typed answer for this step, or raise `Problem` saying what is wrong."""
     name = _LIMIT_NAME.get(step.key, step.key.value)
     if step.type is StepType.NUMBER:
+        water = typed_water(raw) if step.key is StepKey.WATER else None
+        if water is not None:
+            return water
         value = read_number(raw, name)
         if step.key is StepKey.RECEIVED:
             expected = int(answers.get("expected") or 0)
@@ -255,8 +259,13 @@ def _typed_choice(step: Step, raw: str, election: str) -> Any:
             return True
         if word in _NO:
             return False
-    elif word in choices(step, election):
-        return word
+    else:
+        offered = choices(step, election)
+        value = typed_option(step.key.value, raw)
+        if value is not None and value in offered:
+            return value
+        if word in offered:
+            return word
     raise Problem("press_a_button", step.key.value)
 
 

@@ -20,12 +20,13 @@ from domain.checkins.steps import StepKey, StepType, step_of
 from domain.people import Member
 from domain.roles import Role
 from handlers import menu
-from handlers.checkins import flow, keyboards, quick, relay, status
+from handlers.checkins import album, flow, quick, relay, status
 from handlers.checkins.service import FILERS, draft_allowed
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import HandlerCallback, answer_button, registered, reply, tell_unregistered
 from handlers.context import DeskApplication, DeskContext
 from storage import conversations, people
+from views import checkin_keyboards as keyboards
 from views.texts import text
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ async def on_message(update: Update, context: DeskContext) -> None:
     message, user = update.message, update.effective_user
     if message is None or user is None:
         return
+    if album.collecting(message):  # answered once the album is complete
+        await album.collect(update, context)
+        return
     member, draft = await _member_and_draft(context, user.id)
     if member is None:
         await tell_unregistered(update)
@@ -98,6 +102,10 @@ async def on_message(update: Update, context: DeskContext) -> None:
         return
     if line:
         await quick.file_line(update, context, member, line)
+        return
+    photos = album.photo_ids(message)
+    if photos and member.role is Role.TPS:
+        await relay.pick_kind_for_photos(update, context, member, photos)
         return
     await reply(update, text(member.language, "checkin.unexpected_media"))
 

@@ -32,12 +32,14 @@ from domain.checkins.steps import (
 )
 from domain.outbox import Outgoing, OutStatus
 from domain.people import Member
-from handlers.checkins import render
+from domain.rehearsal import EventKind
+from handlers.checkins.album import photo_ids
 from handlers.checkins.service import after_filed, receipt_in_place, show, store
 from handlers.common import answer_button, answer_key
 from handlers.context import DeskContext
 from outbox import messages
-from storage import checkins, conversations
+from storage import checkins, conversations, rehearsals
+from views import checkins as render
 from views.texts import text
 
 log = logging.getLogger(__name__)
@@ -210,7 +212,7 @@ async def on_input(update: Update, context: DeskContext, member: Member, draft: 
         if step is None:  # the summary or the change list wait for a button
             if message.photo and "photos" in applicable(kind, draft.answers):
                 earlier = draft.answers["photos"] or []
-                draft.answers["photos"] = [*earlier, message.photo[-1].file_id][-MAX_PHOTOS:]
+                draft.answers["photos"] = [*earlier, *photo_ids(message)][-MAX_PHOTOS:]
                 await advance(context, member, draft)
                 return
             raise Problem("press_a_button", "")
@@ -225,7 +227,7 @@ def _read(step: Step, message: Message, draft: Draft, election: str) -> Any:
     if step.type is StepType.PHOTO:
         if not message.photo:
             raise Problem("send_photo", step.key.value)
-        return [message.photo[-1].file_id]
+        return photo_ids(message)
     if step.type is StepType.LOCATION:
         if message.location is None:
             raise Problem("send_location", step.key.value)
@@ -295,6 +297,14 @@ async def send(update: Update, context: DeskContext, member: Member, draft: Draf
 
 
 async def cancel(context: DeskContext, member: Member, draft: Draft) -> None:
+    """Drop the draft (during a rehearsal, noted for its report: who needed help)."""
     async with context.services.transaction() as session:
         await conversations.drop(session, draft.telegram_id)
+        await rehearsals.record_event(
+            session,
+            person_id=member.id,
+            kind=EventKind.CANCELLED_DRAFT,
+            detail=f"{draft.flow}:{draft.step}",
+            now=context.now(),
+        )
     await show(context, draft, text(member.language, "checkin.cancelled"), None)

@@ -12,16 +12,27 @@ from domain.checkins.records import Filed, TpsInfo, quick_dedupe_key
 from domain.checkins.rules import MAX_PHOTOS, Problem
 from domain.outbox import Outgoing
 from domain.people import Member
+from domain.rehearsal import EventKind
 from domain.roles import Role
-from handlers.checkins import render
+from handlers.checkins.album import photo_ids
 from handlers.checkins.service import after_filed, scope_refusal, store
 from handlers.common import reply, where
 from handlers.context import DeskContext
 from outbox import messages
+from storage import regions, rehearsals
+from views import checkins as render
 from views.texts import text
 
 log = logging.getLogger(__name__)
-EXAMPLE_TPS = "3672011001-003"
+# From the shipped KPU list (Kec. Kramatwatu, Kab. Serang), when a district has no TPS loaded.
+EXAMPLE_TPS = "3604052001-001"
+
+
+async def example_tps(context: DeskContext, member: Member) -> str:
+    """A TPS id a camat can copy: the first of their own district."""
+    async with context.services.transaction() as session:
+        found = await regions.first_tps(session, member.scope)
+    return found or EXAMPLE_TPS
 
 
 async def file_line(update: Update, context: DeskContext, member: Member, line: str) -> None:
@@ -29,15 +40,24 @@ async def file_line(update: Update, context: DeskContext, member: Member, line: 
     message = update.message
     assert message is not None
     lang, election = member.language, context.services.election
-    prefix = EXAMPLE_TPS if member.role is Role.CAMAT else ""
+    prefix = await example_tps(context, member) if member.role is Role.CAMAT else ""
     try:
         parsed = parse_quick(line, election=election)
     except Problem as problem:
+        async with context.services.transaction() as session:
+            # During a rehearsal the line is kept for its report (who needed help).
+            await rehearsals.record_event(
+                session,
+                person_id=member.id,
+                kind=EventKind.FAILED_LINE,
+                detail=line,
+                now=context.now(),
+            )
         await reply(update, render.quick_problem(lang, problem, tps_prefix=prefix))
         return
     tps_id = parsed.tps or (member.scope if member.role is Role.TPS else None)
     if tps_id is None:
-        example = f"{EXAMPLE_TPS} {line.strip()}"[:80]
+        example = f"{prefix} {line.strip()}"[:80]
         await reply(update, text(lang, "checkin.camat_needs_tps", example=example))
         return
     refusal = scope_refusal(member, tps_id)
@@ -47,8 +67,9 @@ async def file_line(update: Update, context: DeskContext, member: Member, line: 
         )
         return
     report = parsed.report
-    if message.photo and parsed.kind in (Kind.BANJIR, Kind.KEJADIAN):
-        report = report.model_copy(update={"photos": [message.photo[-1].file_id][:MAX_PHOTOS]})
+    photos = photo_ids(message)
+    if photos and parsed.kind in (Kind.BANJIR, Kind.KEJADIAN):
+        report = report.model_copy(update={"photos": photos[:MAX_PHOTOS]})
     target = where(update)
     chat_id = target.pop("chat_id")
 

@@ -13,12 +13,13 @@ from domain.checkins.steps import StepKey
 from domain.people import Member
 from domain.regions import RegionRef, contains, normalize_tps_id
 from domain.roles import Role
-from handlers.checkins import flow, render
-from handlers.checkins import keyboards as kb
+from handlers.checkins import flow
 from handlers.checkins.service import scope_refusal, show
 from handlers.common import answer_button, registered
 from handlers.context import DeskContext
 from storage import checkins, conversations, regions
+from views import checkin_keyboards as kb
+from views import checkins as render
 from views.keyboards import PAGE_SIZE
 from views.texts import text
 
@@ -51,6 +52,27 @@ async def start(update: Update, context: DeskContext, member: Member, args: list
     await _save_and_show(context, member, draft)
 
 
+async def pick_kind_for_photos(
+    update: Update, context: DeskContext, member: Member, photos: list[str]
+) -> None:
+    """Photos from an officer with no caption (one, or an album): ask once what kind of report
+    they are; they wait in the draft and join the check-in of the kind picked."""
+    chat = update.effective_chat
+    assert chat is not None
+    now = context.now()
+    draft = Draft(
+        telegram_id=member.telegram_id,
+        chat_id=chat.id,
+        flow=RELAY_FLOW,
+        step=PICK_KIND,
+        started_at=now,
+        updated_at=now,
+        tps_id=member.scope,
+        answers={"photos": photos},
+    )
+    await _save_and_show(context, member, draft)
+
+
 async def typed_tps(
     update: Update, context: DeskContext, member: Member, draft: Draft, typed: str
 ) -> None:
@@ -77,7 +99,8 @@ async def on_button(
         if value not in {k.value for k in Kind} or draft.tps_id is None:
             await answer_button(update, text(member.language, "common.stale_button"))
             return
-        draft.answers = {}
+        # Photos sent before the kind was known (an album without a caption) stay with it.
+        draft.answers = {k: v for k, v in draft.answers.items() if k == "photos"}
         await flow.start(update, context, member, Kind(value), draft=draft)
         return
     head, rest = value[:1], value[1:]

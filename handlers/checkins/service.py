@@ -9,36 +9,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from domain.checkins.kinds import Kind, Source
 from domain.checkins.records import Draft, Filed, TpsInfo
-from domain.checkins.reports import Report, payload_of
+from domain.checkins.reports import Report
+from domain.checkins.scope import FILERS
+from domain.checkins.scope import scope_refusal as domain_scope_refusal
 from domain.outbox import Outgoing, OutStatus
 from domain.people import Member
-from domain.regions import contains
 from domain.roles import Role
 from handlers.common import answer_key
 from handlers.context import CheckinListener, DeskContext
 from outbox import inbox, messages
 from outbox.sender import Result
-from storage import checkins, conversations
+from storage import conversations
+from storage.filing import store_checkin
+from storage.outbox import Queued
 
 log = logging.getLogger(__name__)
-
-FILERS = (Role.TPS, Role.CAMAT)
-STORE_ATTEMPTS = 3
 
 
 def scope_refusal(member: Member, tps_id: str) -> str | None:
     """The text key saying why this person may not file for this TPS, or None if they may."""
-    if member.role is Role.TPS:
-        return None if tps_id == member.scope else "checkin.not_your_tps"
-    if member.role is Role.CAMAT:
-        return None if contains(member.scope, tps_id) else "checkin.outside_district"
-    return "checkin.not_for_role"
+    reason = domain_scope_refusal(member, tps_id)
+    return None if reason is None else f"checkin.{reason}"
 
 
 def draft_allowed(member: Member, draft: Draft) -> bool:
@@ -77,51 +74,39 @@ async def store(
     finished_draft: int | None = None,
 ) -> Stored | None:
     """Store one check-in, drop the finished draft and queue its receipt (`answer`), all in one
-    transaction, then send the receipt; None if there is no such TPS.
+    transaction (`storage.filing`), then send the receipt; None if there is no such TPS.
 
     The receipt is keyed `receipt:<check-in id>`: a check-in delivered twice gets one receipt.
-    A concurrent filing for the same TPS and kind takes the same version number; the loser
-    retries with the next one.
     """
     sender = context.services.out
-    for attempt in range(1, STORE_ATTEMPTS + 1):
-        try:
-            async with context.services.transaction() as session:
-                tps = await checkins.tps_info(session, tps_id)
-                if tps is None:
-                    return None
-                filed = await checkins.file_checkin(
-                    session,
-                    tps=tps,
-                    kind=kind,
-                    severity=report.severity(),
-                    payload=payload_of(report),
-                    source=source,
-                    filed_by=member.id,
-                    filed_by_name=member.name,
-                    relayed=member.role is Role.CAMAT,
-                    sent_at=sent_at,
-                    received_at=context.now(),
-                    dedupe_key=dedupe_key,
-                )
-                if finished_draft is not None:
-                    await conversations.drop(session, finished_draft)
-                calls = answer(filed, tps)
-                for index, call in enumerate(calls):
-                    call.key = f"receipt:{filed.id}" + (f"#{index}" if index else "")
-                queued = await sender.queue(session, calls)
-            break
-        except IntegrityError:
-            if attempt == STORE_ATTEMPTS:
-                raise
-            log.info("check-in for %s %s raced another; retrying", tps_id, kind.value)
-    else:  # pragma: no cover - the loop either breaks or raises
+    queued: list[Queued] = []
+
+    async def queue_receipt(session: AsyncSession, filed: Filed, tps: TpsInfo) -> None:
+        calls = answer(filed, tps)
+        for index, call in enumerate(calls):
+            call.key = f"receipt:{filed.id}" + (f"#{index}" if index else "")
+        queued[:] = await sender.queue(session, calls)
+
+    stored = await store_checkin(
+        context.services.sessions,
+        member=member,
+        tps_id=tps_id,
+        kind=kind,
+        report=report,
+        source=source,
+        sent_at=sent_at,
+        received_at=context.now(),
+        dedupe_key=dedupe_key,
+        finished_draft=finished_draft,
+        then=queue_receipt,
+    )
+    if stored is None:
         return None
     scope = inbox.current()
     if scope is not None:
         scope.stored = True
     results = list(await asyncio.gather(*sender.release(queued)))
-    return Stored(filed, tps, results)
+    return Stored(stored[0], stored[1], results)
 
 
 async def show(

@@ -6,18 +6,19 @@ from __future__ import annotations
 from telegram import Update
 
 from domain.checkins.kinds import Kind, Severity
+from domain.checkins.quick import type_words
 from domain.people import Member
 from domain.regions import Level, level_of, normalize_tps_id
 from domain.roles import Role, can_see
-from handlers.checkins import render
-from handlers.checkins.quick import EXAMPLE_TPS
+from handlers.checkins.quick import example_tps
 from handlers.common import registered, reply, scope_label
 from handlers.context import DeskContext
 from storage import checkins
+from views import checkins as render
 from views.texts import text
 
 MARKS = {Severity.OK: "✅", Severity.WARN: "🟡", Severity.SEVERE: "🟠", Severity.CRITICAL: "🔴"}
-HISTORY_LIMIT = 15
+HISTORY_LIMIT = 30
 
 
 def _target(member: Member, args: list[str]) -> str | None:
@@ -70,7 +71,7 @@ async def tps_status(context: DeskContext, lang: str, tps_id: str) -> str:
                 "checkin.status.line",
                 mark=MARKS[filed.severity],
                 kind=render.kind_name(lang, kind),
-                version=filed.version,
+                correction=render.Html(render.correction(lang, filed.version)),
                 time=render.when_text(filed.received_at, tps.province_code, with_date=True) + relay,
                 summary=render.Html(render.describe(lang, kind, filed.payload, election)),
             )
@@ -110,14 +111,21 @@ async def region_status(context: DeskContext, lang: str, scope: str) -> str:
 @registered()
 async def cmd_history(update: Update, context: DeskContext, member: Member) -> None:
     """List the versions filed for a TPS, newest first (optionally of one kind)."""
-    lang, election = member.language, context.services.election
     args = list(context.args or [])
     kind = next((Kind(a.lower()) for a in args if a.lower() in {k.value for k in Kind}), None)
     rest = [a for a in args if a.lower() not in {k.value for k in Kind}]
     target = _target(member, rest)
     if target is None or level_of(target) is not Level.TPS:
-        await reply(update, text(lang, "checkin.status.history_usage"))
+        await reply(update, text(member.language, "checkin.status.history_usage"))
         return
+    await show_history(update, context, member, target, kind=kind)
+
+
+async def show_history(
+    update: Update, context: DeskContext, member: Member, target: str, *, kind: Kind | None = None
+) -> None:
+    """The one history view of a TPS (/riwayat and /tps): newest first, local times."""
+    lang, election = member.language, context.services.election
     async with context.services.transaction() as session:
         tps = await checkins.tps_info(session, target)
         versions = await checkins.history(session, target, kind=kind, limit=HISTORY_LIMIT)
@@ -133,14 +141,14 @@ async def cmd_history(update: Update, context: DeskContext, member: Member) -> N
             f" ({text(lang, 'checkin.receipt.relayed', name=filed.filed_by)})"
             if filed.relayed
             else ""
-        )
+        ) + (f" ({text(lang, 'checkin.status.by_sms')})" if filed.source == "sms" else "")
         lines.append(
             text(
                 lang,
                 "checkin.status.history_line",
                 number=filed.id,
-                version=filed.version,
                 kind=render.kind_name(lang, filed.kind),
+                correction=render.Html(render.correction(lang, filed.version)),
                 time=render.when_text(filed.received_at, tps.province_code, with_date=True),
                 relay=render.Html(relay),
                 summary=render.Html(render.describe(lang, filed.kind, filed.payload, election)),
@@ -154,8 +162,16 @@ async def cmd_format(update: Update, context: DeskContext, member: Member) -> No
     """Explain the one-line format with an example per kind."""
     lang = member.language
     parts = [text(lang, "checkin.format.intro")]
-    parts += [text(lang, f"checkin.format.{kind.value}") for kind in Kind]
+    types = ", ".join(type_words(context.services.election))
+    parts += [
+        text(
+            lang,
+            f"checkin.format.{kind.value}",
+            **({"types": types} if kind is Kind.LOGISTIK else {}),
+        )
+        for kind in Kind
+    ]
     if member.role is Role.CAMAT:
-        parts.append(text(lang, "checkin.format.relay", tps=EXAMPLE_TPS))
+        parts.append(text(lang, "checkin.format.relay", tps=await example_tps(context, member)))
     parts.append(text(lang, "checkin.format.guided"))
     await reply(update, "\n\n".join(parts))

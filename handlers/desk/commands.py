@@ -10,20 +10,19 @@ from domain.checkins.kinds import Kind
 from domain.figures import change
 from domain.people import Member
 from domain.regions import Level, contains, level_of, normalize_tps_id, parse_scope
-from domain.roles import Role, can_see
+from domain.roles import Role, can_see, effective_scope
+from domain.schedule import zone_abbreviation
+from handlers.checkins.status import show_history
 from handlers.common import answer_button, edit, registered, reply, reply_file
 from handlers.context import DeskContext
-from storage import coverage, digest, regions, schedules, xlsx
+from storage import coverage, digest, export, regions, rehearsals, schedules, xlsx
 from views import desk as render
+from views.exports import localized
 from views.texts import text
 
 DESK_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.CAMAT)
+PRACTICE_WORDS = ("simulasi", "rehearsal")
 PAGE = 40
-
-
-def effective_scope(desk: str, member_scope: str) -> str:
-    """What someone sees by default: their scope, narrowed to the desk's if theirs is wider."""
-    return desk if contains(member_scope, desk) else member_scope
 
 
 async def _scope_from_args(
@@ -63,19 +62,31 @@ async def _scope_from_args(
 
 @registered(*DESK_ROLES)
 async def cmd_rekap(update: Update, context: DeskContext, member: Member) -> None:
-    """Send the current figures of a region (default: the asker's), with the chart."""
-    chosen = await _scope_from_args(update, context, member, list(context.args or []))
+    """Send the current figures of a region (default: the asker's), with the chart;
+    `/rekap simulasi [region]` shows the last rehearsal's instead of the real ones."""
+    args = list(context.args or [])
+    practice = bool(args) and args[0].lower() in PRACTICE_WORDS
+    chosen = await _scope_from_args(update, context, member, args[1:] if practice else args)
     if chosen is None:
         return
     scope, _name = chosen
     now = context.now()
     async with context.services.transaction() as session:
-        setup = await digest.desk_setup(session)
+        rehearsal = await rehearsals.last_with_data(session) if practice else None
+        setup = await digest.desk_setup(session, rehearsal=rehearsal)
         figures = await digest.build(session, scope, setup=setup, now=now)
-        previous = await schedules.previous_digest(session, scope)
+        previous = None if practice else await schedules.previous_digest(session, scope)
     lang = member.language
+    if practice and rehearsal is None:
+        await reply(update, text(lang, "rehearsal.none"))
+        return
     for body in render.digest_messages(
-        lang, figures, change(previous, figures), zone=setup.zone, requested=True
+        lang,
+        figures,
+        change(previous, figures),
+        zone=setup.zone,
+        requested=True,
+        rehearsal=practice,
     ):
         await reply(update, body)
     if figures.total.tps and update.effective_chat is not None:
@@ -85,7 +96,7 @@ async def cmd_rekap(update: Update, context: DeskContext, member: Member) -> Non
             "photo",
             data=picture,
             filename="rekap.png",
-            caption=render.digest_caption(lang, figures, setup.zone),
+            caption=render.digest_caption(lang, figures, setup.zone, rehearsal=practice),
         )
 
 
@@ -165,7 +176,7 @@ async def missing_page_chosen(update: Update, context: DeskContext, member: Memb
 
 @registered(*DESK_ROLES)
 async def cmd_tps(update: Update, context: DeskContext, member: Member) -> None:
-    """Show every check-in one TPS filed, oldest first."""
+    """Show one TPS's history: the same view as /riwayat."""
     lang = member.language
     args = context.args or []
     tps = normalize_tps_id(" ".join(args)) if args else None
@@ -175,17 +186,7 @@ async def cmd_tps(update: Update, context: DeskContext, member: Member) -> None:
     if not can_see(member.role, member.scope, tps):
         await reply(update, text(lang, "digest.outside_scope", code=tps, scope=member.scope or "-"))
         return
-    async with context.services.transaction() as session:
-        found = await regions.region(session, tps)
-        entries = await coverage.tps_history(session, tps)
-        setup = await digest.desk_setup(session)
-    if found is None:
-        await reply(update, text(lang, "digest.tps_unknown", tps=tps))
-        return
-    for body in render.history_text(
-        lang, name=found.name, tps=tps, entries=entries, zone=setup.zone
-    ):
-        await reply(update, body)
+    await show_history(update, context, member, tps)
 
 
 @registered(*DESK_ROLES)
@@ -196,15 +197,23 @@ async def cmd_ekspor(update: Update, context: DeskContext, member: Member) -> No
         return
     scope, name = chosen
     async with context.services.transaction() as session:
-        rows = await coverage.export_rows(session, scope)
-    count = sum(len(v) for v in rows.values())
-    ordered = {render.kind_name(member.language, k.value): rows.get(k.value, []) for k in Kind}
-    book = await asyncio.to_thread(xlsx.build_workbook, ordered)
+        sheets = await export.checkin_sheets(session, scope, current_only=True)
+        setup = await digest.desk_setup(session)
+    count = sum(len(s.rows) for s in sheets)
+    named = localized(sheets, member.language, context.services.election)
+    book = await asyncio.to_thread(xlsx.workbook_bytes, named)
     stamp = context.now().date().isoformat()
+    caption = text(
+        member.language,
+        "digest.ekspor_caption",
+        scope=name,
+        count=count,
+        zone=zone_abbreviation(setup.zone),
+    )
     await reply_file(
         update,
         "document",
         data=book,
         filename=f"ekspor-{scope or 'nasional'}-{stamp}.xlsx",
-        caption=text(member.language, "digest.ekspor_caption", scope=name, count=count),
+        caption=caption,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -23,13 +24,19 @@ from domain.schedule import (
 from domain.slots import next_fire, slots
 from handlers.common import registered, reply
 from handlers.context import DeskContext
-from storage import digest, people, schedules
+from storage import digest, people, schedules, tpslists
+from storage.schedules import SlotRecord
 from views import desk as render
-from views.texts import text
+from views.texts import Html, text
 
 
 def schedule_lines(
-    lang: str, setup: digest.DeskSetup, *, missed: int, missed_keys: list[str], now: datetime
+    lang: str,
+    setup: digest.DeskSetup,
+    *,
+    missed: int,
+    missed_records: Sequence[SlotRecord],
+    now: datetime,
 ) -> list[str]:
     schedule, zone = setup.schedule, setup.zone
     zone_name = zone_abbreviation(zone)
@@ -92,9 +99,21 @@ def schedule_lines(
             )
         )
     if missed:
-        lines.append(
-            text(lang, "digest.schedule_missed", count=missed, keys=", ".join(missed_keys))
-        )
+        named = [
+            text(
+                lang,
+                "digest.schedule_missed_item",
+                what=text(
+                    lang,
+                    f"digest.slot.{record.kind}",
+                    kind=render.kind_name(lang, record.subject) if record.subject else "",
+                ),
+                when=render.local_when(record.due_at, zone),
+                zone=zone_name,
+            )
+            for record in missed_records
+        ]
+        lines.append(text(lang, "digest.schedule_missed", count=missed, keys="; ".join(named)))
     return lines
 
 
@@ -102,13 +121,25 @@ async def _show(update: Update, context: DeskContext, member: Member) -> None:
     async with context.services.transaction() as session:
         setup = await digest.desk_setup(session)
         missed, records = await schedules.slots_by_status(session, "missed", limit=3)
+        lists = await tpslists.loaded_lists(session, setup.scope)
     lines = schedule_lines(
         member.language,
         setup,
         missed=missed,
-        missed_keys=[r.key for r in records],
+        missed_records=records,
         now=context.now(),
     )
+    for item in lists:
+        lines.append(
+            text(
+                member.language,
+                "digest.schedule_tps_list",
+                name=item.name,
+                tps=item.tps,
+                region=item.region_code or "-",
+                loaded=render.local_when(item.loaded_at, setup.zone),
+            )
+        )
     if member.role is Role.ADMIN:
         lines += ["", text(member.language, "digest.schedule_help")]
     await reply(update, "\n".join(lines))
@@ -138,8 +169,14 @@ async def _current(context: DeskContext) -> DeskSchedule:
 
 def _kind(value: str) -> str:
     if value.lower() not in {k.value for k in Kind}:
-        raise ScheduleError(f"'{value}' is not one of {', '.join(k.value for k in Kind)}")
+        raise ScheduleError("not_a_kind", value=value, kinds=", ".join(k.value for k in Kind))
     return value.lower()
+
+
+def schedule_problem(lang: str, error: ScheduleError) -> str:
+    """Why a schedule change was refused, in the person's words."""
+    reason = text(lang, f"digest.schedule_problem.{error.code}", **error.values)
+    return text(lang, "digest.schedule_bad", reason=Html(reason))
 
 
 @registered(Role.ADMIN, Role.COORDINATOR)
@@ -163,7 +200,7 @@ async def cmd_tenggat(update: Update, context: DeskContext, member: Member) -> N
         old = schedule.deadlines.get(kind)
         rule = Deadline(kind, when, old.reminders if old else ())
     except ScheduleError as exc:
-        await reply(update, text(member.language, "digest.schedule_bad", reason=str(exc)))
+        await reply(update, schedule_problem(member.language, exc))
         return
     await _save(update, context, member, schedule.with_deadline(rule), f"{kind}: {when.text()}")
 
@@ -174,15 +211,15 @@ async def cmd_pengingat(update: Update, context: DeskContext, member: Member) ->
     args = context.args or []
     try:
         if len(args) < 2:
-            raise ScheduleError("/pengingat JENIS 3j,1j,15m")
+            raise ScheduleError("usage_pengingat")
         kind = _kind(args[0])
         offsets = parse_offsets("".join(args[1:]))
         schedule = await _current(context)
         old = schedule.deadlines.get(kind)
         if old is None:
-            raise ScheduleError(f"{kind}: /tenggat {kind} H 07:00")
+            raise ScheduleError("no_deadline", value=kind)
     except ScheduleError as exc:
-        await reply(update, text(member.language, "digest.schedule_bad", reason=str(exc)))
+        await reply(update, schedule_problem(member.language, exc))
         return
     rule = replace(old, reminders=offsets)
     what = f"{kind}: {', '.join(offset_text(m) for m in offsets)}"
@@ -196,9 +233,9 @@ async def cmd_jadwalrekap(update: Update, context: DeskContext, member: Member) 
         raw = "".join(context.args or []).split(",")
         times = tuple(sorted({parse_clock(t) for t in raw if t}))
         if not times:
-            raise ScheduleError("/jadwalrekap 06:00,12:00,18:00")
+            raise ScheduleError("usage_jadwalrekap")
     except ScheduleError as exc:
-        await reply(update, text(member.language, "digest.schedule_bad", reason=str(exc)))
+        await reply(update, schedule_problem(member.language, exc))
         return
     schedule = replace(await _current(context), digest_times=times)
     await _save(update, context, member, schedule, ", ".join(t.strftime("%H:%M") for t in times))

@@ -3,7 +3,7 @@
 from storage.models.base import Base
 from storage.models.broadcasts import Broadcast, BroadcastDelivery
 from storage.models.checkins import Checkin
-from storage.models.conversations import Conversation
+from storage.models.conversations import AlbumPart, Conversation
 from storage.models.outbox import InboxUpdate, OutboxMessage
 from storage.models.people import (
     AuditLog,
@@ -13,10 +13,14 @@ from storage.models.people import (
     RegistrationRequest,
     StartAttempt,
 )
-from storage.models.regions import District, Province, Regency, Tps, Village
+from storage.models.regions import District, Province, Regency, Tps, TpsList, Village
+from storage.models.rehearsals import Rehearsal, RehearsalEvent
 from storage.models.schedules import CheckinCount, DeskScheduleRow, Digest, Slot
+from storage.models.sms import SmsGateway, SmsInbound, SmsOutbound
+from storage.models.web import WebLogin, WebSession
 
 __all__ = [
+    "AlbumPart",
     "AuditLog",
     "Base",
     "Broadcast",
@@ -35,8 +39,16 @@ __all__ = [
     "Province",
     "Regency",
     "RegistrationRequest",
+    "Rehearsal",
+    "RehearsalEvent",
     "Slot",
+    "SmsGateway",
+    "SmsInbound",
+    "SmsOutbound",
     "StartAttempt",
     "Tps",
+    "TpsList",
     "Village",
+    "WebLogin",
+    "WebSession",
 ]

@@ -45,6 +45,8 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Composed while a rehearsal ran (deleted with its data); NULL when real.
+    rehearsal_id: Mapped[int | None] = mapped_column(ForeignKey("rehearsal.id"), default=None)
 
     __table_args__ = (
         Index("ix_broadcast_sender_chat_status", "sender_chat", "status"),
@@ -74,4 +76,6 @@ class BroadcastDelivery(Base):
         UniqueConstraint("broadcast_id", "person_id", name="uq_broadcast_delivery_person"),
         Index("ix_broadcast_delivery_work", "status", "broadcast_id", "id"),
         Index("ix_broadcast_delivery_telegram_id", "telegram_id", "broadcast_id"),
+        # The desk page watches the newest acknowledgement (web.live).
+        Index("ix_broadcast_delivery_acked_at", "acked_at"),
     )

@@ -42,6 +42,10 @@ class Checkin(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # One check-in per originating update or finished draft, however often it is delivered.
     dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # A rehearsal's check-in (never `is_current`: real figures never see it); NULL when real.
+    rehearsal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rehearsal.id"), default=None, index=True
+    )
 
     __table_args__ = (
         UniqueConstraint("tps_id", "kind", "version", name="uq_checkin_tps_kind_version"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -32,3 +32,22 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_conversation_updated_at", "updated_at"),)
+
+
+class AlbumPart(Base):
+    """One photo of an album (Telegram sends each as its own update, sharing `media_group_id`,
+    and no "album end"): kept until the album has been quiet for a moment, then filed as one."""
+
+    __tablename__ = "album_part"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    media_group_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the whole update, as Telegram sent it
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("telegram_id", "media_group_id", "message_id", name="uq_album_part"),
+        Index("ix_album_part_received_at", "received_at"),
+    )

@@ -22,9 +22,14 @@ class Person(Base):
     scope_code: Mapped[str] = mapped_column(String(14))
     language: Mapped[str] = mapped_column(String(2), default="id")
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # E.164 (`+6281234567890`, domain.phone): who is texting the SMS gateway. Unique when set.
+    phone: Mapped[str | None] = mapped_column(String(16), default=None, unique=True)
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Revoked by an admin or coordinator: no access from that moment; the row stays so the
+    # check-ins this person filed stay theirs. A new invite binds the account again.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         Index("ix_person_role_scope", "role", "scope_code"),
@@ -88,6 +93,10 @@ class DeskGroup(Base):
     registered_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"), default=None)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Forum supergroups: the topic digests go to, and the topic alerts go to (None: the same
+    # as digests; both None: General). Set by /daftargrup typed in a topic.
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    alert_thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class AuditLog(Base):

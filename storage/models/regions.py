@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, UTCDateTime
 
 
 class Province(Base):
@@ -53,6 +55,9 @@ class Tps(Base):
     district_code: Mapped[str] = mapped_column(String(6))
     regency_code: Mapped[str] = mapped_column(String(4))
     province_code: Mapped[str] = mapped_column(String(2))
+    # Set when a newer list for its region left it out but people or check-ins point at it:
+    # kept apart (not counted, not offered), never deleted.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         Index("ix_tps_village_code", "village_code"),
@@ -60,3 +65,18 @@ class Tps(Base):
         Index("ix_tps_regency_code", "regency_code"),
         Index("ix_tps_province_code", "province_code"),
     )
+
+
+class TpsList(Base):
+    """Which TPS list is loaded for a region (one row per `deskbot import-tps`)."""
+
+    __tablename__ = "tps_list"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region_code: Mapped[str] = mapped_column(String(14), index=True)  # "" for the nation
+    name: Mapped[str] = mapped_column(String(200))  # e.g. "Pilkada 2024" or the file name
+    file_name: Mapped[str] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tps: Mapped[int] = mapped_column(Integer)  # TPS in the region after loading
+    retired: Mapped[int] = mapped_column(Integer, default=0)  # kept apart by this load
+    removed: Mapped[int] = mapped_column(Integer, default=0)  # deleted (nothing pointed at them)

@@ -52,6 +52,10 @@ class Slot(Base):
     sent: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str | None] = mapped_column(Text, default=None)
+    # A rehearsal's slot (key `sim<id>:...`); NULL for the real schedule's.
+    rehearsal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rehearsal.id"), default=None, index=True
+    )
 
     __table_args__ = (Index("ix_slot_status_due_at", "status", "due_at"),)
 

@@ -15,11 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import runner
 from bot.config import Settings
-from domain.masterdata import parse_tps_file
 from domain.people import Member
 from domain.roles import Role
 from storage import people, regions
-from tests.conftest import TPS_FILE, FakeClock
+from tests.conftest import FakeClock, kpu_data
 from tests.fakebot import FakeBotApi, FakeUser, RequestRecord
 
 # Kota Cilegon (Banten): 8 districts, 43 villages, 1,247 TPS of the real 2024 list.
@@ -103,6 +102,7 @@ class Desk:
         sender = self.running.services.out
         inbox = self.running.services.inbox
         assert inbox is not None
+        albums = self.running.services.albums
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -111,6 +111,7 @@ class Desk:
                 app.update_queue.empty()
                 and processor.current_concurrent_updates == 0
                 and inbox.idle()
+                and (albums is None or albums.idle())
                 and await sender.quiet()
             ):
                 await asyncio.sleep(0.05)
@@ -119,6 +120,7 @@ class Desk:
                     and processor.current_concurrent_updates == 0
                     and not self.api.updates_pending()
                     and inbox.idle()
+                    and (albums is None or albums.idle())
                     and await sender.quiet()
                 ):
                     return
@@ -182,7 +184,7 @@ class Desk:
 
 
 async def load_city(sessions: async_sessionmaker[AsyncSession]) -> None:
-    data = parse_tps_file(TPS_FILE, regencies=[CITY])
+    data = kpu_data(regencies=(CITY,))
     async with sessions.begin() as session:
         await regions.import_masterdata(session, data)
 

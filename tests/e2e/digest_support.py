@@ -16,8 +16,8 @@ from bot.config import Settings
 from domain.roles import Role
 from reminders.scheduler import tick
 from storage import people
-from storage.checkins_seed import add_checkin
 from storage.models import Checkin, Tps, Village
+from tests.checkins_seed import add_checkin
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Desk, load_city
 from tests.fakebot import FakeBotApi

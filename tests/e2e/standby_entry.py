@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 
 from bot.cli import main
-from handlers.context import DeskApplication
 from reminders import setup
+from services import DeskApplication
 
 
 async def announce(app: DeskApplication) -> None:

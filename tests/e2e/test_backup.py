@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from bot.config import Settings
 from bot.leader import leadership_for
-from handlers.context import utc_now
+from services import utc_now
 from storage import people
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade

@@ -90,7 +90,7 @@ async def test_a_correction_is_a_new_version_and_status_and_history_show_it(desk
     await desk.say(siti, "BANJIR MATAKAKI BISA", date=now_ts(desk))
     desk.clock.advance(minutes=45)
     await desk.say(siti, "BANJIR 80 PINDAH balai desa", date=now_ts(desk))
-    assert "Versi 2" in desk.last_text(siti.id)
+    assert "Perbaikan ke-1" in desk.last_text(siti.id)
     rows = await stored(desk, kind="banjir")
     assert [(r.version, r.is_current, r.payload["water_cm"]) for r in rows] == [
         (1, False, 10),
@@ -98,11 +98,12 @@ async def test_a_correction_is_a_new_version_and_status_and_history_show_it(desk
     ]
     await desk.say(siti, "/status")
     status = desk.last_text(siti.id)
-    assert "Banjir v2, 13/02 08:45 WIB" in status and "80 cm" in status
+    assert "Banjir (perbaikan ke-1), 13/02 08:45 WIB" in status and "80 cm" in status
     assert "Logistik: belum dilaporkan" in status
     await desk.say(siti, "/riwayat banjir")
     history = desk.last_text(siti.id)
-    assert history.index("v2") < history.index("v1") and "10 cm" in history
+    assert history.index("80 cm") < history.index("10 cm")  # newest first
+    assert history.count("Banjir") == 2 and "(perbaikan ke-1)" in history
 
 
 async def test_a_photo_with_a_quick_caption_is_one_check_in(desk: Desk) -> None:

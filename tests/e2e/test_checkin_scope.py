@@ -34,7 +34,7 @@ async def test_a_camat_relays_a_check_in_picked_with_buttons(desk: Desk) -> None
     assert (row.tps_id, row.relayed, row.kind) == (TPS, True, "sinyal")
     assert "Dititipkan oleh Budi" in desk.last_text(budi.id)
     await desk.say(budi, f"/status {TPS}")
-    assert "Sinyal v1" in desk.last_text(budi.id) and "(titipan)" in desk.last_text(budi.id)
+    assert "Sinyal, " in desk.last_text(budi.id) and "(titipan)" in desk.last_text(budi.id)
     await desk.say(budi, "/status")
     assert "Sinyal: 1 TPS melapor" in desk.last_text(budi.id)
 

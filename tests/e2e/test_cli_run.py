@@ -58,6 +58,7 @@ async def test_run_polls_migrates_and_stops_cleanly_on_ctrl_c(
     logs = err.decode()
     assert proc.returncode == 0, logs
     assert "started (long polling)" in logs and "bot stopped" in logs
+    assert logs.count("no desk schedule: no reminder, escalation or digest") == 1
     assert api.token not in logs and api.token not in out.decode()
     engine = create_engine(db_url)
     try:
@@ -132,7 +133,9 @@ async def test_invite_command_writes_links_and_refuses_bad_scopes(
         assert code != 0 and message in err, (scope, err)
 
 
-@pytest.mark.parametrize("command", ["run", "migrate", "import-tps", "invite"])
+@pytest.mark.parametrize(
+    "command", ["run", "migrate", "import-tps", "tps-lists", "invite", "export", "people"]
+)
 async def test_every_command_has_help(command: str, tmp_path: Path) -> None:
     code, out, _ = await _run(command, "--help", env=clean_env(), cwd=tmp_path)
     assert code == 0 and f"usage: deskbot {command}" in out

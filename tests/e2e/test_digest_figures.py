@@ -98,7 +98,7 @@ async def test_the_digest_matches_the_stored_checkins(sdesk: Desk) -> None:
         shares = [
             pct(data.filed(k, district), count) for k in ("logistik", "siap", "banjir", "sinyal")
         ]
-        pattern = f"{names[district]} · {count:,} TPS: L {shares[0]}% · S {shares[1]}% · B {shares[2]}% · Sy {shares[3]}%".replace(
+        pattern = f"{names[district]} · {count:,} TPS: logistik {shares[0]}%, siap {shares[1]}%, banjir {shares[2]}%, sinyal {shares[3]}%".replace(
             ",", "."
         )
         assert pattern in body, district
@@ -111,7 +111,7 @@ async def test_the_digest_matches_the_stored_checkins(sdesk: Desk) -> None:
     assert book.sheetnames == ["Logistik", "TPS siap", "Banjir", "Sinyal", "Kejadian"]
     sheet = list(book["Logistik"].iter_rows(values_only=True))
     header, rows = sheet[0], {r[0]: r for r in sheet[1:]}
-    assert header[:5] == ("kode", "wilayah", "tps", "lapor", "belum")
+    assert header[:5] == ("Kode", "Wilayah", "Jumlah TPS", "Sudah lapor", "Belum lapor")
     for district, count in per_district.items():
         assert rows[district][2:5] == (
             count,
@@ -174,9 +174,9 @@ async def test_coordinator_commands_stay_inside_their_scope(sdesk: Desk) -> None
 
     await desk.say(camat, f"/tps {tps[0]}")
     history = desk.last_text(camat.id)
-    assert (
-        f"({tps[0]})" in history and history.count("Logistik v") == 2 and "v2 (terbaru)" in history
-    )
+    # the same view as /riwayat: newest first, corrections named, no raw severity
+    assert "Riwayat TPS" in history and history.count("Logistik") == 2
+    assert "Logistik (perbaikan ke-1)" in history and "[" not in history
     await desk.say(camat, f"/tps {OTHER_DISTRICT_TPS}")
     assert "di luar wilayah Anda" in desk.last_text(camat.id)
 

@@ -3,7 +3,9 @@
 Chosen model (Telegram does not publish exact algorithms):
 
 * per bot: at most ``per_bot_rate`` sends in any sliding 1 second window;
-* per private chat: a burst of ``private_burst`` sends (default 3) is allowed,
+* per private chat: a burst of ``private_burst`` sends (default 10: Telegram asks bots to
+  "avoid sending more than one message per second in a particular chat" and "may allow short
+  bursts that go over this limit"; it publishes no burst size) is allowed,
   then on average ``per_chat_rate`` per second, i.e. at most ``private_burst``
   sends in any sliding window of ``private_burst / per_chat_rate`` seconds;
 * per group/supergroup/channel (negative chat id): at most
@@ -121,7 +123,7 @@ class FloodControl:
         per_bot_rate: float,
         per_chat_rate: float,
         per_group_per_minute: int,
-        private_burst: int = 3,
+        private_burst: int = 10,
         count_edits_per_bot: bool = False,
         cap_replies: bool = True,
     ) -> None:

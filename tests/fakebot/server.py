@@ -52,7 +52,7 @@ TELEGRAM_DEFAULT_LIMITS: dict[str, Any] = {
     "per_bot_rate": 30,
     "per_chat_rate": 1.0,
     "per_group_per_minute": 20,
-    "private_burst": 3,
+    "private_burst": 10,
     "count_edits_per_bot": False,
     "cap_replies": False,
 }
@@ -71,10 +71,11 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         per_bot_rate: float = 30,
         per_chat_rate: float = 1.0,
         per_group_per_minute: int = 20,
-        private_burst: int = 3,
+        private_burst: int = 10,
         count_edits_per_bot: bool = False,
         cap_replies: bool = False,
         allow_http_webhooks: bool = False,
+        port: int = 0,
     ) -> None:
         """Telegram's flood windows are on by default, as on Telegram (see ``ratelimit``;
         ``TELEGRAM_DEFAULT_LIMITS`` spells them out, ``flood_limits=False`` turns them off for
@@ -82,6 +83,7 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         per-bot window; ``allow_http_webhooks`` accepts ``http://`` webhook URLs (loopback
         tests; Telegram itself requires HTTPS)."""
         self.token = token
+        self._wanted_port = port  # 0: any free port
         flood = FloodControl(
             enabled=flood_limits,
             per_bot_rate=per_bot_rate,
@@ -112,7 +114,7 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._wanted_port)
         await site.start()
         address = self._runner.addresses[0]
         self._port = int(address[1])

@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.checkins.kinds import Kind, Severity, Source
 from domain.checkins.records import Draft, TpsInfo
-from domain.masterdata import parse_tps_file
 from storage import checkins, conversations, regions
-from tests.conftest import TPS_FILE
+from tests.conftest import kpu_data
 
 TPS = "3672011001-003"
 T0 = datetime(2024, 2, 13, 1, 0, tzinfo=UTC)
@@ -19,7 +18,7 @@ T0 = datetime(2024, 2, 13, 1, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def loaded(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
-    data = parse_tps_file(TPS_FILE, regencies=["3672"])
+    data = kpu_data(regencies=("3672",))
     async with sessions.begin() as session:
         await regions.import_masterdata(session, data)
     return sessions

@@ -11,14 +11,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.figures import COVERAGE_KINDS
-from domain.masterdata import MasterData, parse_tps_file
+from domain.masterdata import MasterData
 from domain.outbox import Outgoing, OutStatus
 from domain.slots import SlotDef, SlotKind
 from storage import coverage, digest, outbox, regions, schedules
-from storage.checkins_seed import add_checkin
 from storage.models import Checkin, CheckinCount, Tps
 from storage.outbox import Outcome
-from tests.conftest import TPS_FILE
+from tests.checkins_seed import add_checkin
+from tests.conftest import kpu_data
 
 CITY = "3672"
 AT = datetime(2024, 2, 13, 5, 0, tzinfo=UTC)
@@ -26,7 +26,7 @@ AT = datetime(2024, 2, 13, 5, 0, tzinfo=UTC)
 
 @cache
 def _cilegon() -> MasterData:
-    return parse_tps_file(TPS_FILE, regencies=[CITY])
+    return kpu_data(regencies=(CITY,))
 
 
 async def _seed(

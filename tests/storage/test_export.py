@@ -14,16 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli import main
 from domain.checkins.kinds import Kind, Source
 from domain.checkins.reports import build, payload_of
-from domain.masterdata import parse_tps_file
 from storage import checkins, export, regions, xlsx
-from tests.conftest import TPS_FILE
+from tests.conftest import kpu_data
 
 T0 = datetime(2024, 2, 13, 1, 0, tzinfo=UTC)
 
 
 async def _load_and_file(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions.begin() as session:
-        await regions.import_masterdata(session, parse_tps_file(TPS_FILE, regencies=["3672"]))
+        await regions.import_masterdata(session, kpu_data(regencies=("3672",)))
         for key, tps_id, data, late in [
             ("q:1:1", "3672011001-003", {"water_cm": 10, "usable": True}, False),
             ("q:1:2", "3672011001-003", {"water_cm": 80, "usable": False}, True),

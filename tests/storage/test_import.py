@@ -11,7 +11,7 @@ from bot.cli import main
 from domain.masterdata import MasterDataError, parse_tps_file
 from storage import regions
 from storage.models import Tps, Village
-from tests.conftest import TPS_FILE
+from tests.conftest import TPS_FILE, kpu_data
 
 BANTEN = {"provinces": 1, "regencies": 8, "districts": 155, "villages": 1552, "tps": 33276}
 
@@ -19,7 +19,7 @@ BANTEN = {"provinces": 1, "regencies": 8, "districts": 155, "villages": 1552, "t
 async def test_banten_import_gives_the_official_figures_and_is_idempotent(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    data = parse_tps_file(TPS_FILE, provinces=["36"])
+    data = kpu_data(provinces=("36",))
     async with sessions.begin() as session:
         first = await regions.import_masterdata(session, data)
     async with sessions.begin() as session:

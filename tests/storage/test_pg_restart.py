@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.leader import PgLeadership
-from handlers.context import utc_now
+from services import utc_now
 from storage import people
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade

@@ -118,7 +118,9 @@ def test_digest_text_escapes_names_and_shows_every_figure() -> None:
     assert "Banjir: 4 TPS, 2 parah" in message and "Blank spot: 3 TPS" in message
     assert "Kejadian terbuka: 1" in message
     assert "Lewat tenggat</b>: Logistik belum lapor di 16 TPS" in message
-    assert "<b>Kab. Pandeglang</b> · 30 TPS: L 46% · S 0% · B 30% · Sy 23%" in message
+    assert (
+        "<b>Kab. Pandeglang</b> · 30 TPS: logistik 46%, siap 0%, banjir 30%, sinyal 23%" in message
+    )
     assert "1. Cimanggu: 25% (5/20)" in message
 
 

@@ -1,5 +1,5 @@
-"""Insert check-ins directly, for tests and the bench only (filing belongs to the check-in
-feature). Keeps the table's contract: versions per TPS and kind, the newest one current."""
+"""Insert check-ins directly, for tests only (filing belongs to the check-in feature).
+Keeps the table's contract: versions per TPS and kind, the newest one current."""
 
 from __future__ import annotations
 

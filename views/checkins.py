@@ -25,10 +25,15 @@ from domain.checkins.steps import (
     applicable,
     choices,
 )
-from handlers.checkins import keyboards as kb
+from views import checkin_keyboards as kb
 from views.texts import Html, catalogue, escape, text
 
 View = tuple[str, InlineKeyboardMarkup | None]
+
+
+def correction(lang: str, version: int) -> str:
+    """' (perbaikan ke-2)' for a corrected check-in; nothing for the first version."""
+    return text(lang, "checkin.status.correction", number=version - 1) if version > 1 else ""
 
 
 def kind_name(lang: str, kind: Kind) -> str:
@@ -226,7 +231,11 @@ def when_text(moment: datetime, province_code: str, *, with_date: bool = False) 
 
 
 def receipt(lang: str, filed: Filed, *, tps_label: str, province_code: str, election: str) -> str:
-    lines = [
+    """The answer to a stored check-in; a rehearsal's says SIMULASI first (and no version:
+    its number continues the TPS's real ones, which would only confuse)."""
+    practice = filed.rehearsal_id is not None
+    lines = [text(lang, "rehearsal.banner")] if practice else []
+    lines += [
         text(
             lang,
             "checkin.receipt.stored",
@@ -239,8 +248,8 @@ def receipt(lang: str, filed: Filed, *, tps_label: str, province_code: str, elec
     summary = describe(lang, filed.kind, filed.payload, election)
     if summary:
         lines.append(Html(summary))
-    if filed.version > 1:
-        lines.append(text(lang, "checkin.receipt.version", version=filed.version))
+    if filed.version > 1 and not practice:
+        lines.append(text(lang, "checkin.receipt.version", number=filed.version - 1))
     if filed.late:
         lines.append(
             text(

@@ -1,0 +1,1 @@
+"""SMS check-ins through an Android gateway phone (SMS Gateway for Android)."""

@@ -1,0 +1,170 @@
+"""The command line's failures: one plain line saying what to do, never a traceback, never the
+token, whatever goes wrong (wrong token, Telegram offline, bad arguments), checked on real
+`python -m bot` processes against the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.processes import clean_env, free_port, run_cli
+from tests.fakebot import FakeBotApi
+
+WRONG_TOKEN = "987654321:WRONG-token_NeverPrintMe-0123456789abc"
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (INFO|WARNING) ")
+
+
+def assert_one_clean_line(out: str, err: str, *secrets: str, logs: bool = False) -> str:
+    """Exactly one line on stderr (besides `deskbot run`'s log lines when `logs`), no
+    traceback, and no secret in anything printed."""
+    for secret in secrets:
+        assert secret not in out and secret not in err
+        assert secret.split(":", 1)[-1] not in out + err
+    assert "Traceback" not in out + err
+    lines = [line for line in err.splitlines() if line.strip()]
+    if logs:
+        lines = [line for line in lines if not LOG_LINE.match(line)]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+async def _imported(env: dict[str, str], cwd: Path) -> None:
+    code, _, err = await run_cli("import-tps", "--kabupaten", "3672", env=env, cwd=cwd)
+    assert code == 0, err
+    assert "alembic" not in err.lower() and "Context impl" not in err  # no alembic INFO lines
+
+
+async def test_invite_with_a_wrong_token_says_so_in_one_line(
+    api: FakeBotApi, db_url: str, tmp_path: Path
+) -> None:
+    env = clean_env(
+        DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_API_BASE_URL=api.base_url
+    )
+    await _imported(env, tmp_path)
+    code, out, err = await run_cli(
+        "invite", "--role", "admin", "--scope", "36", env=env, cwd=tmp_path
+    )
+    assert code == 2
+    line = assert_one_clean_line(out, err, WRONG_TOKEN)
+    assert "refused TELEGRAM_BOT_TOKEN" in line and "--bot-username" in line
+
+
+async def test_invite_offline_says_so_in_one_line(db_url: str, tmp_path: Path) -> None:
+    offline = f"http://127.0.0.1:{free_port()}/bot"
+    env = clean_env(
+        DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_API_BASE_URL=offline
+    )
+    await _imported(env, tmp_path)
+    code, out, err = await run_cli(
+        "invite", "--role", "admin", "--scope", "36", env=env, cwd=tmp_path
+    )
+    assert code == 1
+    line = assert_one_clean_line(out, err, WRONG_TOKEN)
+    assert "cannot be reached" in line and "--bot-username" in line
+
+
+async def test_arguments_are_checked_before_asking_telegram(
+    api: FakeBotApi, db_url: str, tmp_path: Path
+) -> None:
+    env = clean_env(
+        DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_BASE_URL=api.base_url
+    )
+    await _imported(env, tmp_path)
+    for args, expected in [
+        (["--role", "camat", "--scope", "999999"], "not in the imported list"),
+        (["--role", "camat", "--scope", "3672"], "needs a scope of level district"),
+        (["--role", "tps", "--scope", "abc"], "not a TPS id or region code"),
+        (["--role", "tps", "--scope", "367201", "--count", "2"], "--count does not go"),
+    ]:
+        code, out, err = await run_cli("invite", *args, env=env, cwd=tmp_path)
+        assert code != 0
+        assert expected in assert_one_clean_line(out, err, api.token), args
+    assert api.count("getMe") == 0  # nothing asked Telegram
+
+
+async def test_the_bot_username_comes_from_telegram_or_the_option(
+    api: FakeBotApi, db_url: str, tmp_path: Path
+) -> None:
+    env = clean_env(
+        DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_BASE_URL=api.base_url
+    )
+    await _imported(env, tmp_path)
+    code, out, err = await run_cli(
+        "invite", "--role", "koordinator", "--scope", "3672", env=env, cwd=tmp_path
+    )
+    assert code == 0, err
+    assert out.startswith("https://t.me/desk_pemilu_test_bot?start=")
+    assert api.token not in out + err
+    offline = clean_env(DATABASE_URL=db_url)  # no token, no network: the option is enough
+    code, out, err = await run_cli(
+        "invite", "--role", "camat", "--scope", "367201", "--bot-username", "desk_bot",
+        env=offline, cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 0 and out.startswith("https://t.me/desk_bot?start="), err
+    code, out, err = await run_cli(
+        "invite", "--role", "camat", "--scope", "367201", env=offline, cwd=tmp_path
+    )
+    assert code == 2
+    assert "--bot-username" in assert_one_clean_line(out, err)
+
+
+async def test_run_with_a_wrong_token_says_so_in_one_line(
+    api: FakeBotApi, db_url: str, tmp_path: Path
+) -> None:
+    env = clean_env(
+        DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_API_BASE_URL=api.base_url
+    )
+    code, out, err = await run_cli("run", env=env, cwd=tmp_path)
+    assert code == 2
+    line = assert_one_clean_line(out, err, WRONG_TOKEN, logs=True)
+    assert "refused TELEGRAM_BOT_TOKEN" in line
+
+
+async def test_run_offline_migrates_once_and_never_prints_the_token(
+    db_url: str, tmp_path: Path
+) -> None:
+    offline = f"http://127.0.0.1:{free_port()}/bot"
+    env = clean_env(
+        DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_API_BASE_URL=offline
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    retries = 0
+    seen: list[str] = []
+    while retries < 3:
+        line = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
+        assert line, "".join(seen)
+        seen.append(line)
+        retries += "Telegram unreachable" in line
+    proc.send_signal(signal.SIGINT)
+    out, rest = await asyncio.wait_for(proc.communicate(), 30)
+    output = "".join(seen) + rest.decode() + out.decode()
+    assert proc.returncode == 0, output
+    assert WRONG_TOKEN not in output and WRONG_TOKEN.split(":", 1)[1] not in output
+    assert "Traceback" not in output
+    assert output.count("database migrated") == 1  # once, however often Telegram is retried
+    assert "Running upgrade" not in output and "Context impl" not in output
+
+
+async def test_other_commands_fail_in_one_line(db_url: str, tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=db_url)
+    for args, expected in [
+        (["import-tps", str(tmp_path / "missing.csv")], "no such file"),
+        (["export", "--out", str(tmp_path / "x.xlsx"), "--scope", "77"], "not in the imported"),
+        (["people", "revoke", "4242"], "not a registered person"),
+        (["people", "handover", "3672011001"], "not a TPS id"),
+    ]:
+        code, out, err = await run_cli(*args, env=env, cwd=tmp_path)
+        assert code != 0
+        assert expected in assert_one_clean_line(out, err), args
