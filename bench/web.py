@@ -28,7 +28,6 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 from starlette.applications import Starlette
-from storage.checkins_seed import add_checkin
 
 from bench import digest as digest_bench
 from bench.common import Figure, Options, Section
@@ -38,6 +37,7 @@ from domain.roles import Role
 from storage import digest, people, regions, web_auth
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Tps
+from tests.checkins_seed import add_checkin
 from views import desk as render
 from web.app import WebDeps, routes
 from web.auth import COOKIE

@@ -34,7 +34,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter
@@ -45,6 +45,7 @@ from telegram.warnings import PTBUserWarning
 from domain.outbox import Outgoing, OutStatus
 from outbox.judge import Fate, judge
 from outbox.limiter import Limiter
+from outbox.outcomes import Result, outcome_of
 from storage import outbox as rows
 from storage.outbox import Outcome, Queued
 
@@ -64,19 +65,6 @@ FLUSH_SECONDS = 0.05
 RETRY_CAP_SECONDS = 30.0
 MAX_IN_FLIGHT = 128
 BATCH = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """What became of a call by the time the caller stopped waiting."""
-
-    status: OutStatus
-    message_id: int | None = None
-    result: Any = None
-
-    @property
-    def sent(self) -> bool:
-        return self.status is OutStatus.SENT
 
 
 @dataclass(order=True)
@@ -373,67 +361,20 @@ class Sender:
     async def _judge(
         self, item: Queued, exc: Exception, attempts: int
     ) -> tuple[Outcome, float | None]:
-        """The outcome of a failed call, and in how many seconds to try again (None: never)."""
+        """Act on a failed call (pause for a 429, move a group, mark a chat unreachable) and
+        say what to record and in how many seconds to try again (None: never)."""
         verdict = judge(exc, attempts, give_up_after=None, cap=RETRY_CAP_SECONDS)
-        fate, now = verdict.fate, self.clock()
-        if fate is Fate.FLOOD:
+        if verdict.fate is Fate.FLOOD:
             self.flood_count += 1
             self.limiter.flooded(
                 item.chat_id, verdict.pause, proactive=item.proactive, now=self._mono()
             )
-            log.info("429 for chat %s: again in %.0f s", item.chat_id, verdict.pause)
-            when = now + timedelta(seconds=verdict.pause)
-            return (
-                Outcome(
-                    item.id, OutStatus.PENDING, error="429", not_before=when, undo_attempt=True
-                ),
-                verdict.pause,
-            )
-        if fate is Fate.RETRY and verdict.retry_in is not None:
-            log.info("chat %s: %s; again in %.0f s", item.chat_id, verdict.error, verdict.retry_in)
-            when = now + timedelta(seconds=verdict.retry_in)
-            return (
-                Outcome(item.id, OutStatus.PENDING, error=verdict.error, not_before=when),
-                verdict.retry_in,
-            )
-        if fate is Fate.MOVED and verdict.new_chat_id is not None:
-            new_id = verdict.new_chat_id
-            log.info("chat %s became supergroup %s; sending there", item.chat_id, new_id)
+        elif verdict.fate is Fate.MOVED and verdict.new_chat_id is not None:
             if self.on_moved is not None:
-                await self.on_moved(item.chat_id, new_id)
-            return (
-                Outcome(
-                    item.id, OutStatus.PENDING, error="moved", chat_id=new_id, undo_attempt=True
-                ),
-                0.0,
-            )
-        if fate is Fate.NO_TOPIC and "message_thread_id" in item.params:
-            log.warning(
-                "chat %s: topic %s refused (%s); sending to General instead",
-                item.chat_id,
-                item.params["message_thread_id"],
-                verdict.error,
-            )
-            return (
-                Outcome(
-                    item.id,
-                    OutStatus.PENDING,
-                    error=verdict.error,
-                    drop_thread=True,
-                    undo_attempt=True,
-                ),
-                0.0,
-            )
-        if fate is Fate.DONE:
-            return Outcome(item.id, OutStatus.SENT), None
-        if fate is Fate.UNREACHABLE:
-            log.info("chat %s is unreachable: %s", item.chat_id, verdict.error)
-            if self.on_unreachable is not None:
-                await self.on_unreachable(item.chat_id)
-            return Outcome(item.id, OutStatus.UNREACHABLE, error=verdict.error), None
-        status = OutStatus.UNCERTAIN if fate is Fate.UNCERTAIN else OutStatus.FAILED
-        log.warning("%s to chat %s: %s (%s)", item.method, item.chat_id, status, verdict.error)
-        return Outcome(item.id, status, error=verdict.error), None
+                await self.on_moved(item.chat_id, verdict.new_chat_id)
+        elif verdict.fate is Fate.UNREACHABLE and self.on_unreachable is not None:
+            await self.on_unreachable(item.chat_id)
+        return outcome_of(item, verdict, now=self.clock())
 
     # -- background ---------------------------------------------------------------------------
 

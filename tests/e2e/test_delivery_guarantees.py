@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from domain.outbox import MAX_TEXT, OutStatus
 from domain.roles import Role
-from storage.checkins_seed import add_checkin
 from storage.models import AuditLog, Checkin, DeskGroup, OutboxMessage, Tps
+from tests.checkins_seed import add_checkin
 from tests.conftest import FakeClock
 from tests.e2e.conftest import TPS, Desk, open_desk
 from tests.fakebot import TELEGRAM_DEFAULT_LIMITS, TELEGRAM_STRICT_LIMITS, FakeUser

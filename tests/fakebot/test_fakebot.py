@@ -207,7 +207,10 @@ async def test_blocked_user_and_unknown_chat(fake_api: FakeBotApi, fake_bot: Bot
 
 async def test_private_chat_flood_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as timedelta
-    async with FakeBotApi(flood_limits=True, per_chat_rate=1.0, private_burst=3) as api, make_bot(api) as bot:
+    async with (
+        FakeBotApi(flood_limits=True, per_chat_rate=1.0, private_burst=3) as api,
+        make_bot(api) as bot,
+    ):
         api.add_chat(USER_ID)
         for i in range(3):  # burst of 3 allowed
             await bot.send_message(USER_ID, f"pesan {i}")

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from storage.checkins_seed import add_checkin
 
 from domain.invites import InviteProblem
 from domain.masterdata import MasterData
@@ -15,6 +14,7 @@ from domain.roles import Role
 from storage import dashboard, people, regions, web_auth
 from storage.db import read_sessionmaker
 from storage.web_auth import SignedIn
+from tests.checkins_seed import add_checkin
 from tests.conftest import kpu_data
 
 CITY = "3672"
