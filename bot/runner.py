@@ -45,6 +45,8 @@ from web.app import WebDeps, routes
 log = logging.getLogger(__name__)
 
 EXIT_LOST_LEADERSHIP = 3
+# Setting up polling (deleteWebhook) may meet a 429 left from before a restart: try again.
+BOOTSTRAP_RETRIES = 10
 
 
 @dataclass
@@ -112,9 +114,7 @@ async def activate(
     """Start receiving updates and background work: this instance is now the active one."""
     app, settings, services = running.app, running.settings, running.services
     await publish_default_commands(app.bot)
-    # The door out first (calls owed from before go out), then what was taken but not handled.
-    await services.out.start()
-    await album.resume(app, on_message)  # albums stored before a stop are finished
+    # What was taken but not handled goes first in the queue, before anything new.
     assert services.inbox is not None
     services.inbox.start()
     replayed = await services.inbox.pending()
@@ -130,8 +130,16 @@ async def activate(
             timeout=settings.poll_timeout if poll_timeout is None else poll_timeout,
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
         )
     await app.start()
+    # The door out once receiving works: the calls owed from before start going out (a burst
+    # of them must not flood Telegram before polling is set up).
+    await services.out.start()
+    await album.resume(app, on_message)  # albums stored before a stop are finished
+    await start_background(app)
+    await start_sms(running.services)
+    # Active once everything runs: the webhooks (Telegram's, the SMS phone's) are taken now.
     running.health.role = Role.ACTIVE
     if settings.webhook_url is not None and settings.webhook_secret is not None:
         await app.bot.set_webhook(
@@ -140,8 +148,6 @@ async def activate(
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,
         )
-    await start_background(app)
-    await start_sms(running.services)
     metrics.set_leader(True)
     log.info(
         "bot @%s started (%s)",

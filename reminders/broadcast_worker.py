@@ -32,6 +32,7 @@ from telegram import Bot, Message
 from domain.broadcast import BroadcastStatus, BroadcastView, DeliveryStatus, Due, Pace
 from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
 from outbox.judge import Fate, judge
+from outbox.limiter import WINDOW_SPAN
 from reminders.broadcast_progress import Progress
 from services import Services, utc_now
 from storage import broadcasts, deliveries, people
@@ -70,7 +71,11 @@ class DeliveryWorker:
         self.bot, self.services, self.pace = bot, services, pace
         self._mono, self._wall = monotonic, wall
         self._bucket = TokenBucket(pace.rate, burst_for(pace.rate))
-        self._window = SlidingWindow(max(1, math.floor(pace.rate)))
+        # Counted when a request leaves (`_depart`), over a window a little over a second:
+        # Telegram counts arrivals, and requests leave a little jittered.
+        self._window = SlidingWindow(max(1, math.floor(pace.rate)), WINDOW_SPAN)
+        self._reserved = 0  # sends picked whose request has not left yet
+        self._departures = asyncio.Lock()
         self._chats = ChatPacer()
         self._progress = Progress(bot, services, every=pace.progress_every, monotonic=monotonic)
         # The one limiter all the bot's sends share (the sender's); broadcasts go last.
@@ -152,11 +157,30 @@ class DeliveryWorker:
             await asyncio.wait_for(event.wait(), max(0.0, seconds))
         event.clear()
 
-    def _spend(self, chat_id: int, now: float) -> None:
-        """Count one send against the broadcast's own pace and the bot's one limiter."""
-        self._bucket.take(now)
-        self._window.note(now)
-        self._limiter.note(chat_id, proactive=True, now=now)
+    def _room(self, now: float) -> float:
+        """Seconds until the window has room for one more beside the picked ones."""
+        self._window.wait_time(now)  # drops what left the window
+        taken = len(self._window.times) + self._reserved
+        if taken < self._window.limit:
+            return 0.0
+        index = taken - self._window.limit
+        if index >= len(self._window.times):
+            return 1.0 / self.pace.rate
+        return self._window.times[index] + self._window.span - now
+
+    async def _depart(self, chat_id: int) -> None:
+        """Wait until this send may leave, then count it against the broadcast's pace and the
+        bot's one limiter as it leaves (not when it was picked: the issue's 26-28 a second)."""
+        async with self._departures:
+            while True:
+                now = self._mono()
+                wait = max(self._window.wait_time(now), self._limiter.departure_wait(now))
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            self._window.note(now)
+            self._reserved = max(0, self._reserved - 1)
+            self._limiter.note(chat_id, proactive=True, now=now)
 
     def _pause(self, seconds: float) -> None:
         log.warning("Telegram asked to wait %.0f s; broadcast delivery pauses", seconds)
@@ -174,7 +198,7 @@ class DeliveryWorker:
             return
         wait = max(
             self._bucket.wait_time(now),
-            self._window.wait_time(now),
+            self._room(now),
             self._limiter.wait_time(0, proactive=True, now=now),
         )
         if self._limiter.waiting:  # reminders, digests, alerts waiting: they go first
@@ -186,7 +210,8 @@ class DeliveryWorker:
         if due is None:
             await self._wait(self._stocked, 0.05 if self._stock else IDLE_POLL)
             return
-        self._spend(due.telegram_id, now)
+        self._bucket.take(now)
+        self._reserved += 1
         self._chats.note(due.telegram_id, now)
         task = asyncio.create_task(self._deliver(due, self._content[due.broadcast_id]))
         self._tasks.add(task)
@@ -205,6 +230,7 @@ class DeliveryWorker:
         return None
 
     async def _deliver(self, due: Due, b: BroadcastView) -> None:
+        await self._depart(due.telegram_id)
         try:
             message = await send_content(self.bot, due.telegram_id, b, with_ack=True)
             outcome = Outcome(due.id, DeliveryStatus.SENT, message_id=message.message_id)

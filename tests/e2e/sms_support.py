@@ -50,6 +50,8 @@ class SmsDesk:
             idle = claimed == 0 and (due is None or due > now or window > 0)
             quiet = quiet + 1 if idle else 0
             if quiet == 2:
+                # ...and what goes to Telegram (desk-group notices, alerts) has left too.
+                await self.desk.settle(timeout=max(1.0, deadline - loop.time()))
                 return
             await asyncio.sleep(0.03)
         raise TimeoutError("SMS did not settle")

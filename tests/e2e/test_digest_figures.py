@@ -98,8 +98,10 @@ async def test_the_digest_matches_the_stored_checkins(sdesk: Desk) -> None:
         shares = [
             pct(data.filed(k, district), count) for k in ("logistik", "siap", "banjir", "sinyal")
         ]
-        pattern = f"{names[district]} · {count:,} TPS: logistik {shares[0]}%, siap {shares[1]}%, banjir {shares[2]}%, sinyal {shares[3]}%".replace(
-            ",", "."
+        tps_count = f"{count:,}".replace(",", ".")  # Indonesian thousands separator only
+        pattern = (
+            f"{names[district]} · {tps_count} TPS: logistik {shares[0]}%, siap {shares[1]}%, "
+            f"banjir {shares[2]}%, sinyal {shares[3]}%"
         )
         assert pattern in body, district
     # the attachments: a chart picture and the spreadsheet, one sheet per kind

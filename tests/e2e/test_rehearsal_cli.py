@@ -42,7 +42,7 @@ async def test_start_end_report_delete_from_the_command_line(db_url: str, tmp_pa
     bad = tmp_path / "bad.toml"
     bad.write_text('[deadlines.pemilu]\nafter = "30m"\n', encoding="utf-8")
     code, said = await cli("rehearsal", "start", "--config", str(bad), db_url=db_url, cwd=tmp_path)
-    assert code == 2 and "'pemilu' is not a check-in kind" in said, said
+    assert code == 2 and "'pemilu' is not one of logistik" in said, said
 
     code, said = await cli("rehearsal", "end", db_url=db_url, cwd=tmp_path)
     assert code == 0 and "rehearsal 1 ended" in said, said

@@ -154,7 +154,7 @@ async def test_admins_and_camats_make_invites_in_chat_within_their_scope(desk: D
     for command, expected in [
         ("/undang", "Cara membuat undangan"),
         ("/undang raja 367202", "tidak dikenal"),
-        ("/undang camat 3604", "tidak cocok untuk peran camat"),
+        ("/undang camat 3604", "sedangkan Camat memerlukan kode kecamatan"),
         ("/undang camat 360405", "di luar wilayah Anda"),
         ("/undang camat 367299", "tidak ada dalam daftar"),
         ("/undang tps 3672011001-001 999", "Jumlah harus angka"),

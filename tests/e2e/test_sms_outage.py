@@ -34,6 +34,7 @@ async def test_a_silent_phone_is_reported_and_its_late_burst_is_caught_up_once(
         assert await sd.service.watch.check() is False  # 20 minutes: not silent yet
         clock.advance(minutes=11)
         assert await sd.service.watch.check() is True
+        await desk.settle()  # the notice goes through the sender
         assert "HP gateway SMS diam" in desk.last_text(GROUP)
         assert await sd.service.watch.check() is False  # told once
         told = len(desk.api.messages_to(GROUP))

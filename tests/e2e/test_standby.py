@@ -144,7 +144,8 @@ async def test_webhook_standby_takes_over_after_sigkill(
             ) as resp,
         ):
             assert resp.status == 503
-        assert await api.deliver_webhook_updates() == [200]
+        assert await api.deliver_webhook_updates() == [200]  # committed, then answered
+        await api.wait_for_all("sendMessage", chat_id=5101, timeout=30)
         assert api.count("sendMessage", chat_id=5101) == 1
 
         a.kill()

@@ -11,8 +11,8 @@ from tests.e2e.conftest import DISTRICT, TPS, Desk
 async def test_a_camat_is_shown_a_tps_of_their_own_district(desk: Desk) -> None:
     budi = desk.new_user("Budi")
     await desk.member(budi, Role.CAMAT, "367202")
-    await desk.say(budi, "BANJIR 40")
-    assert "<code>3672021001-001 BANJIR 40</code>" in desk.last_text(budi.id)
+    (answer,) = [c for c in await desk.say(budi, "BANJIR 40") if c.method == "sendMessage"]
+    assert "<code>3672021001-001 BANJIR 40</code>" in answer.params["text"]
     await desk.say(budi, "/format")
     shown = desk.last_text(budi.id)
     assert "3672021001-001 BANJIR 40" in shown

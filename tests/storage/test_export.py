@@ -76,7 +76,7 @@ async def test_the_cli_writes_the_file(
     monkeypatch.setenv("DATABASE_URL", db_url)
     out = tmp_path / "semua.xlsx"
     assert await asyncio.to_thread(main, ["export", "--out", str(out)]) == 0
-    assert "banjir 3" in capsys.readouterr().out
+    assert "Banjir 3" in capsys.readouterr().out
     book = await asyncio.to_thread(load_workbook, out)
     assert book["banjir"].max_row == 4 and book["siap"].max_row == 1
     assert await asyncio.to_thread(main, ["export", "--out", str(out), "--scope", "x1"]) == 2
