@@ -19,6 +19,7 @@ from outbox.limiter import Limiter
 from outbox.sender import Sender
 from services import BotData, DeskApplication, DeskContext, Services
 from storage import people
+from storage.db import is_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def build_application(settings: Settings, services: Services) -> DeskApplication
             pool_timeout=10,
         ),
     )
-    processor = PerPersonProcessor()
+    processor = PerPersonProcessor(update_concurrency(settings))
     builder = (
         ApplicationBuilder().bot(bot).context_types(context_types).concurrent_updates(processor)
     )
@@ -68,6 +69,15 @@ def build_application(settings: Settings, services: Services) -> DeskApplication
     app.add_handler(TypeHandler(Update, _count_update), group=-1000)
     register_all(app)
     return app
+
+
+def update_concurrency(settings: Settings) -> int:
+    """How many people's updates are handled at once: no more than the database can serve
+    (PostgreSQL: the pool less the sender's and inbox's own connections; a handler waiting
+    longer than the pool timeout fails). SQLite writes one at a time whatever this is."""
+    if is_sqlite(settings.database_url):
+        return 64
+    return max(4, settings.db_pool_size + settings.db_max_overflow - 4)
 
 
 def bot_id_of(token: str) -> int:

@@ -83,6 +83,7 @@ class Inbox:
     _attempts: dict[int, int] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
     _retrying: int = 0
+    _stopping: bool = False
     set_aside_count: int = 0
 
     async def take(self, updates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -165,18 +166,23 @@ class Inbox:
     # -- background -----------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._flush_loop(), name="inbox-flush")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Never cancelled inside its transaction: it ends after its current turn.
+            _, hanging = await asyncio.wait({self._task}, timeout=5)
+            for task in hanging:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             self._task = None
         await self.flush()
 
     async def _flush_loop(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(FLUSH_SECONDS)
             try:
                 await self.flush()

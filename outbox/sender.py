@@ -168,11 +168,14 @@ class Sender:
         self._stopping = True
         self._wake.set()
         self._poll.set()
-        for task in self._loops:
-            task.cancel()
-        for task in self._loops:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Let each loop finish its turn (cancelling one inside a transaction can leave SQLite's
+        # write lock held by a connection nobody returns); cancel only what hangs.
+        if self._loops:
+            _, hanging = await asyncio.wait(self._loops, timeout=5)
+            for task in hanging:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self._loops = []
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)

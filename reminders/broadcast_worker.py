@@ -32,7 +32,6 @@ from telegram import Bot, Message
 from domain.broadcast import BroadcastStatus, BroadcastView, DeliveryStatus, Due, Pace
 from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
 from outbox.judge import Fate, judge
-from outbox.limiter import WINDOW_SPAN
 from reminders.broadcast_progress import Progress
 from services import Services, utc_now
 from storage import broadcasts, deliveries, people
@@ -52,6 +51,9 @@ _STATUS = {
     Fate.UNCERTAIN: DeliveryStatus.UNCERTAIN,
 }
 
+# A broadcast's pace counted over 1.1 s: its requests leave evenly, but arrive with the
+# network's and the event loop's jitter, and Telegram counts arrivals.
+BROADCAST_WINDOW_SPAN = 1.1
 FLUSH_EVERY = 0.5  # seconds between writes of outcomes
 STOCK_SECONDS = 0.5  # claimed ahead of sending; topped up when half of it is gone
 BACKLOG = 500
@@ -73,7 +75,7 @@ class DeliveryWorker:
         self._bucket = TokenBucket(pace.rate, burst_for(pace.rate))
         # Counted when a request leaves (`_depart`), over a window a little over a second:
         # Telegram counts arrivals, and requests leave a little jittered.
-        self._window = SlidingWindow(max(1, math.floor(pace.rate)), WINDOW_SPAN)
+        self._window = SlidingWindow(max(1, math.floor(pace.rate)), BROADCAST_WINDOW_SPAN)
         self._reserved = 0  # sends picked whose request has not left yet
         self._departures = asyncio.Lock()
         self._chats = ChatPacer()

@@ -78,5 +78,5 @@ async def test_the_cli_writes_the_file(
     assert await asyncio.to_thread(main, ["export", "--out", str(out)]) == 0
     assert "Banjir 3" in capsys.readouterr().out
     book = await asyncio.to_thread(load_workbook, out)
-    assert book["banjir"].max_row == 4 and book["siap"].max_row == 1
+    assert book["Banjir"].max_row == 4 and book["TPS siap"].max_row == 1
     assert await asyncio.to_thread(main, ["export", "--out", str(out), "--scope", "x1"]) == 2
