@@ -32,6 +32,7 @@ class RegionRow:
     name: str
     tps: int = 0
     filed: dict[str, int] = field(default_factory=dict)
+    problems: dict[str, int] = field(default_factory=dict)  # kind -> filed with severity not ok
     floods: int = 0
     severe_floods: int = 0
     blank_spots: int = 0
@@ -47,6 +48,8 @@ class RegionRow:
         self.tps += other.tps
         for kind, n in other.filed.items():
             self.filed[kind] = self.filed.get(kind, 0) + n
+        for kind, n in other.problems.items():
+            self.problems[kind] = self.problems.get(kind, 0) + n
         self.floods += other.floods
         self.severe_floods += other.severe_floods
         self.blank_spots += other.blank_spots
@@ -112,6 +115,8 @@ def _district_rows(counts: Counts) -> dict[str, RegionRow]:
     for (district, kind, severity), n in counts.by_district.items():
         row = rows.setdefault(district, RegionRow(district, counts.names.get(district, district)))
         row.filed[kind] = row.filed.get(kind, 0) + n
+        if severity != Severity.OK:
+            row.problems[kind] = row.problems.get(kind, 0) + n
         if kind == Kind.BANJIR and severity != Severity.OK:
             row.floods += n
             if severity in SERIOUS:

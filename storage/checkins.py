@@ -169,24 +169,6 @@ def _in_scope(model: Any, scope: str) -> Any:
     return key.like(f"{scope}%")
 
 
-async def coverage(session: AsyncSession, scope: str) -> tuple[int, dict[Kind, dict[str, int]]]:
-    """TPS inside a region, and per kind how many have a current check-in, by severity."""
-    total = (
-        await session.execute(
-            select(func.count()).where(_in_scope(Tps, scope), Tps.retired_at.is_(None))
-        )
-    ).scalar_one()
-    rows = await session.execute(
-        select(Checkin.kind, Checkin.severity, func.count())
-        .where(Checkin.is_current, _in_scope(Checkin, scope))
-        .group_by(Checkin.kind, Checkin.severity)
-    )
-    counts: dict[Kind, dict[str, int]] = {k: {} for k in Kind}
-    for kind, severity, count in rows.all():
-        counts[Kind(kind)][severity] = int(count)
-    return int(total), counts
-
-
 async def all_in_scope(
     session: AsyncSession, scope: str, *, kind: Kind, current_only: bool = False
 ) -> Sequence[tuple[Checkin, str | None]]:

@@ -1,6 +1,7 @@
 """Building a digest's figures for a scope: the desk's setup, counts, and the domain's rules.
-Used by the scheduled digests, by /rekap and by the desk page (`web`), so all show the same
-numbers.
+The one source of coverage figures: the scheduled digests and /rekap use `build`, /status and
+the desk page (`web`) use `region_figures`, which is `build` down to regencies and the same
+rules counted per village below; so all show the same numbers.
 """
 
 from __future__ import annotations
@@ -85,3 +86,14 @@ async def build_below_district(
         overdue_kinds=overdue_kinds(setup.schedule, setup.zone, now),
         length=10,
     )
+
+
+async def region_figures(
+    session: AsyncSession, scope: str, *, setup: DeskSetup, now: datetime
+) -> Figures:
+    """Figures of any region, broken down one level below it: the digest's (`build`) for the
+    nation, a province or a regency; per village (`build_below_district`) for a district or a
+    village. Their totals are the digest's for the same scope."""
+    if len(scope) <= 4:
+        return await build(session, scope, setup=setup, now=now)
+    return await build_below_district(session, scope, setup=setup, now=now)

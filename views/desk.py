@@ -14,6 +14,7 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.checkins.kinds import Kind
 from domain.figures import COVERAGE_KINDS, Change, Figures, RegionRow, worst_rows
 from domain.schedule import zone_abbreviation
 from storage import xlsx
@@ -220,6 +221,29 @@ def _caption(lang: str, key: str, figures: Figures, zone: ZoneInfo, rehearsal: b
         )
     )
     return caption[:CAPTION_LIMIT]
+
+
+def region_status_text(lang: str, region: str, total: RegionRow) -> str:
+    """/status for a region: the digest's figures for it (`storage.digest.region_figures`),
+    per kind how many TPS filed, their share (rounded down, as in the digest) and how many of
+    them report a problem."""
+    lines = [
+        text(lang, "checkin.status.region_title", region=region, total=fmt_int(lang, total.tps))
+    ]
+    for kind in Kind:
+        filed = total.filed.get(kind.value, 0)
+        lines.append(
+            text(
+                lang,
+                "checkin.status.region_line",
+                kind=kind_name(lang, kind.value),
+                filed=fmt_int(lang, filed),
+                percent=percent(filed, total.tps),
+                problems=fmt_int(lang, total.problems.get(kind.value, 0)),
+            )
+        )
+    lines += ["", text(lang, "checkin.status.region_hint")]
+    return "\n".join(lines)
 
 
 def digest_sheets(lang: str, figures: Figures) -> dict[str, list[dict[str, Any]]]:

@@ -1,8 +1,8 @@
 """What each view shows, read in one short read-only transaction per request.
 
-Region views use the digest's figures (`storage.digest.build`) down to districts and the same
-rules counted per village below that (`storage.digest.build_below_district`); the lists come from
-`storage.dashboard`, a TPS's history from `storage.checkins.history` (the one `/tps` shows).
+Region views use the digest's figures through `storage.digest.region_figures`, as /status does
+(the digest's down to regencies, the same rules counted per village below); the lists come
+from `storage.dashboard`, a TPS's history from `storage.checkins.history` (the one `/tps` shows).
 """
 
 from __future__ import annotations
@@ -90,10 +90,7 @@ async def region_view(
     """Everything a region's page shows; `lists=False` for the wall (figures and incidents)."""
     setup = await digest.desk_setup(session)
     code = found.code
-    if len(code) <= 4:
-        figures = await digest.build(session, code, setup=setup, now=now)
-    else:
-        figures = await digest.build_below_district(session, code, setup=setup, now=now)
+    figures = await digest.region_figures(session, code, setup=setup, now=now)
     view = RegionView(
         code=code,
         name=found.name,

@@ -13,8 +13,9 @@ from domain.roles import Role, can_see
 from handlers.checkins.quick import example_tps
 from handlers.common import registered, reply, scope_label
 from handlers.context import DeskContext
-from storage import checkins
+from storage import checkins, digest
 from views import checkins as render
+from views.desk import region_status_text
 from views.texts import text
 
 MARKS = {Severity.OK: "✅", Severity.WARN: "🟡", Severity.SEVERE: "🟠", Severity.CRITICAL: "🔴"}
@@ -80,32 +81,12 @@ async def tps_status(context: DeskContext, lang: str, tps_id: str) -> str:
 
 
 async def region_status(context: DeskContext, lang: str, scope: str) -> str:
+    """The region's coverage: the digest's figures, as the desk page shows them."""
     async with context.services.transaction() as session:
-        total, counts = await checkins.coverage(session, scope)
-    lines = [
-        text(
-            lang,
-            "checkin.status.region_title",
-            region=await scope_label(context, scope, lang),
-            total=total,
-        )
-    ]
-    for kind in Kind:
-        by_severity = counts[kind]
-        filed = sum(by_severity.values())
-        problems = filed - by_severity.get(Severity.OK.value, 0)
-        lines.append(
-            text(
-                lang,
-                "checkin.status.region_line",
-                kind=render.kind_name(lang, kind),
-                filed=filed,
-                percent=round(100 * filed / total) if total else 0,
-                problems=problems,
-            )
-        )
-    lines += ["", text(lang, "checkin.status.region_hint")]
-    return "\n".join(lines)
+        setup = await digest.desk_setup(session)
+        figures = await digest.region_figures(session, scope, setup=setup, now=context.now())
+    region = await scope_label(context, scope, lang)
+    return region_status_text(lang, region, figures.total)
 
 
 @registered()

@@ -129,5 +129,5 @@ async def test_strangers_and_coordinators_cannot_file(desk: Desk) -> None:
     await desk.say(kora, "/banjir")
     assert "tidak tersedia" in desk.last_text(kora.id)
     await desk.say(kora, "/status")
-    assert "1247 TPS" in desk.last_text(kora.id)
+    assert "1.247 TPS" in desk.last_text(kora.id)
     assert await stored(desk) == []

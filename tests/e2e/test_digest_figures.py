@@ -132,6 +132,56 @@ async def test_the_digest_matches_the_stored_checkins(sdesk: Desk) -> None:
     assert "▲ = tambahan sejak rekap 13/02 09:00" in latest[0]
 
 
+def _numbers(found: str) -> int:
+    return int(found.replace(".", ""))
+
+
+def _digest_kinds(body: str) -> dict[str, tuple[int, int, int]]:
+    """Per kind name in a digest: (filed, TPS, percent)."""
+    found = re.findall(r"• ([\w ]+): ([\d.]+)/([\d.]+) \((\d+)%\)", body)
+    return {k: (_numbers(f), _numbers(t), int(p)) for k, f, t, p in found}
+
+
+def _status_kinds(body: str) -> tuple[int, dict[str, tuple[int, int, int]]]:
+    """A region's /status: its TPS, and per kind name (filed, percent, with a problem)."""
+    (total,) = re.findall(r": ([\d.]+) TPS$", body.splitlines()[0])
+    found = re.findall(
+        r"^([\w ]+): ([\d.]+) TPS melapor \((\d+)%\), ([\d.]+) bermasalah", body, re.M
+    )
+    return _numbers(total), {k: (_numbers(f), int(p), _numbers(n)) for k, f, p, n in found}
+
+
+async def test_status_shows_the_digests_figures(sdesk: Desk) -> None:
+    """/status of a region counts as the digest does: the same TPS, filed and percent (one
+    source, `storage.digest`), for the digest's own scope and for a district in it."""
+    desk = sdesk
+    await register_group(desk)
+    await _seed(desk)
+    coordinator = desk.new_user("Koor")
+    await desk.member(coordinator, Role.COORDINATOR, CITY)
+    desk.clock.advance(hours=1)
+    await run_tick(desk)
+    digest = _digest_kinds("\n".join(desk.texts_to(GROUP)))
+    data = await stored(desk)
+    labels = {"logistik": "Logistik", "siap": "TPS siap", "banjir": "Banjir", "sinyal": "Sinyal"}
+    for scope in (CITY, DISTRICT):
+        if scope != CITY:
+            await desk.say(coordinator, f"/rekap {scope}")
+            digest = _digest_kinds("\n".join(desk.texts_to(coordinator.id)[-4:]))
+        await desk.say(coordinator, f"/status {scope}")
+        total, status = _status_kinds(desk.last_text(coordinator.id))
+        assert total == len(await tps_in(desk, scope)), scope
+        for kind, label in labels.items():
+            filed, tps, share = digest[label]
+            assert (tps, filed) == (total, data.filed(kind, scope)), (scope, kind)
+            problems = sum(
+                1 for t, k, s, _ in data.rows if k == kind and t.startswith(scope) and s != "ok"
+            )
+            assert status[label] == (filed, share, problems), (scope, kind)
+        incidents = sum(1 for t, k, _, _ in data.rows if k == "kejadian" and t.startswith(scope))
+        assert status["Kejadian"][0] == incidents, scope
+
+
 async def test_coordinator_commands_stay_inside_their_scope(sdesk: Desk) -> None:
     desk = sdesk
     tps = await _seed(desk)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.checkins.kinds import Kind, Severity, Source
 from domain.checkins.records import Draft, TpsInfo
-from storage import checkins, conversations, regions
+from storage import checkins, conversations, digest, regions
 from tests.conftest import kpu_data
 
 TPS = "3672011001-003"
@@ -54,10 +54,13 @@ async def test_versions_are_kept_and_only_the_newest_is_current(
     async with loaded.begin() as session:
         current = await checkins.current(session, TPS)
         versions = await checkins.history(session, TPS)
-        total, counts = await checkins.coverage(session, "367201")
+        setup = await digest.desk_setup(session)
+        figures = await digest.region_figures(session, "367201", setup=setup, now=T0)
     assert current[Kind.BANJIR].payload["water_cm"] == 40
     assert [v.version for v in versions] == [2, 1]
-    assert counts[Kind.BANJIR] == {"warn": 1} and total > 100
+    total = figures.total  # counted once, the newest version: a flood of severity warn
+    assert (total.filed, total.problems) == ({"banjir": 1}, {"banjir": 1}) and total.tps > 100
+    assert (total.floods, total.severe_floods) == (1, 0)
 
 
 async def test_a_duplicate_key_returns_the_first_check_in(
