@@ -21,15 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import MissingTokenError, Settings
+from domain.checkins.kinds import Kind
 from domain.invites import deep_link
 from domain.masterdata import MasterDataError, parse_tps_file
 from domain.regions import Level, level_of, parse_scope
 from domain.roles import Role, ScopeError, check_scope
 from handlers.context import utc_now
-from storage import export, people, regions, staff, tpslists, xlsx
+from storage import export, people, regions, staff, tpslists
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
-from views.exports import localized
+from views import exports
+from views.checkins import kind_name
 
 DEFAULT_TPS_FILE = Path(__file__).resolve().parent.parent / "data/reference/tps_pemilu2024.csv.gz"
 MAX_COUNT = 100_000
@@ -239,9 +241,8 @@ async def export_sheets(settings: Settings, args: argparse.Namespace) -> int:
         if scope:
             await require_region(session, scope, args.scope)
         sheets = await export.checkin_sheets(session, scope)
-    sheets = localized(sheets, args.lang, settings.election)
-    data = xlsx.workbook_bytes(sheets)
+    data = await asyncio.to_thread(exports.workbook, sheets, args.lang, settings.election)
     await asyncio.to_thread(args.out.write_bytes, data)
-    counts = ", ".join(f"{s.name} {len(s.rows)}" for s in sheets)
+    counts = ", ".join(f"{kind_name(args.lang, Kind(s.name))} {len(s.rows)}" for s in sheets)
     print(f"wrote {args.out}: {counts}")
     return 0

@@ -12,10 +12,11 @@ from domain.figures import Figures, change
 from domain.outbox import Outgoing, Priority
 from reminders.delivery import owe, slot_file, slot_text
 from services import DeskApplication, Services
-from storage import coverage, digest, people, regions, schedules
+from storage import coverage, digest, export, people, regions, schedules
 from storage.digest import DeskSetup
 from storage.schedules import SlotRecord
 from views import desk as render
+from views import exports
 from views.texts import text
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,20 @@ async def figures_for_slot(
     return figures, previous
 
 
+async def _attachments(
+    services: Services, figures: Figures, scope: str, setup: DeskSetup, lang: str
+) -> tuple[bytes, bytes]:
+    """The digest's chart and its spreadsheet: the `/ekspor` export of the scope's current
+    check-ins (a rehearsal's: its newest), same columns, local times and language."""
+    async with services.transaction() as session:
+        sheets = await export.checkin_sheets(
+            session, scope, current_only=True, rehearsal=setup.rehearsal
+        )
+    picture = await asyncio.to_thread(render.render_chart, figures, lang)
+    book = await asyncio.to_thread(exports.workbook, sheets, lang, services.election)
+    return picture, book
+
+
 async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
     services = _services(app)
     async with services.transaction() as session:
@@ -147,9 +162,7 @@ async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup)
             )
         if figures.total.tps:
             if scope not in attachments:
-                attachments[scope] = await asyncio.to_thread(
-                    render.render_attachments, figures, setup, lang
-                )
+                attachments[scope] = await _attachments(services, figures, scope, setup, lang)
             picture, book = attachments[scope]
             stamp = figures.at[:16].replace(":", "").replace("-", "")
             calls += slot_file(

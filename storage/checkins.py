@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain.checkins.kinds import Kind, Severity, Source
 from domain.checkins.records import Filed, TpsInfo
@@ -161,26 +162,38 @@ async def history(
 
 
 def _in_scope(model: Any, scope: str) -> Any:
-    """A filter on the denormalised region columns (indexed), falling back to the TPS id."""
+    """A filter on a check-in's denormalised region columns (indexed), falling back to the TPS
+    id (villages)."""
     column = {2: "province_code", 4: "regency_code", 6: "district_code"}.get(len(scope))
     if column is not None:
         return getattr(model, column) == scope
-    key = model.id if model is Tps else model.tps_id
-    return key.like(f"{scope}%")
+    return model.tps_id.like(f"{scope}%")
 
 
 async def all_in_scope(
-    session: AsyncSession, scope: str, *, kind: Kind, current_only: bool = False
+    session: AsyncSession,
+    scope: str,
+    *,
+    kind: Kind,
+    current_only: bool = False,
+    rehearsal: int | None = None,
 ) -> Sequence[tuple[Checkin, str | None]]:
     """Every version (or only the current ones) of a kind inside a scope, by TPS and version
-    (for exports)."""
+    (for exports); with `rehearsal`, that rehearsal's newest version of each TPS instead."""
+    if rehearsal is not None:
+        newest = rehearsals.rehearsal_current(rehearsal).subquery()
+        source: Any = aliased(Checkin, newest)
+    else:
+        source = Checkin
     stmt = (
-        select(Checkin, Person.name)
-        .outerjoin(Person, Person.id == Checkin.filed_by)
-        .where(Checkin.kind == kind.value, _in_scope(Checkin, scope), REAL)
-        .order_by(Checkin.tps_id, Checkin.version)
+        select(source, Person.name)
+        .outerjoin(Person, Person.id == source.filed_by)
+        .where(source.kind == kind.value, _in_scope(source, scope))
+        .order_by(source.tps_id, source.version)
     )
-    if current_only:
-        stmt = stmt.where(Checkin.is_current)
+    if rehearsal is None:
+        stmt = stmt.where(REAL)
+        if current_only:
+            stmt = stmt.where(Checkin.is_current)
     rows = await session.execute(stmt)
     return [(c, n) for c, n in rows.all()]

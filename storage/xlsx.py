@@ -1,6 +1,7 @@
 """The one spreadsheet writer: named sheets of a header row and value rows, to .xlsx bytes.
 
-Used by `deskbot export`, `/ekspor` and the digest attachment. Written in openpyxl's
+Used by the check-in export (`views.exports.workbook`: `deskbot export`, `/ekspor`, the desk
+page and the digest attachment) and the rehearsal report. Written in openpyxl's
 write-only mode, so a province's worth of rows stays within memory. Values keep their type
 (numbers stay numbers; datetimes must be naive local or UTC wall times, since Excel has no
 zones); text that people typed is made safe: control characters dropped, and a leading
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -63,19 +64,6 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def build_workbook(rows_by_kind: Mapping[str, Sequence[Mapping[str, Any]]]) -> bytes:
-    """One sheet per key (in order); the columns are the rows' keys in first-seen order."""
-    sheets = []
-    for kind, rows in rows_by_kind.items():
-        columns: dict[str, None] = {}
-        for row in rows:
-            for key in row:
-                columns.setdefault(key, None)
-        names = list(columns)
-        sheets.append(Sheet(str(kind), names, [[row.get(n) for n in names] for row in rows]))
-    return workbook_bytes(sheets)
 
 
 def _cell(value: Any) -> Any:

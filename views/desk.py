@@ -11,17 +11,13 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.checkins.kinds import Kind
 from domain.figures import COVERAGE_KINDS, Change, Figures, RegionRow, worst_rows
 from domain.schedule import zone_abbreviation
-from storage import xlsx
 from storage.coverage import MissingTps
-from storage.digest import DeskSetup
 from views import chart
-from views.exports import column_name
 from views.texts import Html, text
 
 MESSAGE_LIMIT = 4096
@@ -246,38 +242,6 @@ def region_status_text(lang: str, region: str, total: RegionRow) -> str:
     return "\n".join(lines)
 
 
-def digest_sheets(lang: str, figures: Figures) -> dict[str, list[dict[str, Any]]]:
-    """Spreadsheet rows: one sheet per kind, one row per region of the breakdown; sheet names
-    and column headers in the words of the check-in export (`views.exports`)."""
-
-    def named(values: dict[str, Any]) -> dict[str, Any]:
-        return {column_name(lang, k): v for k, v in values.items()}
-
-    sheets: dict[str, list[dict[str, Any]]] = {}
-    for kind in COVERAGE_KINDS:
-        rows = []
-        for row in [*figures.rows, figures.total]:
-            entry: dict[str, Any] = {
-                "code": row.code or "-",
-                "region": row.name,
-                "tps_count": row.tps,
-                "filed": row.filed.get(kind, 0),
-                "missing": row.missing(kind),
-                "percent": round(100 * row.share(kind), 1),
-            }
-            if kind == "banjir":
-                entry |= {"floods": row.floods, "severe_floods": row.severe_floods}
-            if kind == "sinyal":
-                entry |= {"blank_spots": row.blank_spots}
-            rows.append(named(entry))
-        sheets[kind_name(lang, kind)] = rows
-    sheets[kind_name(lang, "kejadian")] = [
-        named({"code": r.code or "-", "region": r.name, "open_incidents": r.open_incidents})
-        for r in [*figures.rows, figures.total]
-    ]
-    return sheets
-
-
 def reminder_text(
     lang: str,
     kind: str,
@@ -387,10 +351,8 @@ def missing_page_text(
 _RENDER_LOCK = threading.Lock()
 
 
-def render_attachments(figures: Figures, setup: DeskSetup, lang: str) -> tuple[bytes, bytes]:
-    """The chart (PNG) and the spreadsheet (xlsx) of a digest."""
+def render_chart(figures: Figures, lang: str) -> bytes:
+    """The digest's chart (PNG); its spreadsheet is the check-in export (`views.exports`)."""
     labels = {k: kind_name(lang, k) for k in ("logistik", "siap", "banjir", "sinyal")}
     with _RENDER_LOCK:
-        picture = chart.render_chart(figures, labels=labels, title=f"{figures.scope_name} — % TPS")
-    book = xlsx.build_workbook(digest_sheets(lang, figures))
-    return picture, book
+        return chart.render_chart(figures, labels=labels, title=f"{figures.scope_name} — % TPS")

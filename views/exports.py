@@ -1,6 +1,7 @@
 """The one check-in export in the reader's language: sheet names, column headers and choice
-values worded by the catalogue (`export.toml`). `/ekspor` and `deskbot export` both use it;
-the digest's figures sheet words its columns with the same catalogue."""
+values worded by the catalogue (`export.toml`). `/ekspor`, `deskbot export`, the desk page's
+download and the digest's spreadsheet all write `storage.export.checkin_sheets` through
+`workbook`: one column set, local times, one writer."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from domain.checkins.kinds import Kind
 from domain.checkins.steps import StepKey
-from storage.xlsx import Sheet
+from storage.xlsx import Sheet, workbook_bytes
 from views.checkins import kind_name, option_label
 from views.texts import catalogue, text
 
@@ -27,6 +28,12 @@ def column_name(lang: str, column: str) -> str:
     if found is None:
         found = catalogue(lang).get(f"checkin.field.{column}", column)
     return found
+
+
+def workbook(sheets: Sequence[Sheet], lang: str, election: str) -> bytes:
+    """The export's sheets (`storage.export.checkin_sheets`) as .xlsx bytes in `lang` (CPU
+    work: run it in a thread)."""
+    return workbook_bytes(localized(sheets, lang, election))
 
 
 def localized(sheets: Sequence[Sheet], lang: str, election: str) -> list[Sheet]:

@@ -17,9 +17,9 @@ from domain.figures import COVERAGE_KINDS
 from domain.people import Member
 from domain.regions import Level, RegionRef
 from domain.roles import can_see
-from storage import dashboard, export, regions, xlsx
+from storage import dashboard, export, regions
 from storage.xlsx import XLSX_MIME
-from views.exports import localized
+from views import exports
 from web.pages import is_region, region_view, tps_view
 from web.render import HEADERS, page, refused, text_of
 
@@ -141,8 +141,7 @@ async def spreadsheet(request: Request, deps: WebDeps, member: Member) -> Respon
         return found
     async with deps.reads() as session:
         sheets = await export.checkin_sheets(session, found.code, current_only=True)
-    named = localized(sheets, member.language, deps.election)
-    book = await asyncio.to_thread(xlsx.workbook_bytes, named)
+    book = await asyncio.to_thread(exports.workbook, sheets, member.language, deps.election)
     filename = f"ekspor-{found.code or 'nasional'}-{deps.clock().date().isoformat()}.xlsx"
     headers = {
         **HEADERS,

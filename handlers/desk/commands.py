@@ -15,9 +15,9 @@ from domain.schedule import zone_abbreviation
 from handlers.checkins.status import show_history
 from handlers.common import answer_button, edit, registered, reply, reply_file
 from handlers.context import DeskContext
-from storage import coverage, digest, export, regions, rehearsals, schedules, xlsx
+from storage import coverage, digest, export, regions, rehearsals, schedules
 from views import desk as render
-from views.exports import localized
+from views import exports
 from views.texts import text
 
 DESK_ROLES = (Role.COORDINATOR, Role.ADMIN, Role.CAMAT)
@@ -90,7 +90,7 @@ async def cmd_rekap(update: Update, context: DeskContext, member: Member) -> Non
     ):
         await reply(update, body)
     if figures.total.tps and update.effective_chat is not None:
-        picture, _book = await asyncio.to_thread(render.render_attachments, figures, setup, lang)
+        picture = await asyncio.to_thread(render.render_chart, figures, lang)
         await reply_file(
             update,
             "photo",
@@ -200,8 +200,9 @@ async def cmd_ekspor(update: Update, context: DeskContext, member: Member) -> No
         sheets = await export.checkin_sheets(session, scope, current_only=True)
         setup = await digest.desk_setup(session)
     count = sum(len(s.rows) for s in sheets)
-    named = localized(sheets, member.language, context.services.election)
-    book = await asyncio.to_thread(xlsx.workbook_bytes, named)
+    book = await asyncio.to_thread(
+        exports.workbook, sheets, member.language, context.services.election
+    )
     stamp = context.now().date().isoformat()
     caption = text(
         member.language,

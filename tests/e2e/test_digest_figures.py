@@ -27,6 +27,11 @@ from views.texts import text
 __all__ = ["sdesk"]
 
 
+def _sheets(data: bytes) -> dict[str, list[tuple[object, ...]]]:
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+
+
 def pct(filed: int, tps: int) -> int:
     return 100 * filed // tps
 
@@ -104,22 +109,27 @@ async def test_the_digest_matches_the_stored_checkins(sdesk: Desk) -> None:
             f"banjir {shares[2]}%, sinyal {shares[3]}%"
         )
         assert pattern in body, district
-    # the attachments: a chart picture and the spreadsheet, one sheet per kind
+    # the attachments: a chart picture and the spreadsheet: the check-in export of the
+    # digest's scope, one sheet per kind, the same workbook /ekspor sends
     files = [f for f in desk.api.sent_files if f.chat_id == GROUP]
     assert [f.method.lower() for f in files] == ["sendphoto", "senddocument"]
     assert files[0].file.data is not None and files[0].file.data[:4] == b"\x89PNG"
     assert files[1].file.data is not None
-    book = load_workbook(io.BytesIO(files[1].file.data), read_only=True)
-    assert book.sheetnames == ["Logistik", "TPS siap", "Banjir", "Sinyal", "Kejadian"]
-    sheet = list(book["Logistik"].iter_rows(values_only=True))
-    header, rows = sheet[0], {r[0]: r for r in sheet[1:]}
-    assert header[:5] == ("Kode", "Wilayah", "Jumlah TPS", "Sudah lapor", "Belum lapor")
-    for district, count in per_district.items():
-        assert rows[district][2:5] == (
-            count,
-            data.filed("logistik", district),
-            count - data.filed("logistik", district),
-        )
+    sheets = _sheets(files[1].file.data)
+    assert list(sheets) == ["Logistik", "TPS siap", "Banjir", "Sinyal", "Kejadian"]
+    header, *rows = sheets["Logistik"]
+    assert header[:3] == ("Nomor laporan", "ID TPS", "Kode kecamatan")
+    assert "Diterima" in header and "Zona waktu" in header
+    for district in per_district:
+        assert sum(1 for r in rows if r[2] == district) == data.filed("logistik", district)
+    for kind, name in zip(
+        ("logistik", "siap", "banjir", "sinyal", "kejadian"), sheets, strict=True
+    ):
+        assert len(sheets[name]) - 1 == data.filed(kind), kind
+    coordinator = desk.new_user("Koor")
+    await desk.member(coordinator, Role.COORDINATOR, CITY)
+    await desk.say(coordinator, f"/ekspor {CITY}")
+    assert _sheets(desk.api.sent_files[-1].file.data or b"") == sheets
 
     # the next digest shows what was filed in between
     await file(desk, [t for t in tps[1::2]][:25], "logistik")

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli import main
 from domain.checkins.kinds import Kind, Source
 from domain.checkins.reports import build, payload_of
-from storage import checkins, export, regions, xlsx
+from domain.rehearsal import DEFAULT_PLAN
+from storage import checkins, export, regions, rehearsals, xlsx
 from tests.conftest import kpu_data
 
 T0 = datetime(2024, 2, 13, 1, 0, tzinfo=UTC)
@@ -80,3 +81,46 @@ async def test_the_cli_writes_the_file(
     book = await asyncio.to_thread(load_workbook, out)
     assert book["Banjir"].max_row == 4 and book["TPS siap"].max_row == 1
     assert await asyncio.to_thread(main, ["export", "--out", str(out), "--scope", "x1"]) == 2
+
+
+async def test_a_rehearsals_sheets_hold_its_newest_versions_and_never_the_real_ones(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The digest's spreadsheet during a rehearsal: its check-ins, as /ekspor shows real ones."""
+    await _load_and_file(sessions)
+    async with sessions.begin() as session:
+        started = await rehearsals.start(session, DEFAULT_PLAN, by=None, now=T0)
+        tps = await checkins.tps_info(session, "3672011001-003")
+        assert tps is not None
+        for key, water in (("r:1", 30), ("r:2", 60)):
+            report = build(Kind.BANJIR, {"water_cm": water, "usable": True})
+            await checkins.file_checkin(
+                session,
+                tps=tps,
+                kind=Kind.BANJIR,
+                severity=report.severity(),
+                payload=payload_of(report),
+                source=Source.QUICK,
+                filed_by=None,
+                filed_by_name="",
+                relayed=False,
+                sent_at=T0,
+                received_at=T0,
+                dedupe_key=key,
+            )
+    async with sessions() as session:
+        real = await export.checkin_sheets(session, "367201", current_only=True)
+        practice = await export.checkin_sheets(session, "367201", rehearsal=started.id)
+
+    def floods(sheets: list[xlsx.Sheet]) -> list[tuple[object, ...]]:
+        header = sheets[2].header
+        return [
+            tuple(
+                dict(zip(header, row, strict=True))[c] for c in ("version", "current", "water_cm")
+            )
+            for row in sheets[2].rows
+        ]
+
+    assert floods(real) == [(2, True, 80)]  # the rehearsal left the real current version alone
+    assert floods(practice) == [(4, True, 60)]  # its newest, current within the rehearsal
+    assert all(not s.rows for s in practice if s.name != Kind.BANJIR.value)

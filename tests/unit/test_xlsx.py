@@ -3,23 +3,20 @@ from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 
-from storage.xlsx import Sheet, build_workbook, workbook_bytes
+from storage.xlsx import Sheet, workbook_bytes
 
 
 def test_typed_text_can_never_become_a_formula() -> None:
     book = load_workbook(
         io.BytesIO(
-            build_workbook(
-                {
-                    "kejadian": [
-                        {
-                            "text": '=HYPERLINK("http://x")',
-                            "note": "+62 812",
-                            "n": 7,
-                            "bad": "a\x00b",
-                        },
-                    ]
-                }
+            workbook_bytes(
+                [
+                    Sheet(
+                        "kejadian",
+                        ["text", "note", "n", "bad"],
+                        [['=HYPERLINK("http://x")', "+62 812", 7, "a\x00b"]],
+                    )
+                ]
             )
         )
     )
