@@ -303,8 +303,8 @@ async def test_a_critical_incident_goes_to_the_desk_group_once(sdesk: Desk) -> N
     await desk.settle()
     texts = desk.texts_to(GROUP)
     assert len(texts) == 2
-    assert re.search(
-        rf"Kejadian critical di TPS 002 .*\({tps[1][:10]}|Kotak suara <dibakar>", texts[0]
-    )
+    # the severity and category in words (no raw `critical`), the TPS named with its id
+    assert "Kejadian Darurat: Lainnya di TPS 002" in texts[0] and "critical" not in texts[0]
+    assert f"({tps[1]})" in texts[0]
     assert "Kotak suara <dibakar>" in texts[0]
     assert "Banjir parah" in texts[1] and "air 120 cm, TPS tidak bisa dipakai" in texts[1]
