@@ -113,7 +113,7 @@ async def activate(
 ) -> None:
     """Start receiving updates and background work: this instance is now the active one."""
     app, settings, services = running.app, running.settings, running.services
-    await publish_default_commands(app.bot)
+    await publish_default_commands(app.bot, services)
     # What was taken but not handled goes first in the queue, before anything new.
     assert services.inbox is not None
     services.inbox.start()

@@ -220,6 +220,7 @@ async def bot_membership_changed(update: Update, context: DeskContext) -> None:
 
 def register(app: DeskApplication) -> None:
     add_commands(
+        app,
         CommandSpec(
             "undang",
             "admin.cmd_undang",

@@ -38,7 +38,7 @@ async def help_text(context: DeskContext, member: Member | None, lang: str) -> s
                 scope=scope,
             )
         ]
-    for spec in commands_for(member.role if member else None):
+    for spec in commands_for(context.services, member.role if member else None):
         lines.append(f"/{spec.name} — {text(lang, spec.description_key)}")
     lines.append("")
     lines.append(text(lang, "help.footer"))
@@ -51,11 +51,13 @@ async def cmd_help(update: Update, context: DeskContext) -> None:
         return
     member = await current_member(context, update)
     lang = lang_for(update, member)
-    markup = main_menu(member.role, lang) if member is not None else None
+    markup = main_menu(context.services, member.role, lang) if member is not None else None
     await reply(update, await help_text(context, member, lang), reply_markup=markup)
     if member is not None:
         # Menus set at registration go stale when features change; refresh on request.
-        await publish_member_commands(context.bot, member.telegram_id, member.role, lang)
+        await publish_member_commands(
+            context.bot, context.services, member.telegram_id, member.role, lang
+        )
 
 
 async def cmd_language(update: Update, context: DeskContext) -> None:
@@ -78,11 +80,12 @@ async def language_chosen(update: Update, context: DeskContext) -> None:
     await answer_button(update)
     await edit(update, text(lang, "help.language_set"))
     if member is not None:
-        await publish_member_commands(context.bot, user.id, member.role, lang)
+        await publish_member_commands(context.bot, context.services, user.id, member.role, lang)
 
 
 def register(app: DeskApplication) -> None:
     add_commands(
+        app,
         CommandSpec("start", "help.cmd_start", unregistered=True),
         CommandSpec("bantuan", "help.cmd_bantuan", unregistered=True),
         CommandSpec("bahasa", "help.cmd_bahasa", unregistered=True),

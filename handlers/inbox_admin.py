@@ -54,5 +54,5 @@ async def cmd_failures(update: Update, context: DeskContext, member: Member) -> 
 
 
 def register(app: DeskApplication) -> None:
-    add_commands(CommandSpec("gagal", "inbox.cmd_gagal", roles=frozenset({Role.ADMIN})))
+    add_commands(app, CommandSpec("gagal", "inbox.cmd_gagal", roles=frozenset({Role.ADMIN})))
     app.add_handler(CommandHandler(["gagal", "failures"], cmd_failures))

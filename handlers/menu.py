@@ -1,4 +1,5 @@
-"""The main-menu keyboard under the chat, per role; features add their entries at registration.
+"""The main-menu keyboard under the chat, per role; features add their entries at registration
+(kept in the application's services, `Services.menus`).
 
 A press sends the label as a plain message; the feature that added it recognises it with
 `menu.entry_for(text)` (labels are matched in every language).
@@ -9,20 +10,19 @@ from __future__ import annotations
 from telegram import KeyboardButton, ReplyKeyboardMarkup
 
 from domain.roles import Role
+from services import DeskApplication, Services, services_of
 from views.texts import LANGUAGES, text
 
-_ENTRIES: dict[Role, list[str]] = {}  # role -> text keys of the labels, in order
 
-
-def add_entries(role: Role, *label_keys: str) -> None:
+def add_entries(app: DeskApplication, role: Role, *label_keys: str) -> None:
     """Add labels (text keys) to a role's menu; idempotent."""
-    entries = _ENTRIES.setdefault(role, [])
+    entries = services_of(app).menus.setdefault(role, [])
     entries.extend(k for k in label_keys if k not in entries)
 
 
-def main_menu(role: Role, lang: str) -> ReplyKeyboardMarkup | None:
+def main_menu(services: Services, role: Role, lang: str) -> ReplyKeyboardMarkup | None:
     """The role's keyboard, two buttons a row; None when the role has no menu."""
-    keys = _ENTRIES.get(role, [])
+    keys = services.menus.get(role, [])
     if not keys:
         return None
     labels = [KeyboardButton(text(lang, k)) for k in keys]
@@ -33,9 +33,9 @@ def main_menu(role: Role, lang: str) -> ReplyKeyboardMarkup | None:
     )
 
 
-def entry_for(label: str) -> str | None:
+def entry_for(services: Services, label: str) -> str | None:
     """The text key of the menu label a message is, in any language; None if it is none."""
-    for keys in _ENTRIES.values():
+    for keys in services.menus.values():
         for key in keys:
             if any(label == text(lang, key) for lang in LANGUAGES):
                 return key

@@ -41,7 +41,7 @@ async def contact_shared(update: Update, context: DeskContext, member: Member) -
     contact = message.contact if message else None
     if contact is None or user is None:
         return
-    menu = main_menu(member.role, lang)
+    menu = main_menu(context.services, member.role, lang)
     if contact.user_id != user.id:
         await reply(update, text(lang, "phone.not_yours"), reply_markup=menu)
         return
@@ -68,7 +68,7 @@ async def contact_shared(update: Update, context: DeskContext, member: Member) -
 
 
 def register(app: DeskApplication) -> None:
-    add_commands(CommandSpec("nomorhp", "phone.cmd_nomorhp", roles=frozenset(FILERS)))
+    add_commands(app, CommandSpec("nomorhp", "phone.cmd_nomorhp", roles=frozenset(FILERS)))
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler(["nomorhp", "phone"], cmd_phone, filters=private))
     app.add_handler(MessageHandler(filters.CONTACT & private, contact_shared))

@@ -72,7 +72,7 @@ async def cmd_start(update: Update, context: DeskContext) -> None:
             await reply(
                 update,
                 await help_text(context, member, member.language),
-                reply_markup=main_menu(member.role, member.language),
+                reply_markup=main_menu(context.services, member.role, member.language),
             )
         return
     outcome, member, invite = await _redeem(context, update, code)
@@ -191,9 +191,11 @@ async def _welcome(update: Update, context: DeskContext, member: Member) -> None
     await reply(
         update,
         greeting + "\n\n" + await help_text(context, member, lang),
-        reply_markup=main_menu(member.role, lang),
+        reply_markup=main_menu(context.services, member.role, lang),
     )
-    await publish_member_commands(context.bot, member.telegram_id, member.role, lang)
+    await publish_member_commands(
+        context.bot, context.services, member.telegram_id, member.role, lang
+    )
 
 
 async def switch_answered(update: Update, context: DeskContext) -> None:
@@ -230,6 +232,8 @@ async def switch_answered(update: Update, context: DeskContext) -> None:
 
 
 def register(app: DeskApplication) -> None:
-    add_commands(CommandSpec("daftar", "help.cmd_daftar", roles=frozenset(), unregistered=True))
+    add_commands(
+        app, CommandSpec("daftar", "help.cmd_daftar", roles=frozenset(), unregistered=True)
+    )
     app.add_handler(CommandHandler("start", cmd_start))
     app.add_handler(CallbackQueryHandler(switch_answered, pattern=r"^inv:[yn]:\d{1,12}$"))

@@ -261,10 +261,12 @@ async def approval_decided(update: Update, context: DeskContext) -> None:
         context,
         request.telegram_id,
         text(request.language, rkey, tps=tps_label),
-        reply_markup=main_menu(Role.TPS, request.language) if approve else None,
+        reply_markup=main_menu(context.services, Role.TPS, request.language) if approve else None,
     )
     if approve:
-        await publish_member_commands(context.bot, request.telegram_id, Role.TPS, request.language)
+        await publish_member_commands(
+            context.bot, context.services, request.telegram_id, Role.TPS, request.language
+        )
 
 
 def register(app: DeskApplication) -> None:

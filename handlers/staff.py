@@ -167,6 +167,7 @@ async def cmd_hand_over(update: Update, context: DeskContext, member: Member) ->
 def register(app: DeskApplication) -> None:
     managers = frozenset(MANAGERS)
     add_commands(
+        app,
         CommandSpec("orang", "people.cmd_orang", roles=managers),
         CommandSpec("cabut", "people.cmd_cabut", roles=managers),
         CommandSpec("serahkan", "people.cmd_serahkan", roles=managers),

@@ -82,6 +82,7 @@ async def cmd_dasbor_cabut(update: Update, context: DeskContext, member: Member)
 def register(app: DeskApplication) -> None:
     """Add /dasbor and /dasbor_cabut."""
     add_commands(
+        app,
         CommandSpec("dasbor", "web.cmd_dasbor", roles=frozenset(PAGE_ROLES)),
         CommandSpec("dasbor_cabut", "web.cmd_dasbor_cabut", roles=frozenset({Role.ADMIN})),
     )

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
 
 from domain.rehearsal import rehearsal_slots
 from domain.slots import Fate, SlotDef, SlotKind, due, slots
@@ -37,20 +36,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TICK_SECONDS = 15.0
 JOB_NAME = "desk-schedule"
-
-
-@dataclass
-class RunnerState:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    task: asyncio.Task[list[str]] | None = None
-
-
-def _state(services: Services) -> RunnerState:
-    state = services.schedule_runner
-    if not isinstance(state, RunnerState):
-        state = RunnerState()
-        services.schedule_runner = state
-    return state
 
 
 def _services(app: DeskApplication) -> Services:
@@ -103,7 +88,7 @@ async def record_due(services: Services) -> list[SlotDef]:
 async def tick(app: DeskApplication) -> list[str]:
     """Record what fell due and send every open slot; return the keys finished."""
     services = _services(app)
-    async with _state(services).lock:
+    async with services.schedule_runner.lock:
         await record_due(services)
         async with services.transaction() as session:
             open_slots = await schedules.open_slots(session)
@@ -142,7 +127,7 @@ async def run_slot(app: DeskApplication, slot: SlotRecord) -> None:
 
 async def _tick_job(context: DeskContext) -> None:
     """Start a tick in the background unless one is still running."""
-    state = _state(context.services)
+    state = context.services.schedule_runner
     if state.task is not None and not state.task.done():
         return
     state.task = asyncio.create_task(
@@ -182,7 +167,7 @@ async def stop_schedule(app: DeskApplication) -> None:
     if app.job_queue is not None:
         for job in app.job_queue.get_jobs_by_name(JOB_NAME):
             job.schedule_removal()
-    task = _state(services).task
+    task = services.schedule_runner.task
     if task is not None and not task.done():
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -5,6 +5,7 @@ Below `handlers` and `reminders` (both take these), above `outbox` and `storage`
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from domain.broadcast import Pace
+from domain.roles import Role
 from outbox.inbox import Inbox
 from outbox.sender import Sender
 
@@ -35,6 +37,24 @@ class Waker(Protocol):
     def wake(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """A command of the bot's menu: its name, the catalogue key describing it, who sees it."""
+
+    name: str
+    description_key: str
+    roles: frozenset[Role] = frozenset(Role)
+    unregistered: bool = False
+
+
+@dataclass
+class ScheduleRunner:
+    """The scheduler's state (`reminders.scheduler`): one tick at a time, the one running."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    task: asyncio.Task[list[str]] | None = None
+
+
 @dataclass
 class Services:
     """Long-lived collaborators and settings, built once by the application factory."""
@@ -47,6 +67,11 @@ class Services:
     download_dir: Path | None = None  # keep officers' photos on disk too, when set
     web_base_url: str | None = None  # the desk page's public address (/dasbor), when served
     checkin_listeners: list[CheckinListener] = field(default_factory=list)
+    # The menu per role (/bantuan, Telegram's command list): each feature's `register(app)`
+    # adds its commands while the factory builds the application.
+    commands: list[CommandSpec] = field(default_factory=list)
+    # The main-menu keyboard: per role, the text keys of its labels in order (`handlers.menu`).
+    menus: dict[Role, list[str]] = field(default_factory=dict)
     broadcast_pace: Pace = field(default_factory=Pace)
     desk_config_file: Path | None = None
     schedule_tick_seconds: float = 15.0
@@ -54,11 +79,12 @@ class Services:
     sender: Sender | None = None
     inbox: Inbox | None = None
     broadcast_worker: Waker | None = None
-    schedule_runner: Any = None  # reminders.scheduler.RunnerState, owned by the scheduler
-    sms: Any = None  # sms.service.SmsService when SMS_ENABLED, owned by bot.sms_wiring
+    schedule_runner: ScheduleRunner = field(default_factory=ScheduleRunner)
+    # Owned by layers above this one, so typed `object` and narrowed where used (isinstance):
+    sms: object = None  # sms.service.SmsService when SMS_ENABLED (bot.sms_wiring.sms_service)
     # SMS reminders to officers whose TPS declared no signal: (slot id, kind, scope, deadline).
     sms_reminders: Callable[[int, str, str, datetime], Awaitable[object]] | None = None
-    albums: Any = None  # handlers.checkins.album.Albums, set when the bot becomes active
+    albums: object = None  # handlers.checkins.album.Albums, set when the bot becomes active
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -25,6 +25,7 @@ ID = r"\d{1,12}"
 def register(app: DeskApplication) -> None:
     senders = frozenset({Role.ADMIN, Role.COORDINATOR})
     add_commands(
+        app,
         CommandSpec("siaran", "broadcast.cmd_siaran", roles=senders),
         CommandSpec("siaran_status", "broadcast.cmd_siaran_status", roles=senders),
     )

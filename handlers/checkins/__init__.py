@@ -89,7 +89,7 @@ async def on_message(update: Update, context: DeskContext) -> None:
         await reply(update, text(member.language, "common.unknown_text"))
         return
     line = message.text or message.caption or ""
-    entry = menu.entry_for(message.text or "")
+    entry = menu.entry_for(context.services, message.text or "")
     action = entry.rsplit(".", 1)[-1] if entry and entry.startswith("checkin.") else None
     if action is not None:
         await _menu(update, context, member, action)
@@ -181,9 +181,10 @@ async def on_edited(update: Update, context: DeskContext) -> None:
 
 
 def register(app: DeskApplication) -> None:
-    menu.add_entries(Role.TPS, *keyboards.OFFICER_MENU)
-    menu.add_entries(Role.CAMAT, *keyboards.CAMAT_MENU)
+    menu.add_entries(app, Role.TPS, *keyboards.OFFICER_MENU)
+    menu.add_entries(app, Role.CAMAT, *keyboards.CAMAT_MENU)
     add_commands(
+        app,
         *(CommandSpec(k.value, f"checkin.cmd_{k.value}", roles=OFFICER) for k in Kind),
         CommandSpec("titip", "checkin.cmd_titip", roles=CAMAT),
         CommandSpec("status", "checkin.cmd_status"),

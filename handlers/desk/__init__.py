@@ -16,6 +16,7 @@ def register(app: DeskApplication) -> None:
     from handlers.desk import commands, schedule
 
     add_commands(
+        app,
         CommandSpec("rekap", "digest.cmd_rekap", roles=DESK),
         CommandSpec("belum", "digest.cmd_belum", roles=DESK),
         CommandSpec("tps", "digest.cmd_tps", roles=DESK),

@@ -12,6 +12,8 @@ from handlers.context import DeskApplication
 def register(app: DeskApplication) -> None:
     from handlers.rehearsal import commands
 
-    add_commands(CommandSpec("simulasi", "rehearsal.cmd_simulasi", roles=frozenset({Role.ADMIN})))
+    add_commands(
+        app, CommandSpec("simulasi", "rehearsal.cmd_simulasi", roles=frozenset({Role.ADMIN}))
+    )
     app.add_handler(CommandHandler(["simulasi", "rehearsal"], commands.cmd_simulasi))
     app.add_handler(CallbackQueryHandler(commands.delete_chosen, pattern=r"^sim:"))
