@@ -126,8 +126,3 @@ def trail(code: str, scope: str) -> list[str]:
     the widest down, for the breadcrumb."""
     above = [NATION, *parent_codes(code)]
     return [c for c in above if c.startswith(scope) and c != code]
-
-
-def row_length(code: str) -> int:
-    """Code length of the rows shown under a region: the level below it."""
-    return {0: 2, 2: 4, 4: 6, 6: 10}.get(len(code), 14)

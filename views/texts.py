@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from domain.regions import level_of
 from domain.roles import Role
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -74,9 +73,3 @@ def both(key: str, /, **values: object) -> str:
 def role_name(lang: str, role: Role) -> str:
     """A role as people call it: "Petugas TPS", "Camat", ..."""
     return text(lang, f"common.role.{role.value}")
-
-
-def level_name(lang: str, code: str) -> str:
-    """What kind of region a code is: "provinsi", "kecamatan", ... (the code if none)."""
-    level = level_of(code)
-    return text(lang, f"registration.level.{level.value}") if level else code
