@@ -2,7 +2,7 @@
 
 - `deskbot_updates_total`: updates the application handled (polling and webhook alike);
 - `deskbot_checkins_total`: check-ins committed to the database, counted where a check-in is
-  stored (`storage.counters`);
+  stored (`storage.filing.store_checkin`, through `storage.counters`);
 - `deskbot_telegram_requests_total{method,outcome}`: every Bot API call, by how it ended
   (`ok`, `error`, `rate_limited`, `network`);
 - `deskbot_telegram_sends_total{method}`: calls that put something in front of a person
