@@ -172,6 +172,11 @@ def zone_abbreviation(zone: ZoneInfo) -> str:
     return zone.key
 
 
+def desk_time(moment: datetime, zone: ZoneInfo) -> str:
+    """A stored (UTC) moment as people at the desk read it: `13/02 08:00 WIB`."""
+    return f"{moment.astimezone(zone).strftime('%d/%m %H:%M')} {zone_abbreviation(zone)}"
+
+
 @dataclass(frozen=True, slots=True)
 class Deadline:
     kind: str

@@ -13,10 +13,11 @@ from telegram.ext import CommandHandler
 from domain.outbox import OutStatus
 from domain.people import Member
 from domain.roles import Role
+from domain.schedule import desk_time
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import registered, reply
 from handlers.context import DeskApplication, DeskContext
-from storage import inbox, outbox
+from storage import digest, inbox, outbox
 from views.texts import text
 
 SHOWN = 10
@@ -29,12 +30,13 @@ async def cmd_failures(update: Update, context: DeskContext, member: Member) -> 
     async with context.services.transaction() as session:
         count, aside = await inbox.set_aside(session, limit=SHOWN)
         tally = await outbox.counts(session)
+        zone = (await digest.desk_setup(session)).zone
     lines = [text(lang, "inbox.title")]
     if count:
         lines.append(text(lang, "inbox.set_aside", count=count))
         for entry in aside:
             first_line = (entry.error.splitlines() or [""])[-1][:160]
-            when = entry.received_at.strftime("%d/%m %H:%M UTC")
+            when = desk_time(entry.received_at, zone)
             lines.append(text(lang, "inbox.entry", id=entry.update_id, when=when, error=first_line))
     else:
         lines.append(text(lang, "inbox.none_set_aside"))

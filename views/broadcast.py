@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.broadcast import AudienceKind, BroadcastView, RegionAcks, Tally, progress_bar
 from domain.outbox import Outgoing
 from domain.roles import Role
+from domain.schedule import desk_time
 from outbox import messages
-from storage import regions
+from storage import digest, regions
 from views.texts import role_name, text
 
 MAX_REPORT_LINES = 30
@@ -75,7 +76,7 @@ async def report(
             lang,
             "broadcast.report_header",
             id=b.id,
-            date=b.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            date=desk_time(b.created_at, (await digest.desk_setup(session)).zone),
             audience=audience,
             sent=tally.sent,
             total=tally.total,

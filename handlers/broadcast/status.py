@@ -10,6 +10,7 @@ from telegram.constants import ChatMemberStatus
 from domain.broadcast import BroadcastStatus, BroadcastView, breakdown_length
 from domain.people import Member
 from domain.regions import contains
+from domain.schedule import desk_time
 from handlers.broadcast.compose import SENDERS, preview
 from handlers.common import (
     answer_button,
@@ -21,7 +22,7 @@ from handlers.common import (
     reply,
 )
 from handlers.context import DeskContext
-from storage import broadcasts, deliveries, people
+from storage import broadcasts, deliveries, digest, people
 from views import broadcast as views
 from views import broadcast_keyboards as keyboards
 from views.texts import text
@@ -68,6 +69,7 @@ async def cmd_status(update: Update, context: DeskContext, member: Member) -> No
         return
     async with context.services.transaction() as session:
         latest = await broadcasts.recent(session, member.scope)
+        zone = (await digest.desk_setup(session)).zone
         entries = [
             (
                 b.id,
@@ -75,7 +77,7 @@ async def cmd_status(update: Update, context: DeskContext, member: Member) -> No
                     lang,
                     "broadcast.list_item",
                     id=b.id,
-                    date=b.created_at.strftime("%d/%m %H:%M"),
+                    date=desk_time(b.created_at, zone),
                     audience=await views.audience_label(session, lang, b),
                 ),
             )

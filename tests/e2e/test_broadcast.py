@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -212,6 +213,9 @@ async def test_acknowledgements_report_and_resend_to_the_rest(desk: Desk) -> Non
     assert report is not None
     assert "sudah dibaca 1 · belum 2" in report["text"]
     assert "CIBEBER: 1 dari 2 sudah membaca" in report["text"]
+    # when it was made, in the desk's zone (Banten: WIB), never UTC
+    assert re.search(rf"Siaran #{bid}\S* \(\d\d/\d\d \d\d:\d\d WIB\)", report["text"])
+    assert "UTC" not in report["text"]
     assert f"bc:rs:{bid}" in buttons(report)
     await desk.press(admin, report, f"bc:rs:{bid}")
     summary = desk.api.last_message(admin.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -10,6 +11,7 @@ from domain.schedule import (
     Deadline,
     DeskSchedule,
     ScheduleError,
+    desk_time,
     desk_zone,
     parse_day,
     parse_offsets,
@@ -220,3 +222,19 @@ def test_no_election_day_means_no_slots() -> None:
     schedule = DeskSchedule(deadlines={"siap": Deadline("siap", parse_when("H 07:00"))})
     assert slots(schedule, desk_zone("WIB", None)) == []
     assert DeskSchedule().digest_times[0] == time(6)
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone", "shown"),
+    [
+        (datetime(2024, 2, 13, 1, 0, tzinfo=UTC), "Asia/Jakarta", "13/02 08:00 WIB"),
+        (datetime(2024, 2, 13, 17, 30, tzinfo=UTC), "Asia/Jakarta", "14/02 00:30 WIB"),
+        (datetime(2024, 2, 13, 1, 0, tzinfo=UTC), "Asia/Makassar", "13/02 09:00 WITA"),
+        (datetime(2024, 2, 13, 1, 0, tzinfo=UTC), "Asia/Jayapura", "13/02 10:00 WIT"),
+    ],
+    ids=["wib", "wib-next-day", "wita", "wit"],
+)
+def test_a_stored_moment_is_shown_in_the_desks_zone(
+    moment: datetime, zone: str, shown: str
+) -> None:
+    assert desk_time(moment, ZoneInfo(zone)) == shown
