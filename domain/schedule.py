@@ -177,6 +177,12 @@ def desk_time(moment: datetime, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone).strftime('%d/%m %H:%M')} {zone_abbreviation(zone)}"
 
 
+def desk_date(moment: datetime, zone: ZoneInfo) -> str:
+    """A stored (UTC) moment's day at the desk: `13/02/2024` (not UTC's day, which differs
+    between 00:00 and 07:00 WIB)."""
+    return moment.astimezone(zone).strftime("%d/%m/%Y")
+
+
 @dataclass(frozen=True, slots=True)
 class Deadline:
     kind: str

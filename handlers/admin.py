@@ -12,10 +12,11 @@ from domain.invites import deep_link
 from domain.people import Member
 from domain.regions import contains, parse_scope
 from domain.roles import Role, ScopeError, ScopeProblem, check_scope, parse_role
+from domain.schedule import desk_time
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import is_private, registered, reply, scope_label
 from handlers.context import DeskApplication, DeskContext
-from storage import people, regions
+from storage import digest, people, regions
 from views.texts import role_name, text
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ async def cmd_invite(update: Update, context: DeskContext, member: Member) -> No
                 now=now,
                 ttl=timedelta(days=context.services.invite_ttl_days),
             )
+        zone = (await digest.desk_setup(session)).zone
     if not found:
         await reply(update, text(lang, "admin.invite_unknown_region", scope=args[1]))
         return
@@ -86,7 +88,7 @@ async def cmd_invite(update: Update, context: DeskContext, member: Member) -> No
             count=len(codes),
             role=role_name(lang, role),
             scope=label,
-            expires=expires.strftime("%Y-%m-%d"),
+            expires=desk_time(expires, zone),
         )
     ]
     lines += [deep_link(context.services.bot_username, c) for c in codes]

@@ -21,10 +21,11 @@ from domain.invites import deep_link
 from domain.people import Member
 from domain.regions import Level, contains, level_of, parse_scope
 from domain.roles import Role, can_manage_people
+from domain.schedule import desk_date, desk_time
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import registered, reply, scope_label
 from handlers.context import DeskApplication, DeskContext
-from storage import regions, staff
+from storage import digest, regions, staff
 from views.texts import role_name, text
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
@@ -46,6 +47,7 @@ async def cmd_people(update: Update, context: DeskContext, member: Member) -> No
     async with context.services.transaction() as session:
         known = await regions.region(session, scope)
         found = await staff.registered_in(session, scope) if known else []
+        zone = (await digest.desk_setup(session)).zone
     if known is None:
         await reply(update, text(lang, "people.unknown", scope=args[0] if args else scope))
         return
@@ -64,7 +66,7 @@ async def cmd_people(update: Update, context: DeskContext, member: Member) -> No
                 username=f" @{person.username}" if person.username else "",
                 role=role_name(lang, person.role),
                 scope=person.scope or text(lang, "registration.level.nation"),
-                since=person.since.strftime("%Y-%m-%d"),
+                since=desk_date(person.since, zone),
             )
         )
     if len(found) > MAX_LISTED:
@@ -147,6 +149,7 @@ async def cmd_hand_over(update: Update, context: DeskContext, member: Member) ->
             if known
             else None
         )
+        zone = (await digest.desk_setup(session)).zone
     if done is None:
         await reply(update, text(lang, "people.unknown", scope=tps))
         return
@@ -158,7 +161,7 @@ async def cmd_hand_over(update: Update, context: DeskContext, member: Member) ->
             "people.handed_over",
             tps=await scope_label(context, tps, lang),
             revoked=gone,
-            expires=done.expires_at.strftime("%Y-%m-%d"),
+            expires=desk_time(done.expires_at, zone),
             link=deep_link(context.services.bot_username, done.code),
         ),
     )

@@ -4,6 +4,7 @@ new officer; the old account loses access at once and what it filed stays its ow
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -85,3 +86,24 @@ async def test_nobody_manages_people_outside_their_region_or_above_them(desk: De
         assert await people.member_by_telegram_id(session, outsider.id) is None
         assert await people.member_by_telegram_id(session, boss.id) is not None
     assert admin.role is Role.ADMIN
+
+
+async def test_dates_are_the_desks_days_not_utcs(desk: Desk) -> None:
+    """Between 00:00 and 07:00 WIB the UTC day is the day before: /orang's "since" and the
+    expiry of a handover link or of invites are shown in the desk's zone (WIB in Banten)."""
+    desk.clock.now = datetime(2024, 2, 13, 18, 30, tzinfo=UTC)  # 14/02 01:30 WIB
+    rina = desk.new_user("Rina")
+    await desk.member(rina, Role.COORDINATOR, "3672")
+    siti = desk.new_user("Siti")
+    await desk.member(siti, Role.TPS, TPS)
+
+    await desk.say(rina, f"/orang {DISTRICT}")
+    assert "sejak 14/02/2024" in desk.last_text(rina.id)
+
+    await desk.say(rina, f"/serahkan {TPS}")
+    answer = desk.last_text(rina.id)
+    assert "berlaku sampai 15/03 01:30 WIB" in answer  # 30 days on, the desk's wall time
+    assert "UTC" not in answer and "2024-03-14" not in answer
+
+    await desk.say(rina, f"/undang tps {TPS}")
+    assert "berlaku sampai 15/03 01:30 WIB" in desk.last_text(rina.id)

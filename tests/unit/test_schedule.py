@@ -11,6 +11,7 @@ from domain.schedule import (
     Deadline,
     DeskSchedule,
     ScheduleError,
+    desk_date,
     desk_time,
     desk_zone,
     parse_day,
@@ -238,3 +239,9 @@ def test_a_stored_moment_is_shown_in_the_desks_zone(
     moment: datetime, zone: str, shown: str
 ) -> None:
     assert desk_time(moment, ZoneInfo(zone)) == shown
+
+
+def test_a_stored_moments_day_is_the_desks_day() -> None:
+    night = datetime(2024, 2, 13, 18, 30, tzinfo=UTC)  # 14/02 01:30 WIB, still 13/02 in UTC
+    assert desk_date(night, ZoneInfo("Asia/Jakarta")) == "14/02/2024"
+    assert desk_date(night, ZoneInfo("UTC")) == "13/02/2024"
