@@ -109,23 +109,32 @@ def breakdown_length(scope: str) -> int:
 
 
 def _district_rows(counts: Counts) -> dict[str, RegionRow]:
-    rows: dict[str, RegionRow] = {}
-    for district, tps in counts.tps_by_district.items():
-        rows[district] = RegionRow(district, counts.names.get(district, district), tps=tps)
+    """One row per district from the (district, kind, severity) counts. A nation has tens of
+    thousands of those: a row is made once per district, not once per count."""
+    names = counts.names
+    rows = {d: RegionRow(d, names.get(d, d), tps=n) for d, n in counts.tps_by_district.items()}
+    ok, banjir, sinyal = Severity.OK.value, Kind.BANJIR.value, Kind.SINYAL.value
     for (district, kind, severity), n in counts.by_district.items():
-        row = rows.setdefault(district, RegionRow(district, counts.names.get(district, district)))
-        row.filed[kind] = row.filed.get(kind, 0) + n
-        if severity != Severity.OK:
-            row.problems[kind] = row.problems.get(kind, 0) + n
-        if kind == Kind.BANJIR and severity != Severity.OK:
+        row = rows.get(district)
+        if row is None:
+            row = rows[district] = RegionRow(district, names.get(district, district))
+        filed = row.filed
+        filed[kind] = filed.get(kind, 0) + n
+        if severity == ok:
+            continue
+        problems = row.problems
+        problems[kind] = problems.get(kind, 0) + n
+        if kind == banjir:
             row.floods += n
             if severity in SERIOUS:
                 row.severe_floods += n
-        if kind == Kind.SINYAL and severity in SERIOUS:
+        elif kind == sinyal and severity in SERIOUS:
             row.blank_spots += n
     for district, n in counts.open_incidents.items():
-        rows.setdefault(district, RegionRow(district, counts.names.get(district, district)))
-        rows[district].open_incidents += n
+        row = rows.get(district)
+        if row is None:
+            row = rows[district] = RegionRow(district, names.get(district, district))
+        row.open_incidents += n
     return rows
 
 
