@@ -199,7 +199,8 @@ def _banjir(words: Words, election: str) -> dict[str, Any]:
         water = check_range(int(match.group(1)), "water_cm")
     else:
         raise Problem("not_a_number", "water_cm", {"low": 0, "high": 300})
-    data: dict[str, Any] = {"water_cm": water, "relocate": False, "logistics_safe": True}
+    # Logistics are as the officer says (BASAH/RUSAK, or LOGISTIK AMAN); unsaid, unknown.
+    data: dict[str, Any] = {"water_cm": water, "relocate": False}
     usable: bool | None = None
     while words:
         word = words.pop(0).lower()
@@ -216,7 +217,9 @@ def _banjir(words: Words, election: str) -> dict[str, Any]:
             usable = True
         elif word in ("basah", "rusak"):
             data["logistics_safe"] = False
-        elif word not in ("logistik", "aman"):
+        elif word == "aman":
+            data["logistics_safe"] = True
+        elif word != "logistik":
             raise Problem("unknown_word", "", {"word": word})
     data["usable"] = (not data["relocate"]) if usable is None else usable
     return data

@@ -116,7 +116,7 @@ class Banjir(Report):
     usable: bool
     relocate: bool = False
     place: str | None = None
-    logistics_safe: bool = True
+    logistics_safe: bool | None = None  # None: not said (a one-line report without it)
     photos: list[str] = []
     level: str = ""  # derived from water_cm, stored for people reading exports
 
@@ -135,7 +135,7 @@ class Banjir(Report):
     def severity(self) -> Severity:
         if not self.usable:
             return Severity.CRITICAL
-        if self.relocate or self.water_cm >= 70 or not self.logistics_safe:
+        if self.relocate or self.water_cm >= 70 or self.logistics_safe is False:
             return Severity.SEVERE
         return Severity.WARN if self.water_cm > 0 else Severity.OK
 

@@ -171,3 +171,15 @@ def test_every_example_code_exists_in_the_shipped_kpu_list() -> None:
         assert known.get(village, 0) >= int(number), tps
     for code in regions:
         assert code in known, code
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_banjir_line_without_logistics_is_not_receipted_logistics_safe(lang: str) -> None:
+    """Nothing the officer did not say is stored or receipted as said (the newcomer's
+    `BANJIR 40 PINDAH balai desa` was receipted 'Logistik aman: Ya')."""
+    report = parse_quick("BANJIR 40 PINDAH balai desa").report
+    assert report.logistics_safe is None  # type: ignore[attr-defined]
+    shown = describe(lang, Kind.BANJIR, payload_of(report), "pemilu2024")
+    assert catalogue(lang)["checkin.field.logistics_safe"] not in shown
+    assert parse_quick("BANJIR 40 LOGISTIK BASAH").report.logistics_safe is False  # type: ignore[attr-defined]
+    assert parse_quick("BANJIR 40 LOGISTIK AMAN").report.logistics_safe is True  # type: ignore[attr-defined]
