@@ -13,11 +13,14 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram.error import InvalidToken
 
 from bot import backup, cli_people, cli_tasks, logs, rehearsal_cli
@@ -178,7 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(settings_problem(exc), file=sys.stderr)
+        return 2
     secrets = logs.secrets_of(settings, make_url(settings.database_url).password)
     level = settings.log_level if args.command == "run" else quiet_level(settings.log_level)
     logs.configure(level, settings.log_format, secrets)
@@ -205,6 +212,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def settings_problem(exc: ValidationError) -> str:
+    """A bad setting as one line per setting: its .env name and what is wrong, never the
+    value given (it may be a token or a password)."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+        lines.append(f"setting {name}: {error['msg'].removeprefix('Value error, ')}")
+    return "\n".join(lines)
+
+
 def quiet_level(configured: str) -> str:
     """One-shot commands print their own result; their logs stay at WARNING unless DEBUG."""
     return "DEBUG" if configured.upper() == "DEBUG" else "WARNING"
@@ -212,6 +229,11 @@ def quiet_level(configured: str) -> str:
 
 def one_line(command: str, exc: BaseException) -> str:
     """An unexpected failure as one line: what failed and where to look."""
+    if isinstance(exc, ConnectionError | socket.gaierror | OperationalError | InterfaceError):
+        return (
+            f"deskbot {command}: the database cannot be reached ({type(exc).__name__}); check "
+            "DATABASE_URL and that the database server is running"
+        )
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
     return f"deskbot {command} failed ({what[:200]}); LOG_LEVEL=DEBUG shows the details"

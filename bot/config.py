@@ -9,12 +9,20 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/deskbot.sqlite3"
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
 SMS_HOURS = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 MIN_SIGNING_KEY = 32
+
+
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DATABASE_URL_HINT = (
+    "use sqlite+aiosqlite:///./data/deskbot.sqlite3 or "
+    "postgresql+asyncpg://USER:PASSWORD@HOST:5432/DATABASE"
+)
 
 
 class Settings(BaseSettings):
@@ -111,6 +119,19 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        """Only the two drivers the bot runs on; the message never repeats the URL (it may
+        hold a password)."""
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError:
+            raise ValueError(f"is not a database URL; {DATABASE_URL_HINT}") from None
+        if driver not in DATABASE_DRIVERS:
+            raise ValueError(f"'{driver}' is not supported; {DATABASE_URL_HINT}")
+        return value
 
     @field_validator("desk_config_file", mode="before")
     @classmethod

@@ -23,7 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import BaseRoute
 from telegram import Update
-from telegram.error import NetworkError
+from telegram.error import Conflict, NetworkError, TelegramError
 
 from bot import metrics
 from bot.app import build_application
@@ -131,6 +131,7 @@ async def activate(
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,
             bootstrap_retries=BOOTSTRAP_RETRIES,
+            error_callback=polling_problem,
         )
     await app.start()
     # The door out once receiving works: the calls owed from before start going out (a burst
@@ -154,6 +155,20 @@ async def activate(
         app.bot.username,
         "webhook" if settings.webhook_mode else "long polling",
     )
+
+
+def polling_problem(error: TelegramError) -> None:
+    """One log line for a failed getUpdates (PTB logs a whole traceback for each, about 100
+    lines for a three-second network blip); the updater tries again by itself."""
+    if isinstance(error, Conflict):
+        log.error(
+            "another program is receiving this bot's updates (Conflict): only one deskbot may "
+            "run per token; stop the other one or give it its own bot"
+        )
+    elif isinstance(error, NetworkError):
+        log.warning("Telegram unreachable while receiving (%s); retrying", type(error).__name__)
+    else:
+        log.warning("receiving updates failed (%s: %s); retrying", type(error).__name__, error)
 
 
 async def start(
@@ -278,7 +293,11 @@ async def _prepare_when_reachable(settings: Settings, stop_event: asyncio.Event)
         except (OSError, OperationalError, InterfaceError) as exc:
             log.warning("database unreachable (%s); trying again in 2 s", type(exc).__name__)
         except NetworkError as exc:
-            log.warning("Telegram unreachable (%s); trying again in 2 s", type(exc).__name__)
+            log.warning(
+                "Telegram unreachable (%s); trying again in 2 s (check the network, any proxy, "
+                "and TELEGRAM_API_BASE_URL)",
+                type(exc).__name__,
+            )
         try:
             await asyncio.wait_for(stop_event.wait(), 2)
         except TimeoutError:

@@ -168,3 +168,23 @@ async def test_other_commands_fail_in_one_line(db_url: str, tmp_path: Path) -> N
         code, out, err = await run_cli(*args, env=env, cwd=tmp_path)
         assert code != 0
         assert expected in assert_one_clean_line(out, err), args
+
+
+async def test_a_wrong_or_unreachable_database_is_one_line_without_the_password(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A mistyped DATABASE_URL was a traceback (garbage) or a driver's message (sqlite:///,
+    postgres+asyncpg); an unreachable server a bare ConnectionRefusedError."""
+    password = "pw-NeverPrintMe-4711"
+    for url, expected, exit_code in [
+        ("garbage", "setting DATABASE_URL: is not a database URL", 2),
+        ("sqlite:///./x.db", "'sqlite' is not supported; use sqlite+aiosqlite", 2),
+        (f"postgres+asyncpg://desk:{password}@127.0.0.1/x", "'postgres+asyncpg' is not", 2),
+        (f"postgresql+asyncpg://desk:{password}@127.0.0.1:{free_port()}/x", "cannot be reached", 1),
+        (db_url, None, 0),
+    ]:
+        code, out, err = await run_cli("tps-lists", env=clean_env(DATABASE_URL=url), cwd=tmp_path)
+        assert code == exit_code, (url, err)
+        if expected is not None:
+            line = assert_one_clean_line(out, err, password)
+            assert expected in line and "DATABASE_URL" in line, (url, line)
