@@ -48,6 +48,7 @@ class StartOutcome(StrEnum):
     ASK_SWITCH = "ask_switch"
     SAME = "same"
     REGISTERED = "registered"
+    ALREADY = "already"  # their own invite, opened again
 
 
 _PROBLEM_KEYS = {
@@ -81,6 +82,14 @@ async def cmd_start(update: Update, context: DeskContext) -> None:
         await reply(update, text(lang, "registration.throttled", minutes=ATTEMPT_WINDOW_MINUTES))
     elif outcome in _PROBLEM_KEYS:
         await reply(update, text(lang, _PROBLEM_KEYS[outcome]))
+    elif outcome is StartOutcome.ALREADY and member is not None:
+        scope = await scope_label(context, member.scope, lang)
+        role = role_name(lang, member.role)
+        await reply(
+            update,
+            text(lang, "registration.daftar_registered", role=role, scope=scope),
+            reply_markup=main_menu(context.services, member.role, lang),
+        )
     elif outcome is StartOutcome.ASK_SWITCH and member is not None and invite is not None:
         await _ask_switch(update, context, member, invite)
     elif member is not None:
@@ -105,6 +114,13 @@ async def _redeem(
         problem: InviteProblem | None = InviteProblem.UNKNOWN
         if looks_like_code(code):
             invite, problem = await people.find_invite(session, code, now)
+        if (
+            problem is InviteProblem.USED
+            and invite is not None
+            and member is not None
+            and invite.used_by == member.id
+        ):
+            return StartOutcome.ALREADY, member, invite  # officers tap old links all the time
         if problem is not None or invite is None:
             await people.record_failed_attempt(session, user.id, now)
             log.info("invite refused for user %s: %s", user.id, problem)

@@ -48,6 +48,10 @@ async def test_used_unknown_and_expired_codes_each_get_their_own_answer(desk: De
     await desk.say(first, f"/start {code}")
     await desk.say(second, f"/start {code}")
     assert "sudah dipakai" in desk.last_text(second.id)
+    await desk.say(first, f"/start {code}")  # their own link, tapped again
+    again = desk.last_text(first.id)
+    assert "sudah terdaftar sebagai Petugas TPS" in again
+    assert "sudah dipakai" not in again
     await desk.say(second, "/start AAAAAAAAAAAAAAAA")
     assert "tidak dikenal" in desk.last_text(second.id)
     await desk.say(second, "/start <b>")
