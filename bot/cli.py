@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--provinsi",
         action="append",
         default=[],
+        type=cli_tasks.region_code_arg(2, "province"),
         metavar="CODE",
         help="only this province (2 digits, e.g. 36); repeatable",
     )
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--kabupaten",
         action="append",
         default=[],
+        type=cli_tasks.region_code_arg(4, "regency/city"),
         metavar="CODE",
         help="only this regency/city (4 digits, e.g. 3604); repeatable",
     )

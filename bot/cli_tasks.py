@@ -11,7 +11,7 @@ import asyncio
 import csv
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -62,6 +62,23 @@ async def migrate(settings: Settings) -> None:
         pass
 
 
+def region_code_arg(length: int, what: str) -> Callable[[str], str]:
+    """An argparse type for a `--provinsi` (2 digits) or `--kabupaten` (4 digits) code."""
+
+    def parse(raw: str) -> str:
+        code = raw.strip()
+        if code.isdigit() and len(code) == length:
+            return code
+        if code.isdigit() and len(code) == 6 - length:  # the other of the two
+            other = "--kabupaten" if length == 2 else "--provinsi"
+            raise argparse.ArgumentTypeError(
+                f"'{code}' is not a {what} code ({length} digits); for this one use {other} {code}"
+            )
+        raise argparse.ArgumentTypeError(f"'{code}' is not a {what} code ({length} digits)")
+
+    return parse
+
+
 def scope_arg(raw: str) -> str:
     """A `--scope` value as a canonical code, or a `CliError` naming the accepted shapes."""
     scope = parse_scope(raw)
@@ -75,8 +92,16 @@ def scope_arg(raw: str) -> str:
 
 
 async def require_region(session: AsyncSession, scope: str, raw: str) -> None:
-    if await regions.region(session, scope) is None:
-        raise CliError(f"--scope: {raw} is not in the imported list (run deskbot import-tps first)")
+    """A `CliError` unless the scope is imported: a typo inside a loaded region is named as
+    one, and only a region nothing of which is loaded sends the reader to import-tps."""
+    if await regions.region(session, scope) is not None:
+        return
+    if len(scope) > 4 and await regions.region(session, scope[:4]) is not None:
+        raise CliError(
+            f"--scope: there is no region or TPS {raw} in the imported list "
+            f"({scope[:4]} is loaded); check the code"
+        )
+    raise CliError(f"--scope: {raw} is not in the imported list (run deskbot import-tps first)")
 
 
 async def import_tps(settings: Settings, args: argparse.Namespace) -> int:
@@ -89,7 +114,10 @@ async def import_tps(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{args.file}: {exc}", file=sys.stderr)
         return 1
     if not data.villages:
-        raise CliError("no rows match the given --provinsi/--kabupaten")
+        asked = [f"--provinsi {c}" for c in args.provinsi] + [
+            f"--kabupaten {c}" for c in args.kabupaten
+        ]
+        raise CliError(f"{args.file.name} has no rows for {', '.join(asked)}; check the code")
     replaced = sorted(set(args.provinsi) | set(args.kabupaten)) or sorted(data.regencies())
     name = args.name or args.file.name
     async with database(settings) as sessions, sessions() as session, session.begin():

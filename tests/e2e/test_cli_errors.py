@@ -188,3 +188,25 @@ async def test_a_wrong_or_unreachable_database_is_one_line_without_the_password(
         if expected is not None:
             line = assert_one_clean_line(out, err, password)
             assert expected in line and "DATABASE_URL" in line, (url, line)
+
+
+async def test_a_mistyped_region_code_is_named_as_such(db_url: str, tmp_path: Path) -> None:
+    """import-tps said 'no rows match' for every wrong code; invite blamed a typo inside a
+    loaded regency on the import."""
+    env = clean_env(DATABASE_URL=db_url)
+    for args, expected in [
+        (["import-tps", "--kabupaten", "9999"], "has no rows for --kabupaten 9999"),
+        (["import-tps", "--kabupaten", "367"], "'367' is not a regency/city code (4 digits)"),
+        (["import-tps", "--provinsi", "3672"], "for this one use --kabupaten 3672"),
+    ]:
+        code, out, err = await run_cli(*args, env=env, cwd=tmp_path)
+        assert code != 0 and "Traceback" not in err
+        assert expected in err, (args, err)
+    await _imported(env, tmp_path)
+    code, out, err = await run_cli(
+        "invite", "--role", "tps", "--scope", "3672019999", "--bot-username", "x",
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 1
+    line = assert_one_clean_line(out, err)
+    assert "no region or TPS 3672019999" in line and "3672 is loaded" in line
