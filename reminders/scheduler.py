@@ -24,6 +24,7 @@ import contextlib
 import logging
 
 from domain.rehearsal import rehearsal_slots
+from domain.schedule import desk_time
 from domain.slots import Fate, SlotDef, SlotKind, due, slots
 from reminders import alerts, sending
 from services import DeskApplication, DeskContext, Services
@@ -83,15 +84,15 @@ async def record_due(services: Services) -> list[SlotDef]:
             "%d slots fell due between %s and %s and are past their grace window: missed "
             "(is election_day in the schedule right?)",
             len(missed),
-            min(s.due_at for s in missed).isoformat(),
-            max(s.due_at for s in missed).isoformat(),
+            desk_time(min(s.due_at for s in missed), setup.zone),
+            desk_time(max(s.due_at for s in missed), setup.zone),
         )
         return missed
     for slot in missed:
         log.warning(
             "slot %s fell due at %s and is past its grace window: missed",
             slot.key,
-            slot.due_at.isoformat(),
+            desk_time(slot.due_at, setup.zone),
         )
     return missed
 

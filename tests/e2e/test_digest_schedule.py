@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from domain.roles import Role
 from outbox.limiter import Limiter
 from reminders.scheduler import tick
@@ -144,3 +146,18 @@ async def test_slots_due_while_down_are_sent_within_grace_and_missed_beyond(
     shown = desk.last_text(admin.id)
     assert "Terlewat" in shown and "pengingat Logistik 13/02 15:00 WIB" in shown
     assert "reminder:" not in shown
+
+
+async def test_a_past_election_day_is_one_missed_line_in_the_desks_zone(
+    sdesk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The example schedule copied as is (its election is over): one warning, in WIB, asking
+    about election_day; nothing is sent for the past slots."""
+    sdesk.clock.advance(days=30)
+    mark = sdesk.api.mark()
+    await run_tick(sdesk)
+    lines = [r.getMessage() for r in caplog.records if "fell due" in r.getMessage()]
+    assert len(lines) == 1, lines
+    assert "is election_day in the schedule right?" in lines[0]
+    assert "WIB" in lines[0] and "+00:00" not in lines[0] and "UTC" not in lines[0]
+    assert [c for c in sdesk.calls_after(mark) if c.method == "sendMessage"] == []
