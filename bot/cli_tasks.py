@@ -26,8 +26,9 @@ from domain.invites import deep_link
 from domain.masterdata import MasterDataError, parse_tps_file
 from domain.regions import Level, level_of, parse_scope
 from domain.roles import Role, ScopeError, check_scope
+from domain.schedule import desk_time
 from handlers.context import utc_now
-from storage import export, people, regions, staff, tpslists
+from storage import digest, export, people, regions, staff, tpslists
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from views import exports
@@ -160,13 +161,21 @@ async def import_tps(settings: Settings, args: argparse.Namespace) -> int:
 async def show_lists(settings: Settings) -> int:
     async with database(settings) as sessions, sessions() as session:
         lists = await tpslists.loaded_lists(session)
+        zone = (await digest.desk_setup(session)).zone
+        names = {
+            item.region_code: found.name
+            for item in lists
+            if (found := await regions.region(session, item.region_code)) is not None
+        }
     if not lists:
         print("no TPS list loaded yet: run deskbot import-tps")
         return 0
     for item in lists:
+        region = f"{item.region_code} {names.get(item.region_code, '')}".strip() or "all"
+        source = item.name if item.name == item.file_name else f"{item.name} ({item.file_name})"
         print(
-            f"{item.region_code or 'all'}: {item.name} ({item.file_name}), {item.tps} TPS, "
-            f"{item.retired} kept apart, loaded {item.loaded_at:%Y-%m-%d %H:%M} UTC"
+            f"{region}: {source}, {item.tps} TPS, {item.retired} kept apart, "
+            f"loaded {desk_time(item.loaded_at, zone)}"
         )
     return 0
 

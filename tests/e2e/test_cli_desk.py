@@ -71,7 +71,10 @@ async def test_a_new_election_list_replaces_the_region_and_keeps_what_was_used(
             kept = await session.get(Tps, KEPT)
             assert kept is not None and kept.retired_at is not None
         code, out, _ = await run_cli("tps-lists", env=env, cwd=tmp_path)
-        assert out.startswith("3672: Pilkada 2024 (pilkada2024_cilegon.csv), 1189 TPS, 2 kept")
+        assert out.startswith(
+            "3672 KOTA CILEGON: Pilkada 2024 (pilkada2024_cilegon.csv), 1189 TPS, 2 kept"
+        )
+        assert out.rstrip().endswith("WIB") and "UTC" not in out  # the desk's zone
         code, out, _ = await run_cli("import-tps", str(pilkada), env=env, cwd=tmp_path)
         assert "(0 new, 0 back, 0 removed" in out  # loading the same list changes nothing
 
