@@ -28,7 +28,7 @@ from bot.cli_tasks import DEFAULT_TPS_FILE, CliError
 from bot.config import ConfigError, MissingTokenError, Settings
 from bot.leader import AlreadyRunning
 from domain.roles import ROLE_WORDS, Role, parse_role
-from reminders.config import DeskConfigError
+from reminders.config import DeskConfigError, read_config
 
 log = logging.getLogger(__name__)
 
@@ -276,6 +276,8 @@ def _run(settings: Settings) -> int:
     settings.token()
     settings.check_webhook()
     settings.check_sms()
+    if settings.desk_config_file is not None:
+        read_config(Path(settings.desk_config_file))  # a bad schedule stops before anything starts
 
     async def main_loop() -> int:
         stop_event = asyncio.Event()

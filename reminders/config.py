@@ -42,7 +42,12 @@ def read_config(path: Path) -> tuple[DeskSchedule, str]:
         ) from None
     try:
         schedule = DeskSchedule.from_dict(tomllib.loads(raw.decode("utf-8")))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ScheduleError) as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DeskConfigError(
+            f"{path}: not a valid schedule file ({exc}); compare it with desk.example.toml "
+            '(dates are written 2024-02-14, times "07:00" in quotes)'
+        ) from exc
+    except ScheduleError as exc:
         raise DeskConfigError(f"{path}: {exc}") from exc
     return schedule, hashlib.sha256(raw).hexdigest()
 

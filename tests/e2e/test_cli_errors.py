@@ -210,3 +210,23 @@ async def test_a_mistyped_region_code_is_named_as_such(db_url: str, tmp_path: Pa
     assert code == 1
     line = assert_one_clean_line(out, err)
     assert "no region or TPS 3672019999" in line and "3672 is loaded" in line
+
+
+async def test_a_missing_or_broken_schedule_stops_run_before_anything_starts(
+    api: FakeBotApi, db_url: str, tmp_path: Path
+) -> None:
+    """The line came after 'Application started', which reads as success."""
+    broken = tmp_path / "broken.toml"
+    broken.write_text("election_day = 2026-13-05\n", encoding="utf-8")
+    for path, expected in [
+        (tmp_path / "missing.toml", "DESK_CONFIG_FILE: cannot read"),
+        (broken, "not a valid schedule file"),
+    ]:
+        env = clean_env(
+            DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_BASE_URL=api.base_url, DESK_CONFIG_FILE=str(path),
+        )  # fmt: skip
+        code, out, err = await run_cli("run", env=env, cwd=tmp_path)
+        assert code == 2
+        assert expected in assert_one_clean_line(out, err, api.token)
+        assert "started" not in err
