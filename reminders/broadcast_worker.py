@@ -54,6 +54,7 @@ _STATUS = {
 # A broadcast's pace counted over 1.1 s: its requests leave evenly, but arrive with the
 # network's and the event loop's jitter, and Telegram counts arrivals.
 BROADCAST_WINDOW_SPAN = 1.1
+CATCH_UP = 2  # sends a late departure may make up at once
 FLUSH_EVERY = 0.5  # seconds between writes of outcomes
 STOCK_SECONDS = 0.5  # claimed ahead of sending; topped up when half of it is gone
 BACKLOG = 500
@@ -188,7 +189,11 @@ class DeliveryWorker:
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
-            self._next_departure = now + self._spacing
+            # Spaced from when the previous one was due, not from when the loop woke up: a
+            # late wake-up (a busy event loop oversleeps) is made up, at most CATCH_UP sends
+            # back to back, so the pace holds on average and the window still caps any second.
+            earliest = now - CATCH_UP * self._spacing
+            self._next_departure = max(self._next_departure, earliest) + self._spacing
             self._window.note(now)
             self._reserved = max(0, self._reserved - 1)
             self._limiter.note(chat_id, proactive=True, now=now)
