@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from bot import runner
 from domain.roles import Role
-from storage import export
+from storage import dashboard, export
 from tests.conftest import FakeClock
 from tests.e2e.conftest import CITY, DISTRICT, TPS, VILLAGE
 from tests.e2e.digest_support import file, stored, tps_in
@@ -229,3 +229,28 @@ async def test_the_page_catches_up_after_the_bot_and_its_server_restart(
         await web.server.start()
         await page.wait_for_selector("#live-status.on", timeout=15_000)
         await page.wait_for_selector("#cards .card[data-kind=siap][data-filed='1']")
+
+
+async def test_a_rehearsals_checkins_and_acknowledgements_stay_off_the_page(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with web_desk(api, db_url, clock) as web, chromium() as browser:
+        boss = await web.staff("Bu Rina", Role.ADMIN, CITY)
+        officer = await web.staff("Siti", Role.TPS, TPS)
+        page = await signed_in_page(browser, await web.link_for(boss))
+        await page.goto(f"{web.base}/dasbor/wilayah/{DISTRICT}")
+        await page.wait_for_selector("#live-status.on")
+        await web.desk.say(boss, "/simulasi mulai")
+        await web.desk.say(officer, "SIAP 06:30 7")  # practice
+        assert web.desk.last_text(officer.id).startswith("🧪 SIMULASI")
+        await web.desk.say(boss, "/simulasi selesai")
+        await web.desk.say(officer, "SINYAL LEMAH")  # real, filed after the practice one
+        await page.wait_for_selector(f"#feed li[data-code='{TPS}']", timeout=10_000)
+        await page.wait_for_selector("#cards .card[data-kind=sinyal][data-filed='1']")
+        # Events leave in the order stored: the practice check-in would have come first.
+        assert await page.locator("#feed li").count() == 1
+        assert await _card(page, "siap") == (0, len(await tps_in(web.desk, DISTRICT)))
+        await page.goto(f"{web.base}/dasbor/tps/{TPS}")
+        assert await page.locator("#history tbody tr").count() == 1
+        async with web.desk.sessions() as session:
+            assert [e.kind for e in await dashboard.checkins_after(session, 0)] == ["sinyal"]
