@@ -37,6 +37,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     hand.add_argument("--bot-username", default=None, metavar="NAME")
     hand.add_argument("--days", type=int, default=None, help="days the new invite stays valid")
     cli_phone.add_action(actions)
+    cli_phone.add_file_action(actions)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -46,6 +47,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         return await _revoke(settings, args)
     if args.action == "set-phone":
         return await cli_phone.run(settings, args)
+    if args.action == "phones":
+        return await cli_phone.run_file(settings, args)
     return await _handover(settings, args)
 
 
