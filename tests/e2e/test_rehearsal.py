@@ -13,6 +13,7 @@ from bot.metrics import CHECKINS
 from domain.figures import Figures
 from domain.roles import Role
 from storage import digest, export
+from storage import people as people_repo
 from storage.models import Base
 from tests.e2e.broadcasting import compose, send_now, wait_done
 from tests.e2e.conftest import CITY, DISTRICT, Desk
@@ -206,6 +207,14 @@ async def test_a_rehearsal_beside_the_real_schedule_then_deleted(sdesk: Desk) ->
     siti_real = [r for r in after_delete["checkin"] if r not in real_before["checkin"]]
     assert len(siti_real) == 1
     assert shares(await real_figures(desk)) == shares(after_end)
+    async with desk.sessions.begin() as session:  # every step audited, with who did it
+        entries = [e for e in await people_repo.audit_entries(session) if "rehearsal" in e.action]
+    assert [e.action for e in entries] == [
+        "rehearsal_started",
+        "rehearsal_ended",
+        "rehearsal_deleted",
+    ]
+    assert {e.actor_label for e in entries} == {f"telegram:{admin.id}"}
 
 
 async def test_only_admins_run_rehearsals(sdesk: Desk) -> None:
