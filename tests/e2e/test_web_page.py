@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from bot import runner
 from domain.roles import Role
-from storage import dashboard, export
+from storage import dashboard, export, people
 from tests.conftest import FakeClock
 from tests.e2e.broadcasting import compose, send_now, wait_done
 from tests.e2e.conftest import CITY, DISTRICT, TPS, VILLAGE
@@ -180,6 +180,15 @@ async def test_expired_reused_signed_out_and_revoked_sessions_are_refused(
         await web.desk.say(admin, f"/dasbor_cabut {boss.id}")
         assert "1" in web.desk.last_text(admin.id)
         assert (await revoked.request.get(f"{web.base}/dasbor/wilayah/{CITY}")).status == 401
+        again = await signed_in_page(browser, await web.link_for(boss))
+        async with web.desk.sessions() as session:
+            found = await people.member_by_telegram_id(session, boss.id)
+        assert found is not None
+        await web.desk.say(admin, f"/dasbor_cabut #{found.id}")  # the number /orang shows
+        assert "1" in web.desk.last_text(admin.id)
+        assert (await again.request.get(f"{web.base}/dasbor/wilayah/{CITY}")).status == 401
+        await web.desk.say(admin, "/dasbor_cabut 999999")
+        assert "999999" in web.desk.last_text(admin.id)
 
         clock.advance(hours=13)  # a session lasts one shift
         late = await signed_in_page(browser, await web.link_for(boss))
