@@ -61,9 +61,10 @@ async def _list(settings: Settings, args: argparse.Namespace) -> int:
         print(f"nobody is registered in {args.scope}")
     for person in found:
         handle = f" @{person.username}" if person.username else ""
+        phone = f", SMS from {person.phone}" if person.phone else ""
         print(
             f"#{person.id}  {person.role.value:<11} {person.scope or 'all':<14} "
-            f"{person.name}{handle}  (since {person.since:%Y-%m-%d})"
+            f"{person.name}{handle}  (since {person.since:%Y-%m-%d}{phone})"
         )
     return 0
 

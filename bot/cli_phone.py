@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import Settings
 from domain.phone import PhoneError, normalise_phone
 from services import utc_now
@@ -23,12 +25,15 @@ def add_action(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     phone = actions.add_parser(
         "set-phone",
         help="give a person the phone number they text reports from",
-        description="Set (or with --clear remove) the phone number of the person with this "
-        "Telegram id. 0812..., 62812... and +62812... are the same number; it is stored as "
-        "+62812.... A number belongs to one person at a time.",
+        description="Set (or with --clear remove) the phone number of a person: the number "
+        "`deskbot people list` shows (#12 or 12), or their Telegram id. 0812..., 62812... and "
+        "+62812... are the same number; it is stored as +62812.... A number belongs to one "
+        "person at a time.",
     )
     phone.add_argument(
-        "telegram_id", type=int, metavar="TELEGRAM_ID", help="the person's Telegram user id"
+        "person",
+        metavar="PERSON",
+        help="#NUMBER from `deskbot people list`, or the person's Telegram user id",
     )
     phone.add_argument(
         "phone", nargs="?", default=None, metavar="PHONE", help="e.g. 0812-3456-7890"
@@ -46,17 +51,26 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     except PhoneError as exc:
         print(f"PHONE: {exc}", file=sys.stderr)
         return 2
+    raw = str(args.person).removeprefix("#")
+    if not raw.isdigit():
+        print("PERSON: a #NUMBER from `deskbot people list` or a Telegram id", file=sys.stderr)
+        return 2
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         async with create_sessionmaker(engine)() as session, session.begin():
+            telegram_id = await _telegram_id(session, raw, by_number=args.person.startswith("#"))
             try:
-                member = await sms_repo.set_phone(session, args.telegram_id, phone)
+                member = (
+                    None
+                    if telegram_id is None
+                    else await sms_repo.set_phone(session, telegram_id, phone)
+                )
             except sms_repo.PhoneTaken as exc:
                 print(f"PHONE: {exc}", file=sys.stderr)
                 return 2
             if member is None:
-                print(f"nobody is registered with Telegram id {args.telegram_id}", file=sys.stderr)
+                print(f"nobody is registered as {args.person}", file=sys.stderr)
                 return 1
             await people.audit(
                 session,
@@ -71,6 +85,15 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     shown = phone or "no number"
     print(f"{member.name} ({member.role.value} {member.scope}): {shown}")
     return 0
+
+
+async def _telegram_id(session: AsyncSession, raw: str, *, by_number: bool) -> int | None:
+    """The Telegram id of `#NUMBER` (by_number), or of a Telegram id, else of that number
+    (Telegram ids are far above the numbers `people list` shows); None for nobody."""
+    if not by_number and await people.member_by_telegram_id(session, int(raw)) is not None:
+        return int(raw)
+    found = await people.member_by_id(session, int(raw))
+    return found.telegram_id if found is not None else None
 
 
 def add_file_action(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

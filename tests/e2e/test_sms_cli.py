@@ -44,6 +44,8 @@ async def test_an_admin_sets_and_clears_phone_numbers_from_the_command_line(
     assert code == 2 and "is not a phone number" in out
     code, out = await cli("999", "081234567899")
     assert code == 1 and "nobody is registered" in out
+    assert (await cli("#999", "081234567899"))[0] == 1
+    assert (await cli("siti", "081234567899"))[0] == 2
     assert (await cli("501"))[0] == 2  # neither a number nor --clear
     code, out = await cli("501", "--clear")
     assert code == 0 and "no number" in out
@@ -54,6 +56,13 @@ async def test_an_admin_sets_and_clears_phone_numbers_from_the_command_line(
         audits = (await session.execute(select(AuditLog.action))).scalars().all()
     assert phones == {501: None, 502: "+6281234567801"}
     assert audits.count("set_phone") == 3
+    # The number `deskbot people list` shows works as well as the Telegram id.
+    code, listed, _ = await run_cli("people", "list", "--scope", "all", env=env, cwd=tmp_path)
+    assert code == 0 and "Budi" in listed and "SMS from +6281234567801" in listed, listed
+    siti = next(line for line in listed.splitlines() if "Siti" in line).split()[0]  # "#1"
+    code, out = await cli(siti, "0812 3456 7809")
+    assert code == 0 and "Siti (tps 3672011001-001): +6281234567809" in out, out
+    assert (await cli(siti.removeprefix("#"), "--clear"))[0] == 0
 
 
 async def test_numbers_from_the_invite_csv_all_or_nothing(
