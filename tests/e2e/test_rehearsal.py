@@ -265,8 +265,11 @@ async def test_a_broadcast_and_its_reads_during_a_rehearsal_go_with_it(sdesk: De
     await file(desk, tps[:3], "logistik")
     real_before = await dump(desk)
 
+    assert not any("dihitung latihan" in t for t in desk.texts_to(admin.id))
     await desk.say(admin, "/simulasi mulai")
     bid, summary = await compose(desk, admin, "Latihan: kirim SIAP", "role", ":tps")
+    # The admin is told while composing that this broadcast is practice.
+    assert any(t.startswith("🧪 SIMULASI sedang berjalan") for t in desk.texts_to(admin.id))
     await send_now(desk, admin, summary, bid)
     await wait_done(desk, bid)
     await desk.press(budi, desk.api.last_message(budi.id) or {}, f"ack:{bid}")
