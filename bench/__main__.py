@@ -34,6 +34,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200, help="simulated officers")
     parser.add_argument("--conversations", type=int, default=10_000, help="memory case size")
     parser.add_argument("--cap", type=float, default=2.0, help="outbox: send cap, per second")
+    parser.add_argument("--runs", type=int, default=None, help="web: interleaved rounds")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     options = Options(
@@ -42,6 +43,7 @@ def main() -> int:
         users=args.users,
         conversations=args.conversations,
         cap=args.cap,
+        runs=args.runs,
     )
     chosen = args.sections or list(SECTIONS)
     results = []

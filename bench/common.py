@@ -21,6 +21,7 @@ class Options:
     lines: int = 5  # one-line check-ins per simulated officer
     conversations: int = 10_000  # open at once in the memory case
     cap: float = 2.0  # outbox section: the bot's send rate and the fake's per-bot limit, /s
+    runs: int | None = None  # web section: interleaved rounds (default 9; 7 with --quick)
 
 
 @dataclass

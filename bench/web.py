@@ -8,8 +8,9 @@ so the live case can write to it. The page is served by the bot's own HTTP serve
 - `province view` / `district view`: a full GET of `/dasbor/wilayah/<code>` over HTTP
   (session check, figures, lists, missing TPS with their people, template), and the same
   without HTTP (`server`), the fastest of runs interleaved with the digest build (figures
-  and text, the yardstick) so all share the machine's load (medians in the notes). Target:
-  at most 2x. The first GET of each (cold caches) is in the notes.
+  and text, the yardstick) so all share the machine's load (medians in the notes, and the
+  median of each round's page/digest ratio: `*_paired_ratio`). Target: at most 2x. The first
+  GET of each (cold caches) is in the notes. `--runs N` for more rounds on a busy machine.
 - `live delay`: 50 server-sent-event clients open; a check-in is committed; the time until
   the last of the 50 has its event (max over several check-ins). Target: at most 2 s.
 """
@@ -205,6 +206,14 @@ async def _measure(province: str, runs: int) -> dict[str, Any]:
     # machine the median swings with other people's work (seen: 1.4x..3.8x on one build).
     found = {f"{k}_s": min(v) for k, v in samples.items()}
     found |= {f"{k}_median_s": statistics.median(v) for k, v in samples.items()}
+    # Each round's page against the digest timed just before it (the same moment's load).
+    found |= {
+        f"{k}_paired_ratio": statistics.median(
+            page / yardstick for page, yardstick in zip(samples[k], samples["digest"], strict=True)
+        )
+        for k in samples
+        if k != "digest"
+    }
     return {
         **found,
         "province_first_s": first["province"],
@@ -219,7 +228,7 @@ async def run(options: Options) -> Section:
     section = Section("web")
     code = "36" if options.quick else "32"
     name = digest_bench.PROVINCES[code]
-    found = await _measure(code, 7 if options.quick else 9)
+    found = await _measure(code, options.runs or (7 if options.quick else 9))
     target = f"<= {TARGET_RATIO}x"
     digest_s = found["digest_s"]
     section.figures += [
@@ -235,6 +244,8 @@ async def run(options: Options) -> Section:
     section.notes[f"{name}.digest_s"] = round(found["digest_s"], 4)
     for key in ("digest", "province", "district", "province_server", "district_server"):
         section.notes[f"{name}.{key}_median_s"] = round(found[f"{key}_median_s"], 4)
+    for key in ("province", "district", "province_server", "district_server"):
+        section.notes[f"{name}.{key}_paired_ratio"] = round(found[f"{key}_paired_ratio"], 2)
     section.notes[f"{name}.province_first_s"] = round(found["province_first_s"], 4)
     section.notes[f"{name}.district_first_s"] = round(found["district_first_s"], 4)
     section.notes[f"{name}.district"] = found["district"]

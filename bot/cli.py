@@ -126,8 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print or write single-use invite deep links and codes. Codes are "
         "stored hashed; this is the only time they show. With --role tps and a region "
         "scope: one invite per TPS in the region, as CSV (TPS id, place, link), in one "
-        f"transaction. Example: deskbot invite --role tps --scope {EXAMPLE_DISTRICT} "
-        "--out kramatwatu.csv",
+        "transaction. The CSV's empty phone column is for officers' numbers (SMS filing): "
+        "fill it in and run `deskbot people phones FILE.csv`. Example: deskbot invite "
+        f"--role tps --scope {EXAMPLE_DISTRICT} --out kramatwatu.csv",
     )
     inv.add_argument(
         "--role",

@@ -37,6 +37,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     hand.add_argument("--bot-username", default=None, metavar="NAME")
     hand.add_argument("--days", type=int, default=None, help="days the new invite stays valid")
     cli_phone.add_action(actions)
+    cli_phone.add_file_action(actions)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -46,6 +47,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         return await _revoke(settings, args)
     if args.action == "set-phone":
         return await cli_phone.run(settings, args)
+    if args.action == "phones":
+        return await cli_phone.run_file(settings, args)
     return await _handover(settings, args)
 
 
@@ -58,9 +61,10 @@ async def _list(settings: Settings, args: argparse.Namespace) -> int:
         print(f"nobody is registered in {args.scope}")
     for person in found:
         handle = f" @{person.username}" if person.username else ""
+        phone = f", SMS from {person.phone}" if person.phone else ""
         print(
             f"#{person.id}  {person.role.value:<11} {person.scope or 'all':<14} "
-            f"{person.name}{handle}  (since {person.since:%Y-%m-%d})"
+            f"{person.name}{handle}  (since {person.since:%Y-%m-%d}{phone})"
         )
     return 0
 

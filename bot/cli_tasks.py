@@ -252,8 +252,9 @@ async def invite(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 rows = [[role.value, scope, c, deep_link(username, c)] for c in codes]
                 header = ["role", "scope", "code", "link"]
-    header.append("expires_at")
-    rows = [[*row, expires.isoformat()] for row in rows]
+    # `phone` is left empty for the desk to fill in: `deskbot people phones FILE` reads it back.
+    header += ["expires_at", "phone"]
+    rows = [[*row, expires.isoformat(), ""] for row in rows]
     if args.out:
         with args.out.open("w", newline="", encoding="utf-8") as handle:
             _write_csv(handle, header, rows)

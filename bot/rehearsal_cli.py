@@ -16,13 +16,13 @@ from typing import Any
 
 from bot.config import Settings
 from domain.rehearsal import DEFAULT_PLAN, RehearsalPlan, RehearsalStatus
-from domain.schedule import ScheduleError
+from domain.schedule import ScheduleError, desk_time
 from services import utc_now
 from storage import people, rehearsals, xlsx
 from storage.db import create_engine, create_sessionmaker
 from storage.digest import desk_setup
 from storage.migrate import upgrade
-from views.rehearsal import report_sheets
+from views.rehearsal import plan_lines, report_sheets
 
 ACTOR = "cli"
 
@@ -104,7 +104,10 @@ async def _act(session: Any, args: argparse.Namespace, plan: RehearsalPlan) -> i
             print(f"rehearsal {exc.running.id} is still running; end it first", file=sys.stderr)
             return 1
         await _audit(session, "rehearsal_started", {"rehearsal": info.id, "plan": plan.to_dict()})
-        print(f"rehearsal {info.id} started at {now.isoformat(timespec='seconds')}")
+        zone = (await desk_setup(session)).zone
+        print(f"rehearsal {info.id} started {desk_time(now, zone)}")
+        for line in plan_lines("en", info, zone):  # the deadlines and digests in local time
+            print(f"  {line}")
         return 0
     if args.action == "end":
         ended = await rehearsals.end(session, now=now)

@@ -32,7 +32,7 @@ from handlers.common import (
 from handlers.context import DeskApplication, DeskContext
 from handlers.help import help_text
 from handlers.menu import main_menu
-from storage import people
+from storage import people, phones
 from storage.models import Invite
 from views.keyboards import yes_no
 from views.texts import language_of, role_name, text
@@ -153,6 +153,7 @@ async def _bind(
     )
     if not await people.mark_invite_used(session, invite.id, member.id, now):
         raise InviteRaceError
+    member = await phones.holder_phone(session, invite, member)  # the invite CSV's number
     await people.clear_attempts(session, user.id)
     await people.audit(
         session,

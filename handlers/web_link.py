@@ -53,15 +53,21 @@ async def cmd_dasbor(update: Update, context: DeskContext, member: Member) -> No
 
 @registered(Role.ADMIN)
 async def cmd_dasbor_cabut(update: Update, context: DeskContext, member: Member) -> None:
-    """End every desk page session of a person (by Telegram id), at once."""
+    """End every desk page session of a person at once: by the number /orang shows (`12` or
+    `#12`, as /cabut takes it) or by their Telegram id."""
     lang = member.language
     args = context.args or []
-    if len(args) != 1 or not args[0].isdigit():
+    raw = args[0].removeprefix("#") if len(args) == 1 else ""
+    if not raw.isdigit():
         await reply(update, text(lang, "web.revoke_usage"))
         return
     now = context.now()
     async with context.services.transaction() as session:
-        target = await people.member_by_telegram_id(session, int(args[0]))
+        target = None
+        if not args[0].startswith("#"):  # Telegram ids are far above the /orang numbers
+            target = await people.member_by_telegram_id(session, int(raw))
+        if target is None:
+            target = await people.member_by_id(session, int(raw))
         count = 0
         if target is not None:
             count = await web_auth.end_sessions_of(session, target.id, now)
@@ -74,7 +80,7 @@ async def cmd_dasbor_cabut(update: Update, context: DeskContext, member: Member)
                 detail={"person_id": target.id, "sessions": count},
             )
     if target is None:
-        await reply(update, text(lang, "web.revoke_unknown", telegram_id=args[0]))
+        await reply(update, text(lang, "web.revoke_unknown", who=args[0]))
         return
     await reply(update, text(lang, "web.revoked", name=target.name, count=count))
 

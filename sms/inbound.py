@@ -29,9 +29,11 @@ from domain.checkins.rules import Problem
 from domain.checkins.scope import FILERS, scope_refusal
 from domain.people import Member
 from domain.phone import SenderKind, classify_sender, try_normalise
+from domain.rehearsal import EventKind
 from domain.roles import Role
 from sms import texts
 from sms.options import Clock, SmsHooks, SmsOptions
+from storage import rehearsals
 from storage import sms as repo
 from storage import sms_queue as queue
 from storage.filing import store_checkin
@@ -159,6 +161,15 @@ class InboundProcessor:
         try:
             parsed = parse_quick(sms.text, election=self._options.election)
         except Problem as problem:
+            async with self._sessions.begin() as session:
+                # During a rehearsal the line is kept for its report (who needed help).
+                await rehearsals.record_event(
+                    session,
+                    person_id=member.id,
+                    kind=EventKind.FAILED_LINE,
+                    detail=sms.text,
+                    now=self._now(),
+                )
             return refused(problem)
         tps_id = parsed.tps or (member.scope if member.role is Role.TPS else None)
         if tps_id is None:

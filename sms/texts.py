@@ -66,9 +66,13 @@ def _clock(moment: datetime, province_code: str, *, with_date: bool = False) -> 
 
 
 def receipt(lang: str, filed: Filed, *, province_code: str) -> str:
-    """Number, kind, TPS, local time; the version, lateness and a repeat noted briefly."""
+    """Number, kind, TPS, local time; the version, lateness and a repeat noted briefly.
+
+    A rehearsal's says SIMULASI first and no version (its numbers follow the real ones), as
+    on Telegram (`views.checkins`)."""
+    practice = filed.rehearsal_id is not None
     extra = ""
-    if filed.version > 1:
+    if filed.version > 1 and not practice:
         extra += catalogue(_lang(lang))["receipt_version"].format(version=filed.version)
     if filed.late:
         sent = _clock(filed.sent_at, province_code, with_date=True)
@@ -77,7 +81,7 @@ def receipt(lang: str, filed: Filed, *, province_code: str) -> str:
         extra += catalogue(_lang(lang))["receipt_duplicate"]
     return sms_text(
         lang,
-        "receipt",
+        "receipt_rehearsal" if practice else "receipt",
         number=filed.id,
         kind=filed.kind.value.upper(),
         tps=filed.tps_id,

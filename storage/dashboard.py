@@ -22,7 +22,7 @@ from domain.figures import SERIOUS, Counts
 from domain.roles import Role
 from storage.coverage import CURRENT
 from storage.figures import _prefix
-from storage.models import BroadcastDelivery, Checkin, Person, Tps, Village
+from storage.models import Broadcast, BroadcastDelivery, Checkin, Person, Tps, Village
 
 
 async def village_counts(session: AsyncSession, scope: str) -> Counts:
@@ -254,10 +254,11 @@ class Event:
 
 
 async def checkins_after(session: AsyncSession, after: int, *, limit: int = 500) -> list[Event]:
-    """Check-ins stored after id `after`, oldest first (at most `limit`)."""
+    """Real check-ins stored after id `after`, oldest first (at most `limit`); a rehearsal's
+    are practice and never reach the page."""
     rows = await session.execute(
         select(Checkin.id, Checkin.tps_id, Checkin.kind, Checkin.severity, Checkin.received_at)
-        .where(Checkin.id > after)
+        .where(Checkin.id > after, Checkin.rehearsal_id.is_(None))
         .order_by(Checkin.id)
         .limit(limit)
     )
@@ -267,10 +268,16 @@ async def checkins_after(session: AsyncSession, after: int, *, limit: int = 500)
 async def acks_after(
     session: AsyncSession, after: datetime | None, *, limit: int = 500
 ) -> list[Event]:
-    """Broadcast acknowledgements after `after`, oldest first (at most `limit`)."""
-    stmt = select(
-        BroadcastDelivery.broadcast_id, BroadcastDelivery.scope_code, BroadcastDelivery.acked_at
-    ).where(BroadcastDelivery.acked_at.is_not(None))
+    """Acknowledgements of real broadcasts after `after`, oldest first (at most `limit`)."""
+    stmt = (
+        select(
+            BroadcastDelivery.broadcast_id,
+            BroadcastDelivery.scope_code,
+            BroadcastDelivery.acked_at,
+        )
+        .join(Broadcast, Broadcast.id == BroadcastDelivery.broadcast_id)
+        .where(BroadcastDelivery.acked_at.is_not(None), Broadcast.rehearsal_id.is_(None))
+    )
     if after is not None:
         stmt = stmt.where(BroadcastDelivery.acked_at > after)
     rows = await session.execute(stmt.order_by(BroadcastDelivery.acked_at).limit(limit))
@@ -278,9 +285,12 @@ async def acks_after(
 
 
 async def checkin_ids(session: AsyncSession, tps_id: str) -> dict[tuple[str, int], int]:
-    """(kind, version) -> check-in id for one TPS (to link a history entry's photos)."""
+    """(kind, version) -> check-in id for one TPS's real check-ins (to link a history entry's
+    photos)."""
     rows = await session.execute(
-        select(Checkin.kind, Checkin.version, Checkin.id).where(Checkin.tps_id == tps_id)
+        select(Checkin.kind, Checkin.version, Checkin.id).where(
+            Checkin.tps_id == tps_id, Checkin.rehearsal_id.is_(None)
+        )
     )
     return {(k, v): i for k, v, i in rows.all()}
 

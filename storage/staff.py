@@ -31,6 +31,7 @@ class Registered:
     role: Role
     scope: str
     since: datetime
+    phone: str | None = None  # the number SMS are filed from (E.164)
 
 
 def _registered(p: Person) -> Registered:
@@ -42,6 +43,7 @@ def _registered(p: Person) -> Registered:
         role=Role(p.role),
         scope=p.scope_code,
         since=p.updated_at,
+        phone=p.phone,
     )
 
 

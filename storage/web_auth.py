@@ -84,7 +84,7 @@ async def redeem_login(
     if not getattr(taken, "rowcount", 0):
         return InviteProblem.USED
     person = await session.get(Person, row.person_id)
-    if person is None or Role(person.role) not in PAGE_ROLES:
+    if person is None or person.revoked_at is not None or Role(person.role) not in PAGE_ROLES:
         return InviteProblem.UNKNOWN
     cookie = new_token()
     expires = now + SESSION_TTL
@@ -102,7 +102,7 @@ async def redeem_login(
 
 async def session_member(session: AsyncSession, token: str, now: datetime) -> Member | None:
     """The person behind a session cookie, as they are now; None when it is not (or no
-    longer) valid or their role may not see the page."""
+    longer) valid, they were revoked, or their role may not see the page."""
     row = (
         await session.execute(
             select(Person)
@@ -111,6 +111,7 @@ async def session_member(session: AsyncSession, token: str, now: datetime) -> Me
                 WebSession.token_hash == hash_code(token),
                 WebSession.ended_at.is_(None),
                 WebSession.expires_at > now,
+                Person.revoked_at.is_(None),
             )
         )
     ).scalar_one_or_none()

@@ -19,7 +19,7 @@ from domain.richtext import MAX_CAPTION, MAX_TEXT, sanitise, too_long
 from domain.roles import Role
 from handlers.common import answer_key, current_member, is_private, registered, reply
 from handlers.context import DeskContext
-from storage import broadcasts, regions
+from storage import broadcasts, regions, rehearsals
 from views import broadcast as views
 from views import broadcast_keyboards as keyboards
 from views.texts import text
@@ -44,7 +44,10 @@ async def cmd_broadcast(update: Update, context: DeskContext, member: Member) ->
         return
     async with context.services.transaction() as session:
         await broadcasts.start_draft(session, member, now=context.now())
+        practice = await rehearsals.running_id(session) is not None
     body = text(member.language, "broadcast.compose", max_text=MAX_TEXT, max_caption=MAX_CAPTION)
+    if practice:  # composed now, it is the rehearsal's and goes when its data is deleted
+        body = text(member.language, "rehearsal.broadcast_note") + "\n\n" + body
     await reply(update, body)
 
 

@@ -51,6 +51,9 @@ class Invite(Base):
     used_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"), default=None)
     # A registered person who opened this invite and is being asked whether to switch to it.
     offered_to: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # The number (E.164) an admin gave this invite's future holder (`deskbot people phones`);
+    # theirs when they redeem it, unless they have one already.
+    phone: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class StartAttempt(Base):

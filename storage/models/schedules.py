@@ -91,13 +91,16 @@ class CheckinCount(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# Seeks straight to the few check-ins a digest names (severe floods, incidents).
+# Seeks straight to the few check-ins a digest names (severe floods, incidents), and covers
+# the desk page's lists (worst first, then newest: `storage.dashboard.problems`), which
+# otherwise read every flood or blank spot of a province from the table to sort them.
 Index(
     "ix_checkin_current_kind_severity",
     Checkin.kind,
     Checkin.severity,
     Checkin.district_code,
     Checkin.is_current,  # SQLite covers a query only if every column it names is indexed
+    Checkin.received_at,
     postgresql_where=text("is_current"),
     sqlite_where=text("is_current"),
 )

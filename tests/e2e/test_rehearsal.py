@@ -12,8 +12,10 @@ from sqlalchemy import select, text
 from bot.metrics import CHECKINS
 from domain.figures import Figures
 from domain.roles import Role
-from storage import digest
+from storage import digest, export
+from storage import people as people_repo
 from storage.models import Base
+from tests.e2e.broadcasting import compose, send_now, wait_done
 from tests.e2e.conftest import CITY, DISTRICT, Desk
 from tests.e2e.digest_support import GROUP, file, register_group, run_tick, sdesk, tps_in
 from tests.fakebot import FakeUser
@@ -126,6 +128,13 @@ async def test_a_rehearsal_beside_the_real_schedule_then_deleted(sdesk: Desk) ->
     assert f"{len(tps)} TPS" in desk.last_text(admin.id)  # every TPS still missing siap
     await desk.say(admin, f"/tps {tps[0]}")
     assert "Siap" not in desk.last_text(admin.id)
+    async with desk.sessions() as session:  # the one export (/ekspor, deskbot export, page)
+        for current_only in (True, False):
+            sheets = {
+                s.name: s
+                for s in await export.checkin_sheets(session, CITY, current_only=current_only)
+            }
+            assert (len(sheets["logistik"].rows), len(sheets["siap"].rows)) == (5, 0)
 
     desk.clock.advance(minutes=10)  # 08:10: a rehearsal reminder and digest, SIMULASI
     await run_tick(desk)
@@ -198,6 +207,14 @@ async def test_a_rehearsal_beside_the_real_schedule_then_deleted(sdesk: Desk) ->
     siti_real = [r for r in after_delete["checkin"] if r not in real_before["checkin"]]
     assert len(siti_real) == 1
     assert shares(await real_figures(desk)) == shares(after_end)
+    async with desk.sessions.begin() as session:  # every step audited, with who did it
+        entries = [e for e in await people_repo.audit_entries(session) if "rehearsal" in e.action]
+    assert [e.action for e in entries] == [
+        "rehearsal_started",
+        "rehearsal_ended",
+        "rehearsal_deleted",
+    ]
+    assert {e.actor_label for e in entries} == {f"telegram:{admin.id}"}
 
 
 async def test_only_admins_run_rehearsals(sdesk: Desk) -> None:
@@ -231,3 +248,43 @@ async def test_a_critical_incident_in_a_rehearsal_alerts_as_simulasi(sdesk: Desk
         assert counted.scalar_one() == 0  # the trigger-kept counter saw nothing
     assert [k.split(":")[:2] for k in keys] == [["sim1", "alert"]]
     assert (await real_figures(desk)).total.open_incidents == 0
+
+
+async def test_a_broadcast_and_its_reads_during_a_rehearsal_go_with_it(sdesk: Desk) -> None:
+    desk = sdesk
+    admin = desk.new_user("Admin")
+    await desk.member(admin, Role.ADMIN, CITY)
+    tps = await tps_in(desk, DISTRICT)
+    siti, budi = desk.new_user("Siti"), desk.new_user("Budi")
+    await desk.member(siti, Role.TPS, tps[0])
+    await desk.member(budi, Role.TPS, tps[1])
+    real_bid, summary = await compose(desk, admin, "Rapat jam 16.00", "role", ":tps")
+    await send_now(desk, admin, summary, real_bid)
+    await wait_done(desk, real_bid)
+    await desk.press(siti, desk.api.last_message(siti.id) or {}, f"ack:{real_bid}")
+    await file(desk, tps[:3], "logistik")
+    real_before = await dump(desk)
+
+    assert not any("dihitung latihan" in t for t in desk.texts_to(admin.id))
+    await desk.say(admin, "/simulasi mulai")
+    bid, summary = await compose(desk, admin, "Latihan: kirim SIAP", "role", ":tps")
+    # The admin is told while composing that this broadcast is practice.
+    assert any(t.startswith("🧪 SIMULASI sedang berjalan") for t in desk.texts_to(admin.id))
+    await send_now(desk, admin, summary, bid)
+    await wait_done(desk, bid)
+    await desk.press(budi, desk.api.last_message(budi.id) or {}, f"ack:{bid}")
+    async with desk.sessions.begin() as session:
+        marks = dict((await session.execute(text("SELECT id, rehearsal_id FROM broadcast"))).all())
+        acked = await session.execute(
+            text("SELECT count(*) FROM broadcast_delivery WHERE acked_at IS NOT NULL")
+        )
+        assert acked.scalar_one() == 2
+    assert marks == {real_bid: None, bid: 1}
+    await desk.say(admin, "/simulasi selesai")
+    await desk.say(admin, "/simulasi hapus")
+    await desk.press(admin, desk.api.last_message(admin.id), "sim:del:1")
+    assert "Data sebenarnya tidak berubah" in desk.last_text(admin.id)
+    after = await dump(desk)
+    assert real_rows(after, set()) == real_rows(real_before, set())
+    await desk.say(admin, f"/siaran_status {real_bid}")
+    assert "sudah dibaca 1 · belum 1" in desk.last_text(admin.id)

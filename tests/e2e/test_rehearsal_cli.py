@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -37,6 +38,10 @@ async def test_start_end_report_delete_from_the_command_line(db_url: str, tmp_pa
         "rehearsal", "start", "--config", str(EXAMPLE), db_url=db_url, cwd=tmp_path
     )
     assert code == 0 and "rehearsal 1 started" in said, said
+    # In the desk's zone (WIB here), with what the plan means.
+    assert re.search(r"rehearsal 1 started \d\d/\d\d \d\d:\d\d WIB\n", said), said
+    assert re.search(r"TPS ready: deadline \d\d/\d\d \d\d:\d\d WIB, reminders 15m, 5m", said)
+    assert "Rehearsal digests: " in said
     code, said = await cli("rehearsal", "start", db_url=db_url, cwd=tmp_path)
     assert code == 1 and "rehearsal 1 is still running" in said, said
     bad = tmp_path / "bad.toml"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import metrics
+from domain.rehearsal import DEFAULT_PLAN
 from domain.roles import Role
 from domain.sms import is_plain_gsm7
-from storage import export
+from storage import export, rehearsals
 from tests.conftest import FakeClock
 from tests.e2e.conftest import DISTRICT, OTHER_DISTRICT_TPS, TPS
 from tests.e2e.sms_support import DESK_NUMBER, sms_desk
@@ -217,3 +218,33 @@ async def test_a_passing_gateway_failure_is_retried_and_nothing_is_sent_twice(
         # A request refused as a duplicate id (the answer to an earlier try was lost) is sent.
         ids = [body["id"] for _, body in sd.gateway.requests]
         assert ids == [f"desk-{done.id}", f"desk-{done.id}"]
+
+
+async def test_during_a_rehearsal_an_sms_is_practice_and_a_bad_line_needed_help(
+    db_url: str, clock: FakeClock
+) -> None:
+    async with sms_desk(db_url, clock) as sd:
+        await sd.officer("Siti", Role.TPS, TPS, SITI)
+        await sd.text(SITI, "SIAP 06:30 7")  # real
+        async with sd.desk.sessions.begin() as session:
+            await rehearsals.start(session, DEFAULT_PLAN, by=None, now=clock())
+        await sd.text(SITI, "SIAP 06:45 7")
+        receipt = sd.gateway.texts_to(SITI)[-1]
+        assert receipt.startswith("SIMULASI (latihan, bukan data sebenarnya): OK #"), receipt
+        assert "Versi" not in receipt and is_plain_gsm7(receipt) and len(receipt) <= 160
+        await sd.text(SITI, "SIAP jam tujuh")
+        assert sd.gateway.texts_to(SITI)[-1].startswith("Laporan TIDAK diterima: ")
+        real, practice = await sd.checkins()
+        assert (real.rehearsal_id, real.is_current) == (None, True)
+        assert (practice.rehearsal_id, practice.is_current, practice.source) == (1, False, "sms")
+        async with sd.desk.sessions.begin() as session:
+            await rehearsals.end(session, now=clock())
+            report = await rehearsals.report(session, 1, "")
+        assert report is not None
+        (person,) = report.people
+        assert (person.name, person.filed, person.failed_lines, person.needed_help) == (
+            "Siti",
+            1,
+            1,
+            True,
+        )

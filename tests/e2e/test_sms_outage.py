@@ -148,3 +148,22 @@ async def _until(condition: object, timeout: float = 10.0) -> None:  # noqa: ASY
         if loop.time() > deadline:
             raise TimeoutError("condition not met")
         await asyncio.sleep(0.02)
+
+
+async def test_no_sms_reminders_unless_the_desk_turns_them_on(
+    db_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    config = tmp_path / "desk.toml"
+    config.write_text(SCHEDULE, encoding="utf-8")
+    async with sms_desk(db_url, clock, desk_config_file=config, schedule_tick_seconds=300) as sd:
+        assert sd.desk.settings.sms_reminders is False  # the default
+        tps = await tps_in(sd.desk, "367201")
+        officer = await sd.officer("Officer", Role.TPS, tps[0], SITI)
+        await sd.text(SITI, "SINYAL TIDAK TSEL MANUAL")  # no signal, logistics not filed
+        sent_before = len(sd.gateway.sent)
+        clock.advance(hours=7)  # 15:00 WIB: when the SMS reminder would go
+        await tick(sd.desk.running.app)
+        await sd.desk.settle()
+        await sd.settle()
+        assert sd.gateway.sent[sent_before:] == []
+        assert "Logistik" in sd.desk.last_text(officer.id)  # the reminder went, by Telegram

@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from domain.roles import Role
 from storage.models import Person
+from storage.phones import PhoneRow, apply_phones
+from storage.sms import set_phone
 from tests.e2e.conftest import TPS, Desk
 
 
@@ -40,3 +42,35 @@ async def test_an_officer_shares_their_own_number_and_only_their_own(desk: Desk)
     async with desk.sessions() as session:
         phones = dict((await session.execute(select(Person.name, Person.phone))).all())
     assert phones == {"Siti": "+6281234567801", "Budi": None}
+
+
+async def test_a_number_from_the_invite_csv_is_the_officers_once_they_register(
+    desk: Desk,
+) -> None:
+    waiting = await desk.invite(Role.TPS, TPS)
+    taken = await desk.invite(Role.TPS, "3672011001-004")
+    async with desk.sessions.begin() as session:
+        done = await apply_phones(
+            session,
+            [
+                PhoneRow(2, "+6281234567801", code=waiting),
+                PhoneRow(3, "+6281234567802", code=taken),
+            ],
+            desk.clock(),
+        )
+    assert (done.people, done.waiting) == ([], 2)
+    # Someone else gets the second number before its invite is used: nobody's is taken away.
+    dedi = desk.new_user("Dedi")
+    await desk.member(dedi, Role.TPS, "3672011001-005")
+    async with desk.sessions.begin() as session:
+        await set_phone(session, dedi.id, "+6281234567802")
+
+    siti, budi = desk.new_user("Siti"), desk.new_user("Budi")
+    await desk.say(siti, f"/start {waiting}")
+    await desk.say(budi, f"/start {taken}")
+    assert "Selamat datang" in desk.last_text(budi.id)
+    async with desk.sessions() as session:
+        phones = dict((await session.execute(select(Person.telegram_id, Person.phone))).all())
+    assert phones == {siti.id: "+6281234567801", budi.id: None, dedi.id: "+6281234567802"}
+    await desk.say(siti, "/nomorhp")
+    assert "+6281234567801" in desk.last_text(siti.id)

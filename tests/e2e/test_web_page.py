@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
 from openpyxl import load_workbook
 
 from bot import runner
 from domain.roles import Role
-from storage import export
+from storage import dashboard, export, people
 from tests.conftest import FakeClock
+from tests.e2e.broadcasting import compose, send_now, wait_done
 from tests.e2e.conftest import CITY, DISTRICT, TPS, VILLAGE
 from tests.e2e.digest_support import file, stored, tps_in
 from tests.e2e.web_support import chromium, screenshot, signed_in_page, web_desk
 from tests.fakebot import FakeBotApi
 from views.exports import localized
 from views.texts import text
+from web import views as web_views
 
 KINDS = ("logistik", "siap", "banjir", "sinyal")
 
@@ -176,6 +180,15 @@ async def test_expired_reused_signed_out_and_revoked_sessions_are_refused(
         await web.desk.say(admin, f"/dasbor_cabut {boss.id}")
         assert "1" in web.desk.last_text(admin.id)
         assert (await revoked.request.get(f"{web.base}/dasbor/wilayah/{CITY}")).status == 401
+        again = await signed_in_page(browser, await web.link_for(boss))
+        async with web.desk.sessions() as session:
+            found = await people.member_by_telegram_id(session, boss.id)
+        assert found is not None
+        await web.desk.say(admin, f"/dasbor_cabut #{found.id}")  # the number /orang shows
+        assert "1" in web.desk.last_text(admin.id)
+        assert (await again.request.get(f"{web.base}/dasbor/wilayah/{CITY}")).status == 401
+        await web.desk.say(admin, "/dasbor_cabut 999999")
+        assert "999999" in web.desk.last_text(admin.id)
 
         clock.advance(hours=13)  # a session lasts one shift
         late = await signed_in_page(browser, await web.link_for(boss))
@@ -229,3 +242,77 @@ async def test_the_page_catches_up_after_the_bot_and_its_server_restart(
         await web.server.start()
         await page.wait_for_selector("#live-status.on", timeout=15_000)
         await page.wait_for_selector("#cards .card[data-kind=siap][data-filed='1']")
+
+
+async def test_a_rehearsals_checkins_and_acknowledgements_stay_off_the_page(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with web_desk(api, db_url, clock) as web, chromium() as browser:
+        boss = await web.staff("Bu Rina", Role.ADMIN, CITY)
+        officer = await web.staff("Siti", Role.TPS, TPS)
+        page = await signed_in_page(browser, await web.link_for(boss))
+        await page.goto(f"{web.base}/dasbor/wilayah/{DISTRICT}")
+        await page.wait_for_selector("#live-status.on")
+        await web.desk.say(boss, "/simulasi mulai")
+        await web.desk.say(officer, "SIAP 06:30 7")  # practice
+        assert web.desk.last_text(officer.id).startswith("🧪 SIMULASI")
+        await web.desk.say(boss, "/simulasi selesai")
+        await web.desk.say(officer, "SINYAL LEMAH")  # real, filed after the practice one
+        await page.wait_for_selector(f"#feed li[data-code='{TPS}']", timeout=10_000)
+        await page.wait_for_selector("#cards .card[data-kind=sinyal][data-filed='1']")
+        # Events leave in the order stored: the practice check-in would have come first.
+        assert await page.locator("#feed li").count() == 1
+        assert await _card(page, "siap") == (0, len(await tps_in(web.desk, DISTRICT)))
+        await page.goto(f"{web.base}/dasbor/tps/{TPS}")
+        assert await page.locator("#history tbody tr").count() == 1
+        async with web.desk.sessions() as session:
+            assert [e.kind for e in await dashboard.checkins_after(session, 0)] == ["sinyal"]
+
+
+async def test_an_acknowledged_broadcast_appears_live_and_nothing_comes_from_other_hosts(
+    api: FakeBotApi, db_url: str, clock: FakeClock
+) -> None:
+    async with web_desk(api, db_url, clock) as web, chromium() as browser:
+        boss = await web.staff("Bu Rina", Role.ADMIN, CITY)
+        officer = await web.staff("Siti", Role.TPS, TPS)
+        page = await signed_in_page(browser, await web.link_for(boss))
+        hosts: set[str] = set()
+        page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+        await page.goto(f"{web.base}/dasbor/wilayah/{DISTRICT}")
+        await page.wait_for_selector("#live-status.on")
+        bid, summary = await compose(web.desk, boss, "Harap dibaca", "role", ":tps")
+        await send_now(web.desk, boss, summary, bid)
+        await wait_done(web.desk, bid)
+        received = web.desk.api.last_message(officer.id)
+        assert received is not None
+        await web.desk.press(officer, received, f"ack:{bid}")
+        item = page.locator(f"#feed li[data-code='{TPS}']")
+        await item.wait_for(timeout=10_000)
+        assert f"#{bid}" in await item.inner_text()
+        await page.goto(f"{web.base}/dasbor/dinding/{DISTRICT}")
+        await page.wait_for_selector("#live-status.on")
+        assert hosts == {urlsplit(web.base).netloc}, hosts
+
+
+async def test_the_wall_rotates_through_the_regions_below(
+    api: FakeBotApi, db_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web_views, "WALL_SECONDS", 3)  # more than live.js's 2 s between reads
+    async with web_desk(api, db_url, clock) as web, chromium() as browser:
+        await _seed(web.desk)
+        boss = await web.staff("Bu Rina", Role.COORDINATOR, CITY)
+        page = await signed_in_page(browser, await web.link_for(boss))
+        await page.goto(f"{web.base}/dasbor/dinding/{CITY}")
+        rotate = (await page.locator("#isi").get_attribute("data-rotate")).split(",")
+        seen = [await page.locator("#region-name").get_attribute("data-code")]
+        for _ in range(2):  # the next region below, each with its own figures
+            await page.wait_for_function(
+                "code => document.getElementById('region-name').dataset.code !== code",
+                arg=seen[-1],
+                timeout=10_000,
+            )
+            seen.append(await page.locator("#region-name").get_attribute("data-code"))
+            db = await stored(web.desk)
+            for kind in KINDS:
+                assert (await _card(page, kind))[0] == db.filed(kind, seen[-1])
+        assert seen == rotate[:3]

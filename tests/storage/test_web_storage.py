@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.invites import InviteProblem
 from domain.masterdata import MasterData
 from domain.roles import Role
-from storage import dashboard, people, regions, web_auth
+from storage import dashboard, people, regions, staff, web_auth
 from storage.db import read_sessionmaker
 from storage.web_auth import SignedIn
 from tests.checkins_seed import add_checkin
@@ -92,6 +92,23 @@ async def test_expired_unknown_and_revoked(sessions: async_sessionmaker[AsyncSes
         assert await web_auth.end_sessions_of(session, person, AT) == 1
         assert await web_auth.session_member(session, signed.token, AT) is None
         assert await web_auth.redeem_login(session, unused, AT) is InviteProblem.USED
+
+
+async def test_a_revoked_person_loses_the_page_at_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    person = await _person(sessions, 3, Role.COORDINATOR, CITY)
+    async with sessions.begin() as session:
+        signed = await web_auth.redeem_login(
+            session, await web_auth.create_login(session, person, AT), AT
+        )
+        assert isinstance(signed, SignedIn)
+        link = await web_auth.create_login(session, person, AT)
+        assert await web_auth.session_member(session, signed.token, AT) is not None
+        # /cabut or `deskbot people revoke`, not only /dasbor_cabut, closes the page.
+        assert await staff.revoke(session, person, actor_id=None, actor_label="t", now=AT)
+        assert await web_auth.session_member(session, signed.token, AT) is None
+        assert await web_auth.redeem_login(session, link, AT) is InviteProblem.UNKNOWN
 
 
 async def test_village_counts_problems_and_marks(

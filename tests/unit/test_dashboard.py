@@ -21,10 +21,11 @@ from domain.dashboard import (
 )
 from domain.figures import Counts, RegionRow, build_figures
 from domain.schedule import Day, Deadline, DeskSchedule, When
-from storage.dashboard import Event, Mark
+from storage.dashboard import Event, Mark, Problem
 from views.texts import catalogue as bot_catalogue
 from web import texts
 from web.live import Partials, sse, visible
+from web.pages import by_severity
 
 WIB = ZoneInfo("Asia/Jakarta")
 SCHEDULE = DeskSchedule(
@@ -198,3 +199,27 @@ async def test_live_pages_share_one_rendering_per_stored_state() -> None:
     assert await partials.get(Mark(11, None), ("r", "36", "id"), make) == "body 3"  # new data
     assert await partials.get(None, ("r", "36", "id"), make) == "body 4"  # no poller: no cache
     assert await partials.get(None, ("r", "36", "id"), make) == "body 5"
+
+
+def _problem(n: int, desk: str, minute: int, officer: str | None = None) -> Problem:
+    at = datetime(2024, 2, 14, 1, minute, tzinfo=UTC)
+    payload = {} if officer is None else {"severity": officer}
+    return Problem(n, f"3672011001-{n:03d}", "Cibeber", "banjir", desk, payload, at)
+
+
+def test_lists_show_the_worst_first_then_the_newest() -> None:
+    floods = [
+        _problem(1, "warn", 50),
+        _problem(2, "severe", 10),
+        _problem(3, "critical", 5),
+        _problem(4, "severe", 40),
+    ]
+    assert [p.checkin_id for p in by_severity(floods)] == [3, 4, 2, 1]
+    # Incidents: the officer's own severity first (critical > high > medium > low).
+    incidents = [
+        _problem(5, "warn", 50, "medium"),
+        _problem(6, "critical", 10, "critical"),
+        _problem(7, "severe", 30, "high"),
+        _problem(8, "severe", 40, "high"),
+    ]
+    assert [p.checkin_id for p in by_severity(incidents)] == [6, 8, 7, 5]

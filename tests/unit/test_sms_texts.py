@@ -17,7 +17,7 @@ LONGEST_TPS = "3672011001-003"
 NOW = datetime(2024, 2, 13, 1, 0, tzinfo=UTC)
 
 
-def _filed(kind: Kind) -> Filed:
+def _filed(kind: Kind, rehearsal: int | None = None) -> Filed:
     return Filed(
         id=9_999_999,
         tps_id=LONGEST_TPS,
@@ -31,6 +31,7 @@ def _filed(kind: Kind) -> Filed:
         sent_at=NOW - timedelta(hours=5),
         received_at=NOW,
         duplicate=True,
+        rehearsal_id=rehearsal,
     )
 
 
@@ -58,6 +59,10 @@ def test_the_sms_examples_parse(kind: Kind) -> None:
 def test_the_longest_receipt_fits_one_part_uncut(lang: str, kind: Kind) -> None:
     body = texts.receipt(lang, _filed(kind), province_code="91")  # WIT, a three-letter zone
     assert is_plain_gsm7(body) and len(body) <= 160 and not body.endswith("..."), body
+    practice = texts.receipt(lang, _filed(kind, rehearsal=1), province_code="91")
+    assert practice.startswith("SIMULASI (") and "Versi" not in practice, practice
+    assert "Version" not in practice, practice
+    assert is_plain_gsm7(practice) and len(practice) <= 160 and not practice.endswith("...")
 
 
 @pytest.mark.parametrize("lang", texts.LANGUAGES)
