@@ -179,3 +179,37 @@ async def test_a_blocked_officer_is_marked_unreachable_and_not_retried(desk: Des
     report = desk.last_text(admin.id)
     assert "Tidak ada pesan masuk yang disisihkan" in report
     assert "1 tidak terjangkau" in report and "0 menunggu" in report
+
+
+@pytest.mark.parametrize("fails", ["after_storing", "before_storing"])
+async def test_the_apology_after_a_failing_line_is_true_and_admins_see_it(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    """A line whose handling keeps failing is tried three times, then set aside (`/gagal`
+    shows it) and the officer is told. A stored line is never followed by "try again"; a line
+    that was not stored is."""
+    import handlers.checkins.quick as quick
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("listener down")
+
+    monkeypatch.setattr(quick, "after_filed" if fails == "after_storing" else "store", broken)
+    siti = desk.new_user("Siti")
+    await desk.member(siti, Role.TPS, TPS)
+    siti.send_text(LINE, date=desk.clock().timestamp())
+    await desk.settle(timeout=30)  # tried again after 1 and 4 s
+    texts = desk.texts_to(siti.id)
+    if fails == "after_storing":
+        assert await checkin_count(desk) == 1
+        assert len(receipts_to(desk, siti)) == 1  # keyed: the tries after the first send none
+        assert "tidak perlu dikirim lagi" in texts[-1]
+        assert not any("coba" in t.lower() for t in texts)
+    else:
+        assert await checkin_count(desk) == 0
+        assert texts == [texts[-1]] and "Coba kirim lagi" in texts[-1]
+    admin = desk.new_user("Admin")
+    await desk.member(admin, Role.ADMIN, "36")
+    await desk.say(admin, "/gagal")
+    report = desk.last_text(admin.id)
+    assert "1 pesan masuk gagal diproses 3 kali dan disisihkan" in report
+    assert "RuntimeError: listener down" in report
