@@ -213,3 +213,33 @@ async def test_the_apology_after_a_failing_line_is_true_and_admins_see_it(
     report = desk.last_text(admin.id)
     assert "1 pesan masuk gagal diproses 3 kali dan disisihkan" in report
     assert "RuntimeError: listener down" in report
+
+
+async def test_what_must_wait_goes_by_priority_and_a_receipt_does_not_wait(
+    db_url: str, clock: FakeClock
+) -> None:
+    """Eight proactive messages queued at once at a bulk cap of 1 a second, broadcasts first
+    in the queue: they leave alerts, reminders, digests, broadcasts; an officer's receipt
+    meanwhile is not held behind them."""
+    from domain.outbox import Priority
+    from outbox import messages
+
+    async with open_desk(db_url, clock, send_rate=1) as desk:
+        siti, *others = await officers(desk, 9)
+        kinds = [Priority.BROADCAST, Priority.DIGEST, Priority.REMINDER, Priority.ALERT]
+        calls = []
+        for n, user in enumerate(others):
+            kind = kinds[n % len(kinds)]
+            calls += messages.text_message(user.id, kind.name, priority=kind, proactive=True)
+        await desk.running.services.out.send(*calls, wait=False)
+        siti.send_text(LINE, date=clock().timestamp())
+        await desk.settle(timeout=60)
+        sent = [
+            str(r.params.get("text"))
+            for r in desk.api.requests
+            if r.method == "sendMessage" and r.ok
+        ]
+        proactive = [t for t in sent if t in Priority.__members__]
+        assert proactive == ["ALERT"] * 2 + ["REMINDER"] * 2 + ["DIGEST"] * 2 + ["BROADCAST"] * 2
+        (receipt,) = [n for n, t in enumerate(sent) if "Laporan" in t]
+        assert receipt < sent.index("DIGEST")
