@@ -193,3 +193,45 @@ async def test_what_the_bot_cannot_use_is_answered_where_someone_waits(
     assert desk.api.messages_to(customer.id) == []
     problems = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert problems == []
+
+
+async def test_a_private_chat_command_typed_in_a_group_says_where_it_works(desk: Desk) -> None:
+    """/bantuan, /bahasa, /daftar and the commands for filing work in a private chat only:
+    typed in a group by someone the bot knows, they are told so in their language (the bot's
+    "not for your role" answer points at /bantuan); a stranger, another bot's command and
+    /start (what Telegram sends when the bot is added by link) get silence."""
+    admin = desk.new_user("Admin")
+    await desk.member(admin, Role.ADMIN, "36")
+    siti = desk.new_user("Siti")
+    await desk.member(siti, Role.TPS, TPS)
+    john = desk.new_user("John", language_code="en")
+    await desk.member(john, Role.TPS, TPS, language="en")
+    group = desk.api.group(-100_323, "Desk Cilegon")
+    group.send_text(admin, "/daftargrup")
+    await desk.settle()
+    for person, command in (
+        (admin, "/bantuan"),
+        (siti, "/bahasa"),
+        (siti, "/banjir"),
+        (siti, "/daftar"),
+        (admin, "/titip@desk_pemilu_test_bot"),
+        (siti, "/nomorhp"),
+    ):
+        calls = await desk.say_in(group, person, command)
+        assert [c.method for c in calls] == ["sendMessage"], command
+        name = command[1:].split("@")[0]
+        assert (
+            desk.last_text(-100_323)
+            == f"/{name} dipakai di chat pribadi dengan bot, bukan di grup."
+        )
+    await desk.say_in(group, john, "/help")
+    assert desk.last_text(-100_323) == "/help works in a private chat with the bot, not in a group."
+    stranger = desk.new_user("Tamu")
+    for person, command in (
+        (stranger, "/bantuan"),
+        (stranger, "/banjir"),
+        (siti, "/banjir@OtherBot"),
+        (siti, "/start"),
+        (siti, "/tidakada"),
+    ):
+        assert await desk.say_in(group, person, command) == [], command
