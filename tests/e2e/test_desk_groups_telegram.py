@@ -137,6 +137,11 @@ async def test_a_forum_desk_sends_digests_and_alerts_to_its_topics(
     await desk.settle()
     assert await groups(desk) == {FORUM: (True, None, insiden)}
     assert "topik General" in desk.last_text(FORUM)
+    # "/daftargrup peringatan" in General: no alert topic of its own, alerts follow the digests.
+    forum.send_text(admin, "/daftargrup peringatan")
+    await desk.settle()
+    assert await groups(desk) == {FORUM: (True, None, None)}
+    assert "bersama rekap" in desk.last_text(FORUM)
 
 
 async def test_what_the_bot_cannot_use_is_answered_where_someone_waits(
