@@ -103,10 +103,15 @@ async def test_a_reply_whose_answer_was_lost_is_not_sent_twice(desk: Desk) -> No
     assert await outbox_statuses(desk) == {OutStatus.UNCERTAIN.value: 1}
 
 
-async def test_a_long_history_arrives_whole_in_several_messages(desk: Desk) -> None:
+@pytest.mark.parametrize(
+    "filler",
+    ["jalan desa tergenang dan listrik padam ", "🌊🚣 air sepinggang 🌧️🌧️ "],
+    ids=["plain", "emoji"],  # an emoji is two characters as Telegram counts them
+)
+async def test_a_long_history_arrives_whole_in_several_messages(desk: Desk, filler: str) -> None:
     camat = desk.new_user("Pak Camat")
     await desk.member(camat, Role.CAMAT, TPS[:6])
-    notes = [f"Catatan {n}: " + ("jalan desa tergenang dan listrik padam " * 14) for n in range(9)]
+    notes = [f"Catatan {n}: " + (filler * 14) for n in range(9)]
     async with desk.sessions.begin() as session:
         for n, note in enumerate(notes):
             await add_checkin(
