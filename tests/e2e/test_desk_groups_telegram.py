@@ -240,3 +240,48 @@ async def test_a_private_chat_command_typed_in_a_group_says_where_it_works(desk:
         (siti, "/tidakada"),
     ):
         assert await desk.say_in(group, person, command) == [], command
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        (403, "Forbidden: bot was kicked from the supergroup chat"),
+        (403, "Forbidden: the group chat was deleted"),
+        (400, "Bad Request: not enough rights to send text messages to the chat"),
+    ],
+    ids=["kicked", "deleted", "no-rights"],
+)
+async def test_a_desk_group_telegram_refuses_for_good_is_no_longer_sent_to(
+    desk: Desk, refusal: tuple[int, str]
+) -> None:
+    """The bot was removed or the group deleted without an update saying so: the first refusal
+    marks the desk group unreachable (inactive, audited), and it is not tried again. A group
+    that only took away the right to send stays registered (that can come back)."""
+    from outbox import messages
+
+    status, description = refusal
+    admin = desk.new_user("Admin")
+    await desk.member(admin, Role.ADMIN, "36")
+    group = desk.api.group(-100_324, "Desk Cilegon")
+    group.send_text(admin, "/daftargrup")
+    await desk.settle()
+    desk.api.fail_next("sendMessage", status=status, description=description)
+    sender = desk.running.services.out
+    await sender.send(*messages.text_message(-100_324, "Rekap", proactive=True), wait=False)
+    await drain(desk)
+    gone = status == 403
+    assert (await groups(desk))[-100_324][0] is not gone
+    async with desk.sessions() as session:
+        audited = (
+            await session.scalars(select(AuditLog).where(AuditLog.action == "group_unreachable"))
+        ).all()
+        (status_of_rekap,) = (
+            await session.scalars(
+                select(OutboxMessage.status).where(
+                    OutboxMessage.params["text"].as_string() == "Rekap"
+                )
+            )
+        ).all()
+    assert [a.detail["chat_id"] for a in audited] == ([-100_324] if gone else [])
+    assert status_of_rekap == "unreachable"  # not tried again either way
+    assert desk.api.count("sendMessage", chat_id=-100_324) == 2  # the /daftargrup answer, one try
