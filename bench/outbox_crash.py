@@ -61,7 +61,15 @@ def figures(mode: str, crash: Crash) -> list[Figure]:
         Figure(f"crash {mode}: lines lost (not stored)", c.not_stored, "lines", target="= 0"),
         Figure(f"crash {mode}: lines stored twice", c.stored_twice, "lines", target="= 0"),
         Figure(f"crash {mode}: receipts twice", c.receipted_twice, "lines", target="= 0"),
-        Figure(f"crash {mode}: receipts uncertain", c.uncertain, "lines", target="(report)"),
+        Figure(
+            f"crash {mode}: receipt rows uncertain (cut off)",
+            c.statuses.get(OutStatus.UNCERTAIN.value, 0),
+            "rows",
+            target="(report)",
+        ),
+        Figure(
+            f"crash {mode}: receipts missing, uncertain", c.uncertain, "lines", target="(report)"
+        ),
         Figure(f"crash {mode}: receipts missing, not uncertain", c.lost, "lines", target="= 0"),
     ]
 

@@ -86,6 +86,12 @@ def bot_id_of(token: str) -> int:
     return int(head) if head.isdigit() else 0
 
 
+def group_gone(reason: str) -> bool:
+    """Whether Telegram's refusal says the bot is out of the group for good (removed, or the
+    group deleted), not merely without the right to send for now."""
+    return "rights" not in reason.lower()
+
+
 def attach_outbox(
     app: DeskApplication,
     bot: LenientExtBot,
@@ -95,10 +101,21 @@ def attach_outbox(
 ) -> None:
     """The inbox in front of the handlers and the sender behind them, sharing the services."""
 
-    async def unreachable(chat_id: int) -> None:
-        if chat_id > 0:
-            async with services.transaction() as session:
+    async def unreachable(chat_id: int, reason: str) -> None:
+        async with services.transaction() as session:
+            if chat_id > 0:
                 await people.set_reachable(session, chat_id, False, services.clock())
+            elif group_gone(reason) and await people.unregister_group(session, chat_id):
+                # Removed or deleted while no update said so: stop sending there (audited).
+                await people.audit(
+                    session,
+                    actor_id=None,
+                    actor_label="telegram",
+                    action="group_unreachable",
+                    detail={"chat_id": chat_id, "reason": reason},
+                    now=services.clock(),
+                )
+                log.warning("desk group %s is unreachable (%s): no longer sent to", chat_id, reason)
 
     async def moved(old_chat_id: int, new_chat_id: int) -> None:
         async with services.transaction() as session:

@@ -107,6 +107,21 @@ def _open_tags(fragment: str, stack: list[tuple[str, str]]) -> list[tuple[str, s
     return stack
 
 
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji beyond the BMP is two)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _chars_within(body: str, units: int) -> int:
+    """How many leading characters of `body` fit in `units` UTF-16 code units."""
+    total = 0
+    for index, ch in enumerate(body):
+        total += 2 if ord(ch) > 0xFFFF else 1
+        if total > units:
+            return index
+    return len(body)
+
+
 def _cut_point(body: str, limit: int) -> int:
     """Where to cut `body` so the head is at most `limit` characters: a paragraph, a line,
     a space, else anywhere outside a tag or an entity."""
@@ -129,10 +144,11 @@ def split_text(body: str, limit: int = MAX_TEXT) -> list[str]:
     """Cut Telegram HTML into messages of at most `limit` characters, each valid on its own.
 
     Cuts at paragraph, then line, then word boundaries; a tag open at a cut is closed at the
-    end of one part and opened again at the start of the next. Telegram counts characters after
-    entity parsing, so counting the markup too keeps every part safely under the limit.
+    end of one part and opened again at the start of the next. Telegram counts UTF-16 code units
+    after entity parsing (an emoji such as 🌊 is two), so counting them, markup included, keeps
+    every part safely under the limit.
     """
-    if len(body) <= limit:
+    if telegram_length(body) <= limit:
         return [body]
     parts: list[str] = []
     stack: list[tuple[str, str]] = []
@@ -140,11 +156,12 @@ def split_text(body: str, limit: int = MAX_TEXT) -> list[str]:
     while rest:
         prefix = "".join(tag for _, tag in stack)
         closing_now = sum(len(name) + 3 for name, _ in stack)
-        if len(prefix) + len(rest) + closing_now <= limit:
+        if telegram_length(prefix) + telegram_length(rest) + closing_now <= limit:
             parts.append(prefix + rest)
             break
         # Room for the reopened tags, their closing tags and tags the head itself opens.
-        cut = _cut_point(rest, max(64, limit - len(prefix) - closing_now - 64))
+        room = max(64, limit - telegram_length(prefix) - closing_now - 64)
+        cut = _cut_point(rest, _chars_within(rest, room))
         head, rest = rest[:cut], rest[cut:]
         stack_after = _open_tags(head, stack)
         closing = "".join(f"</{name}>" for name, _ in reversed(stack_after))
@@ -155,6 +172,6 @@ def split_text(body: str, limit: int = MAX_TEXT) -> list[str]:
 
 def split_caption(caption: str) -> tuple[str, list[str]]:
     """A caption that fits (`MAX_CAPTION`) and the rest as texts to send after the picture."""
-    if len(caption) <= MAX_CAPTION:
+    if telegram_length(caption) <= MAX_CAPTION:
         return caption, []
     return "", split_text(caption)

@@ -156,7 +156,11 @@ async def cmd_register_group(update: Update, context: DeskContext, member: Membe
     elif not chat.is_forum:
         await reply(update, text(lang, "admin.group_already"))
     if chat.is_forum:
-        key = "alerts" if alerts else ("digests" if topic is not None else "general")
+        # No alert topic of its own (sent in General): alerts follow the digests.
+        if alerts:
+            key = "alerts" if topic is not None else "alerts_general"
+        else:
+            key = "digests" if topic is not None else "general"
         await reply(update, text(lang, f"admin.group_topic_{key}"))
 
 

@@ -197,6 +197,29 @@ def registered(*roles: Role) -> Callable[[MemberHandler], HandlerCallback]:
     return decorate
 
 
+def command_name(update: Update, bot_username: str | None) -> str | None:
+    """The command a message starts with, without its slash and `@bot`; None when it is not a
+    command or is addressed to another bot."""
+    message = update.effective_message
+    if message is None or not message.text or not message.text.startswith("/"):
+        return None
+    name, _, target = message.text.split()[0][1:].partition("@")
+    if target and (bot_username is None or target.lower() != bot_username.lower()):
+        return None
+    return name.lower() or None
+
+
+async def private_only(update: Update, context: DeskContext) -> None:
+    """A command that works only in a private chat, typed in a group: someone the bot knows is
+    told where it works; anyone else gets silence (the bot does not talk to strangers in
+    groups)."""
+    command = command_name(update, context.bot.username)
+    member = await current_member(context, update)
+    if command is None or member is None:
+        return
+    await reply(update, text(member.language, "common.private_only", command=command))
+
+
 async def tell_unregistered(update: Update) -> None:
     user = update.effective_user
     lang = language_of(user.language_code if user else None)

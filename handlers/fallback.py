@@ -5,9 +5,17 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.common import answer_button, current_member, lang_for, reply, tell_unregistered
+from handlers.common import (
+    answer_button,
+    command_name,
+    current_member,
+    lang_for,
+    private_only,
+    reply,
+    tell_unregistered,
+)
 from handlers.context import DeskApplication, DeskContext
 from outbox import inbox
 from outbox.inbox import UpdateScope
@@ -23,6 +31,21 @@ async def anything_else(update: Update, context: DeskContext) -> None:
         await tell_unregistered(update)
         return
     await reply(update, text(member.language, "common.unknown_text"))
+
+
+def group_command_handler(app: DeskApplication) -> MessageHandler[DeskContext, None]:
+    """Commands of this bot that work only in private chats (filing, /titip, /nomorhp...),
+    typed in a group: no feature takes them there, so the person is told where they work."""
+    ours: set[str] = set()
+    for handler in app.handlers.get(0, []):
+        if isinstance(handler, CommandHandler):
+            ours |= set(handler.commands)
+
+    async def elsewhere(update: Update, context: DeskContext) -> None:
+        if command_name(update, context.bot.username) in ours:
+            await private_only(update, context)
+
+    return MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, elsewhere)
 
 
 async def stale_button(update: Update, context: DeskContext) -> None:
@@ -62,5 +85,6 @@ def register(app: DeskApplication) -> None:
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, anything_else)
     )
+    app.add_handler(group_command_handler(app))
     app.add_handler(CallbackQueryHandler(stale_button))
     app.add_error_handler(on_error)

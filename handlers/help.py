@@ -13,6 +13,7 @@ from handlers.common import (
     edit,
     is_private,
     lang_for,
+    private_only,
     reply,
     scope_label,
 )
@@ -48,6 +49,7 @@ async def help_text(context: DeskContext, member: Member | None, lang: str) -> s
 async def cmd_help(update: Update, context: DeskContext) -> None:
     """List what this person can do."""
     if not is_private(update):
+        await private_only(update, context)
         return
     member = await current_member(context, update)
     lang = lang_for(update, member)
@@ -63,6 +65,7 @@ async def cmd_help(update: Update, context: DeskContext) -> None:
 async def cmd_language(update: Update, context: DeskContext) -> None:
     """Offer the two languages."""
     if not is_private(update):
+        await private_only(update, context)
         return
     await reply(update, text("id", "help.language_pick"), reply_markup=languages())
 

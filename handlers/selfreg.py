@@ -17,6 +17,7 @@ from handlers.common import (
     is_private,
     lang_for,
     notify,
+    private_only,
     reply,
     scope_label,
 )
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 async def cmd_daftar(update: Update, context: DeskContext) -> None:
     """Start self-registration at the top region of this desk."""
     if not is_private(update):
+        await private_only(update, context)
         return
     member = await current_member(context, update)
     lang = lang_for(update, member)

@@ -9,7 +9,7 @@ recognised by its `update_id` and not handled again.
 Handling is marked done in batches (a crash before the mark handles the update again; check-ins,
 drafts and answers are keyed, so that changes and sends nothing twice). An update whose handling
 raises is tried again after 1 and 4 s; after `MAX_ATTEMPTS` it is set aside with its error
-(`deskbot inbox`, `/metrics`), and never holds up the others.
+(`/gagal` shows admins; `/metrics` counts them), and never holds up the others.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ OUTCOMES = Counter(
 )
 
 Clock = Callable[[], datetime]
-ChatHook = Callable[[int], Awaitable[None]]
+ChatHook = Callable[[int, str], Awaitable[None]]  # chat id, Telegram's reason
 MoveHook = Callable[[int, int], Awaitable[None]]
 
 STOCK = 200  # proactive rows held in memory at once
@@ -376,7 +376,7 @@ class Sender:
             if self.on_moved is not None:
                 await self.on_moved(item.chat_id, verdict.new_chat_id)
         elif verdict.fate is Fate.UNREACHABLE and self.on_unreachable is not None:
-            await self.on_unreachable(item.chat_id)
+            await self.on_unreachable(item.chat_id, verdict.error or "")
         return outcome_of(item, verdict, now=self.clock())
 
     # -- background ---------------------------------------------------------------------------

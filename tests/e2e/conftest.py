@@ -19,7 +19,7 @@ from domain.people import Member
 from domain.roles import Role
 from storage import people, regions
 from tests.conftest import FakeClock, kpu_data
-from tests.fakebot import FakeBotApi, FakeUser, RequestRecord
+from tests.fakebot import FakeBotApi, FakeGroup, FakeUser, RequestRecord
 
 # Kota Cilegon (Banten): 8 districts, 43 villages, 1,247 TPS of the real 2024 list.
 CITY = "3672"
@@ -134,6 +134,13 @@ class Desk:
         """Send a text as `user`; return the bot's calls that followed, once it settled."""
         mark = self.api.mark()
         user.send_text(message, date=date)
+        await self.settle()
+        return self.calls_after(mark)
+
+    async def say_in(self, group: FakeGroup, user: FakeUser, message: str) -> list[RequestRecord]:
+        """Send a text as `user` in a group; return the bot's calls that followed."""
+        mark = self.api.mark()
+        group.send_text(user, message)
         await self.settle()
         return self.calls_after(mark)
 

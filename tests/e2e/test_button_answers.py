@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 
 import pytest
+from sqlalchemy import select
 
 from domain.roles import Role
+from storage.models import AuditLog
 from tests.e2e.checkins_helpers import draft_message, stored, tap
 from tests.e2e.conftest import DISTRICT, TPS, VILLAGE, Desk
 from tests.fakebot import RequestRecord
@@ -73,5 +75,31 @@ async def test_the_same_button_pressed_twice_is_answered_twice_without_errors(
         (answer,) = answers(await desk.press(siti, offer, data))
         assert answer.ok
     assert len(desk.api.callback_answers) == 2
+    problems = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert problems == []
+
+
+@pytest.mark.parametrize("answer", ["y", "n"])
+async def test_the_switch_offer_pressed_twice_is_answered_twice_without_errors(
+    desk: Desk, caplog: pytest.LogCaptureFixture, answer: str
+) -> None:
+    """A double tap on "switch to this invite" (or "keep"): both presses answered, the role
+    switched at most once, nothing in the log."""
+    caplog.set_level(logging.WARNING)
+    rina = desk.new_user("Rina")
+    await desk.member(rina, Role.TPS, TPS)
+    code = await desk.invite(Role.CAMAT, DISTRICT)
+    await desk.say(rina, f"/start {code}")
+    offer = desk.api.last_message(rina.id)
+    assert offer is not None
+    data = next(d for _, d in desk.last_buttons(rina.id) if d.startswith(f"inv:{answer}:"))
+    for _ in range(2):
+        (pressed,) = answers(await desk.press(rina, offer, data))
+        assert pressed.ok
+    async with desk.sessions() as session:
+        switched = (
+            await session.scalars(select(AuditLog).where(AuditLog.action == "role_switched"))
+        ).all()
+    assert len(switched) == (1 if answer == "y" else 0)
     problems = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert problems == []

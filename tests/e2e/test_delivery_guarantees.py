@@ -103,10 +103,15 @@ async def test_a_reply_whose_answer_was_lost_is_not_sent_twice(desk: Desk) -> No
     assert await outbox_statuses(desk) == {OutStatus.UNCERTAIN.value: 1}
 
 
-async def test_a_long_history_arrives_whole_in_several_messages(desk: Desk) -> None:
+@pytest.mark.parametrize(
+    "filler",
+    ["jalan desa tergenang dan listrik padam ", "🌊🚣 air sepinggang 🌧️🌧️ "],
+    ids=["plain", "emoji"],  # an emoji is two characters as Telegram counts them
+)
+async def test_a_long_history_arrives_whole_in_several_messages(desk: Desk, filler: str) -> None:
     camat = desk.new_user("Pak Camat")
     await desk.member(camat, Role.CAMAT, TPS[:6])
-    notes = [f"Catatan {n}: " + ("jalan desa tergenang dan listrik padam " * 14) for n in range(9)]
+    notes = [f"Catatan {n}: " + (filler * 14) for n in range(9)]
     async with desk.sessions.begin() as session:
         for n, note in enumerate(notes):
             await add_checkin(
@@ -179,3 +184,67 @@ async def test_a_blocked_officer_is_marked_unreachable_and_not_retried(desk: Des
     report = desk.last_text(admin.id)
     assert "Tidak ada pesan masuk yang disisihkan" in report
     assert "1 tidak terjangkau" in report and "0 menunggu" in report
+
+
+@pytest.mark.parametrize("fails", ["after_storing", "before_storing"])
+async def test_the_apology_after_a_failing_line_is_true_and_admins_see_it(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    """A line whose handling keeps failing is tried three times, then set aside (`/gagal`
+    shows it) and the officer is told. A stored line is never followed by "try again"; a line
+    that was not stored is."""
+    import handlers.checkins.quick as quick
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("listener down")
+
+    monkeypatch.setattr(quick, "after_filed" if fails == "after_storing" else "store", broken)
+    siti = desk.new_user("Siti")
+    await desk.member(siti, Role.TPS, TPS)
+    siti.send_text(LINE, date=desk.clock().timestamp())
+    await desk.settle(timeout=30)  # tried again after 1 and 4 s
+    texts = desk.texts_to(siti.id)
+    if fails == "after_storing":
+        assert await checkin_count(desk) == 1
+        assert len(receipts_to(desk, siti)) == 1  # keyed: the tries after the first send none
+        assert "tidak perlu dikirim lagi" in texts[-1]
+        assert not any("coba" in t.lower() for t in texts)
+    else:
+        assert await checkin_count(desk) == 0
+        assert texts == [texts[-1]] and "Coba kirim lagi" in texts[-1]
+    admin = desk.new_user("Admin")
+    await desk.member(admin, Role.ADMIN, "36")
+    await desk.say(admin, "/gagal")
+    report = desk.last_text(admin.id)
+    assert "1 pesan masuk gagal diproses 3 kali dan disisihkan" in report
+    assert "RuntimeError: listener down" in report
+
+
+async def test_what_must_wait_goes_by_priority_and_a_receipt_does_not_wait(
+    db_url: str, clock: FakeClock
+) -> None:
+    """Eight proactive messages queued at once at a bulk cap of 1 a second, broadcasts first
+    in the queue: they leave alerts, reminders, digests, broadcasts; an officer's receipt
+    meanwhile is not held behind them."""
+    from domain.outbox import Priority
+    from outbox import messages
+
+    async with open_desk(db_url, clock, send_rate=1) as desk:
+        siti, *others = await officers(desk, 9)
+        kinds = [Priority.BROADCAST, Priority.DIGEST, Priority.REMINDER, Priority.ALERT]
+        calls = []
+        for n, user in enumerate(others):
+            kind = kinds[n % len(kinds)]
+            calls += messages.text_message(user.id, kind.name, priority=kind, proactive=True)
+        await desk.running.services.out.send(*calls, wait=False)
+        siti.send_text(LINE, date=clock().timestamp())
+        await desk.settle(timeout=60)
+        sent = [
+            str(r.params.get("text"))
+            for r in desk.api.requests
+            if r.method == "sendMessage" and r.ok
+        ]
+        proactive = [t for t in sent if t in Priority.__members__]
+        assert proactive == ["ALERT"] * 2 + ["REMINDER"] * 2 + ["DIGEST"] * 2 + ["BROADCAST"] * 2
+        (receipt,) = [n for n, t in enumerate(sent) if "Laporan" in t]
+        assert receipt < sent.index("DIGEST")

@@ -137,6 +137,11 @@ async def test_a_forum_desk_sends_digests_and_alerts_to_its_topics(
     await desk.settle()
     assert await groups(desk) == {FORUM: (True, None, insiden)}
     assert "topik General" in desk.last_text(FORUM)
+    # "/daftargrup peringatan" in General: no alert topic of its own, alerts follow the digests.
+    forum.send_text(admin, "/daftargrup peringatan")
+    await desk.settle()
+    assert await groups(desk) == {FORUM: (True, None, None)}
+    assert "bersama rekap" in desk.last_text(FORUM)
 
 
 async def test_what_the_bot_cannot_use_is_answered_where_someone_waits(
@@ -193,3 +198,90 @@ async def test_what_the_bot_cannot_use_is_answered_where_someone_waits(
     assert desk.api.messages_to(customer.id) == []
     problems = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert problems == []
+
+
+async def test_a_private_chat_command_typed_in_a_group_says_where_it_works(desk: Desk) -> None:
+    """/bantuan, /bahasa, /daftar and the commands for filing work in a private chat only:
+    typed in a group by someone the bot knows, they are told so in their language (the bot's
+    "not for your role" answer points at /bantuan); a stranger, another bot's command and
+    /start (what Telegram sends when the bot is added by link) get silence."""
+    admin = desk.new_user("Admin")
+    await desk.member(admin, Role.ADMIN, "36")
+    siti = desk.new_user("Siti")
+    await desk.member(siti, Role.TPS, TPS)
+    john = desk.new_user("John", language_code="en")
+    await desk.member(john, Role.TPS, TPS, language="en")
+    group = desk.api.group(-100_323, "Desk Cilegon")
+    group.send_text(admin, "/daftargrup")
+    await desk.settle()
+    for person, command in (
+        (admin, "/bantuan"),
+        (siti, "/bahasa"),
+        (siti, "/banjir"),
+        (siti, "/daftar"),
+        (admin, "/titip@desk_pemilu_test_bot"),
+        (siti, "/nomorhp"),
+    ):
+        calls = await desk.say_in(group, person, command)
+        assert [c.method for c in calls] == ["sendMessage"], command
+        name = command[1:].split("@")[0]
+        assert (
+            desk.last_text(-100_323)
+            == f"/{name} dipakai di chat pribadi dengan bot, bukan di grup."
+        )
+    await desk.say_in(group, john, "/help")
+    assert desk.last_text(-100_323) == "/help works in a private chat with the bot, not in a group."
+    stranger = desk.new_user("Tamu")
+    for person, command in (
+        (stranger, "/bantuan"),
+        (stranger, "/banjir"),
+        (siti, "/banjir@OtherBot"),
+        (siti, "/start"),
+        (siti, "/tidakada"),
+    ):
+        assert await desk.say_in(group, person, command) == [], command
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        (403, "Forbidden: bot was kicked from the supergroup chat"),
+        (403, "Forbidden: the group chat was deleted"),
+        (400, "Bad Request: not enough rights to send text messages to the chat"),
+    ],
+    ids=["kicked", "deleted", "no-rights"],
+)
+async def test_a_desk_group_telegram_refuses_for_good_is_no_longer_sent_to(
+    desk: Desk, refusal: tuple[int, str]
+) -> None:
+    """The bot was removed or the group deleted without an update saying so: the first refusal
+    marks the desk group unreachable (inactive, audited), and it is not tried again. A group
+    that only took away the right to send stays registered (that can come back)."""
+    from outbox import messages
+
+    status, description = refusal
+    admin = desk.new_user("Admin")
+    await desk.member(admin, Role.ADMIN, "36")
+    group = desk.api.group(-100_324, "Desk Cilegon")
+    group.send_text(admin, "/daftargrup")
+    await desk.settle()
+    desk.api.fail_next("sendMessage", status=status, description=description)
+    sender = desk.running.services.out
+    await sender.send(*messages.text_message(-100_324, "Rekap", proactive=True), wait=False)
+    await drain(desk)
+    gone = status == 403
+    assert (await groups(desk))[-100_324][0] is not gone
+    async with desk.sessions() as session:
+        audited = (
+            await session.scalars(select(AuditLog).where(AuditLog.action == "group_unreachable"))
+        ).all()
+        (status_of_rekap,) = (
+            await session.scalars(
+                select(OutboxMessage.status).where(
+                    OutboxMessage.params["text"].as_string() == "Rekap"
+                )
+            )
+        ).all()
+    assert [a.detail["chat_id"] for a in audited] == ([-100_324] if gone else [])
+    assert status_of_rekap == "unreachable"  # not tried again either way
+    assert desk.api.count("sendMessage", chat_id=-100_324) == 2  # the /daftargrup answer, one try

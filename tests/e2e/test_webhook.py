@@ -35,8 +35,8 @@ def webhook_settings(api: FakeBotApi, db_url: str, port: int, **extra: Any) -> S
         webhook_url=f"http://127.0.0.1:{port}/tg/hook",
         webhook_secret=SECRET,
         webhook_port=port,
-        webhook_allow_http=True,  # loopback; Telegram itself requires HTTPS
-        **extra,
+        # loopback; Telegram itself requires HTTPS
+        **{"webhook_allow_http": True, **extra},
     )
 
 
@@ -225,3 +225,14 @@ async def test_half_a_webhook_configuration_is_refused(api: FakeBotApi, db_url: 
 
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET is not"):
         await runner.serve(settings, asyncio.Event())
+
+
+async def test_a_plain_http_webhook_is_refused_unless_allowed(api: FakeBotApi, db_url: str) -> None:
+    """Telegram delivers to HTTPS only: an http:// WEBHOOK_URL is a configuration error, unless
+    WEBHOOK_ALLOW_HTTP says it is a loopback test."""
+    from bot.config import ConfigError
+
+    settings = webhook_settings(api, db_url, free_port(), webhook_allow_http=False)
+    with pytest.raises(ConfigError, match="must be the public https://"):
+        settings.check_webhook()
+    webhook_settings(api, db_url, free_port()).check_webhook()  # allowed: no error
