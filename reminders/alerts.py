@@ -42,9 +42,14 @@ def is_alert(kind: str, severity: str) -> bool:
 async def alert_checkin(_app: Any, services: Services, checkin_id: int) -> bool:
     """Queue the check-in for the desk groups if it warrants an alert; True if it did."""
     now = services.clock()
-    async with services.transaction() as session:
+    # Nearly every check-in is no alert: find that out without queueing for the write lock.
+    async with services.reading() as session:
         checkin = await session.get(Checkin, checkin_id)
         if checkin is None or not is_alert(checkin.kind, checkin.severity):
+            return False
+    async with services.transaction() as session:
+        checkin = await session.get(Checkin, checkin_id)
+        if checkin is None:  # a rehearsal's, cleared meanwhile
             return False
         practice = checkin.rehearsal_id
         slot = SlotDef(
