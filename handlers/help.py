@@ -13,6 +13,7 @@ from handlers.common import (
     edit,
     is_private,
     lang_for,
+    remember_member,
     reply,
     scope_label,
 )
@@ -77,6 +78,7 @@ async def language_chosen(update: Update, context: DeskContext) -> None:
     async with context.services.transaction() as session:
         await people.set_language(session, user.id, lang)
         member = await people.member_by_telegram_id(session, user.id)
+    remember_member(user.id, member)
     await answer_button(update)
     await edit(update, text(lang, "help.language_set"))
     if member is not None:

@@ -23,6 +23,7 @@ from handlers.common import (
     answer_button,
     edit,
     edit_buttons,
+    forget_member,
     is_private,
     lang_for,
     reply,
@@ -135,6 +136,7 @@ async def _bind(
         language=lang,
         now=now,
     )
+    forget_member()  # read again once this commits
     if not await people.mark_invite_used(session, invite.id, member.id, now):
         raise InviteRaceError
     await people.clear_attempts(session, user.id)
