@@ -229,11 +229,18 @@ async def stop(running: Running, *, dispose_engine: bool = True) -> None:
 
 def web_routes(running: Running) -> list[BaseRoute]:
     """The desk page's routes (`web`), when WEB_BASE_URL is set."""
+    deps = web_deps(running)
+    return [] if deps is None else routes(deps)
+
+
+def web_deps(running: Running) -> WebDeps | None:
+    """What the desk page reads and writes through (None when WEB_BASE_URL is not set): its
+    reads go through the bot's reading engine, never queueing behind the bot's writer."""
     settings = running.settings
     if settings.web_base_url is None:
-        return []
+        return None
     services = running.services
-    deps = WebDeps(
+    return WebDeps(
         sessions=services.sessions,
         read_sessions=services.reads,
         clock=services.clock,
@@ -241,7 +248,6 @@ def web_routes(running: Running) -> list[BaseRoute]:
         download_dir=settings.download_dir,
         election=settings.election,
     )
-    return routes(deps)
 
 
 def http_server(running: Running) -> HttpServer | None:
