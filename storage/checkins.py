@@ -56,6 +56,9 @@ _RETIRE = (
     .values(is_current=False)
 )
 _INSERT = insert(_CHECKIN).returning(_CHECKIN.c.id)
+_KIND_AND_SEVERITY = select(_CHECKIN.c.kind, _CHECKIN.c.severity).where(
+    _CHECKIN.c.id == bindparam("id")
+)
 
 
 async def tps_info(session: AsyncSession, tps_id: str) -> TpsInfo | None:
@@ -73,6 +76,12 @@ async def tps_info(session: AsyncSession, tps_id: str) -> TpsInfo | None:
         regency_code=regency_code,
         province_code=province_code,
     )
+
+
+async def kind_and_severity(session: AsyncSession, checkin_id: int) -> tuple[str, str] | None:
+    """A check-in's kind and severity (what decides an alert); None if there is no such one."""
+    row = (await session.execute(_KIND_AND_SEVERITY, {"id": checkin_id})).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def _filed(row: Checkin, name: str | None, *, duplicate: bool = False) -> Filed:
