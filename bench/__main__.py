@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from . import broadcast, checkins, digest, memory, outbox, web
+from . import broadcast, ceiling, checkins, digest, memory, outbox, web
 from .common import Options, Section, table
 
 SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
     "checkins": checkins.run,
+    "ceiling": ceiling.run,
     "memory": memory.run,
     "digest": digest.run,
     "broadcast": broadcast.run,

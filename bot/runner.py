@@ -38,7 +38,13 @@ from handlers.commands import publish_default_commands
 from reminders.alerts import alert_checkin
 from reminders.setup import start_background, stop_background
 from services import Clock, DeskApplication, Services, utc_now
-from storage.db import create_engine, create_sessionmaker
+from storage.db import (
+    create_engine,
+    create_read_engine,
+    create_sessionmaker,
+    dispose_read_engine,
+    read_sessionmaker,
+)
 from storage.migrate import upgrade
 from web.app import WebDeps, routes
 
@@ -55,6 +61,7 @@ class Running:
 
     app: DeskApplication
     engine: AsyncEngine
+    reader: AsyncEngine  # reads that never wait for the writer (`storage.db.create_read_engine`)
     services: Services
     settings: Settings
     health: Health
@@ -76,11 +83,14 @@ async def prepare(
     settings.check_webhook()
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url, **settings.engine_options())
+    reader = create_read_engine(engine)
     try:
         if migrate:
             await upgrade(engine)
+        sessions = create_sessionmaker(engine)
         services = Services(
-            sessions=create_sessionmaker(engine),
+            sessions=sessions,
+            reads=read_sessionmaker(sessions, reader),
             clock=clock,
             invite_ttl_days=settings.invite_ttl_days,
             election=settings.election,
@@ -100,12 +110,20 @@ async def prepare(
             on_built(app)
         await app.initialize()
     except BaseException:
+        await dispose_read_engine(reader, engine)
         if own_engine:
             await engine.dispose()
         raise
     services.bot_username = app.bot.username
     health = Health(engine, app.bot, webhook_url=settings.webhook_url)
-    return Running(app=app, engine=engine, services=services, settings=settings, health=health)
+    return Running(
+        app=app,
+        engine=engine,
+        reader=reader,
+        services=services,
+        settings=settings,
+        health=health,
+    )
 
 
 async def activate(
@@ -218,6 +236,7 @@ async def stop(running: Running, *, dispose_engine: bool = True) -> None:
         await services.inbox.stop()
     await app.shutdown()
     await stop_sms(running.services, close=True)
+    await dispose_read_engine(running.reader, running.engine)
     if dispose_engine:
         await running.engine.dispose()
     log.info("bot stopped")
@@ -225,18 +244,25 @@ async def stop(running: Running, *, dispose_engine: bool = True) -> None:
 
 def web_routes(running: Running) -> list[BaseRoute]:
     """The desk page's routes (`web`), when WEB_BASE_URL is set."""
+    deps = web_deps(running)
+    return [] if deps is None else routes(deps)
+
+
+def web_deps(running: Running) -> WebDeps | None:
+    """What the desk page reads and writes through (None when WEB_BASE_URL is not set): its
+    reads go through the bot's reading engine, never queueing behind the bot's writer."""
     settings = running.settings
     if settings.web_base_url is None:
-        return []
+        return None
     services = running.services
-    deps = WebDeps(
+    return WebDeps(
         sessions=services.sessions,
+        read_sessions=services.reads,
         clock=services.clock,
         base_url=settings.web_base_url,
         download_dir=settings.download_dir,
         election=settings.election,
     )
-    return routes(deps)
 
 
 def http_server(running: Running) -> HttpServer | None:

@@ -169,11 +169,33 @@ async def answer_unanswered(update: Update) -> None:
 
 
 async def current_member(context: DeskContext, update: Update) -> Member | None:
+    """The registered person who sent the update (None if unknown or revoked), read once per
+    update: every handler the update passes through (presence, drafts, the feature) shares it.
+    A handler that changes the sender's own record calls `forget_member` after committing."""
     user = update.effective_user
     if user is None:
         return None
-    async with context.services.transaction() as session:
-        return await people.member_by_telegram_id(session, user.id)
+    scope = inbox.current()
+    if scope is not None and scope.member_of == user.id:
+        return scope.member
+    async with context.services.reading() as session:
+        member = await people.member_by_telegram_id(session, user.id)
+    remember_member(user.id, member)
+    return member
+
+
+def remember_member(telegram_id: int, member: Member | None) -> None:
+    """Keep the sender's record for the rest of the update being handled (if one is)."""
+    scope = inbox.current()
+    if scope is not None:
+        scope.member, scope.member_of = member, telegram_id
+
+
+def forget_member() -> None:
+    """The sender's record changed: read it again the next time it is asked for."""
+    scope = inbox.current()
+    if scope is not None:
+        scope.member, scope.member_of = None, None
 
 
 def registered(*roles: Role) -> Callable[[MemberHandler], HandlerCallback]:

@@ -14,6 +14,7 @@ from handlers.common import (
     is_private,
     lang_for,
     private_only,
+    remember_member,
     reply,
     scope_label,
 )
@@ -80,6 +81,7 @@ async def language_chosen(update: Update, context: DeskContext) -> None:
     async with context.services.transaction() as session:
         await people.set_language(session, user.id, lang)
         member = await people.member_by_telegram_id(session, user.id)
+    remember_member(user.id, member)
     await answer_button(update)
     await edit(update, text(lang, "help.language_set"))
     if member is not None:

@@ -23,6 +23,7 @@ from handlers.common import (
     answer_button,
     edit,
     edit_buttons,
+    forget_member,
     is_private,
     lang_for,
     reply,
@@ -151,6 +152,7 @@ async def _bind(
         language=lang,
         now=now,
     )
+    forget_member()  # read again once this commits
     if not await people.mark_invite_used(session, invite.id, member.id, now):
         raise InviteRaceError
     member = await phones.holder_phone(session, invite, member)  # the invite CSV's number

@@ -27,6 +27,7 @@ from typing import Any
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.people import Member
 from outbox.sender import Sender
 from storage import inbox as rows
 
@@ -49,6 +50,10 @@ class UpdateScope:
     error: BaseException | None = None
     stored: bool = False  # a check-in (or other record) was committed for it
     button_answered: bool = False  # its callback query was answered (Telegram takes one answer)
+    # Who sent it, read once for all its handlers (`handlers.common.current_member`): valid
+    # while `member_of` is the sender's Telegram id; a handler changing them sets it to None.
+    member: Member | None = None
+    member_of: int | None = None
 
     def answer_key(self) -> str:
         """A key for the next answer to this update: handling it again sends nothing twice."""

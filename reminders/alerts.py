@@ -20,7 +20,7 @@ from domain.rehearsal import slot_prefix
 from domain.slots import SlotDef, SlotKind
 from reminders.delivery import owe, slot_text
 from services import Services
-from storage import people, regions, schedules
+from storage import checkins, people, regions, schedules
 from storage.digest import DeskSetup, desk_setup
 from storage.models import Checkin, Tps, Village
 from storage.schedules import SlotRecord
@@ -42,9 +42,14 @@ def is_alert(kind: str, severity: str) -> bool:
 async def alert_checkin(_app: Any, services: Services, checkin_id: int) -> bool:
     """Queue the check-in for the desk groups if it warrants an alert; True if it did."""
     now = services.clock()
+    # Nearly every check-in is no alert: find that out without queueing for the write lock.
+    async with services.reading() as session:
+        found = await checkins.kind_and_severity(session, checkin_id)
+    if found is None or not is_alert(*found):
+        return False
     async with services.transaction() as session:
         checkin = await session.get(Checkin, checkin_id)
-        if checkin is None or not is_alert(checkin.kind, checkin.severity):
+        if checkin is None:  # a rehearsal's, cleared meanwhile
             return False
         practice = checkin.rehearsal_id
         slot = SlotDef(

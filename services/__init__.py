@@ -20,6 +20,7 @@ from domain.broadcast import Pace
 from domain.roles import Role
 from outbox.inbox import Inbox
 from outbox.sender import Sender
+from storage.db import read_sessionmaker
 
 Clock = Callable[[], datetime]
 # Called in the background with (application, services, check-in id) after a new check-in is
@@ -60,6 +61,9 @@ class Services:
     """Long-lived collaborators and settings, built once by the application factory."""
 
     sessions: async_sessionmaker[AsyncSession]
+    # Sessions that only read and never wait for a writer (`storage.db.read_sessionmaker`);
+    # tests that build services by hand may leave it out: reads then share `sessions`' pool.
+    reads: async_sessionmaker[AsyncSession] | None = None
     clock: Clock = utc_now
     invite_ttl_days: int = 30
     bot_username: str = ""
@@ -90,6 +94,15 @@ class Services:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One transaction; commit on success. Never await Telegram inside it."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that only reads: it never takes SQLite's write lock, so it neither
+        waits for the writers nor holds them up."""
+        if self.reads is None:
+            self.reads = read_sessionmaker(self.sessions)
+        async with self.reads() as session, session.begin():
             yield session
 
     @property

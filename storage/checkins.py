@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -19,27 +19,69 @@ from storage.models import Checkin, District, Person, Tps, Village
 REAL = Checkin.rehearsal_id.is_(None)
 
 
+# The hot path (one check-in) runs prebuilt Core statements on the tables: compiled once, no
+# ORM objects built per row.
+_TPS, _VILLAGE, _DISTRICT = Tps.__table__.c, Village.__table__.c, District.__table__.c
+_CHECKIN = cast(Table, Checkin.__table__)
+_TPS_INFO = (
+    select(
+        _TPS.id,
+        _TPS.number,
+        _VILLAGE.name,
+        _DISTRICT.name,
+        _TPS.district_code,
+        _TPS.regency_code,
+        _TPS.province_code,
+    )
+    .join_from(Tps.__table__, Village.__table__, _VILLAGE.code == _TPS.village_code)
+    .join(District.__table__, _DISTRICT.code == _TPS.district_code)
+    .where(_TPS.id == bindparam("tps"))
+)
+# What filing needs to know first, in one round trip: a check-in stored before under this key,
+# the running rehearsal, the newest version of this TPS and kind.
+_BEFORE_FILING = select(
+    select(_CHECKIN.c.id).where(_CHECKIN.c.dedupe_key == bindparam("key")).scalar_subquery(),
+    rehearsals.RUNNING_ID.scalar_subquery(),
+    select(func.max(_CHECKIN.c.version))
+    .where(_CHECKIN.c.tps_id == bindparam("tps"), _CHECKIN.c.kind == bindparam("kind"))
+    .scalar_subquery(),
+)
+_RETIRE = (
+    update(_CHECKIN)
+    .where(
+        _CHECKIN.c.tps_id == bindparam("tps"),
+        _CHECKIN.c.kind == bindparam("old_kind"),
+        _CHECKIN.c.is_current,
+    )
+    .values(is_current=False)
+)
+_INSERT = insert(_CHECKIN).returning(_CHECKIN.c.id)
+_KIND_AND_SEVERITY = select(_CHECKIN.c.kind, _CHECKIN.c.severity).where(
+    _CHECKIN.c.id == bindparam("id")
+)
+
+
 async def tps_info(session: AsyncSession, tps_id: str) -> TpsInfo | None:
-    row = (
-        await session.execute(
-            select(Tps, Village.name, District.name)
-            .join(Village, Village.code == Tps.village_code)
-            .join(District, District.code == Tps.district_code)
-            .where(Tps.id == tps_id)
-        )
-    ).first()
+    """A TPS with its village and district names; None if there is no such TPS."""
+    row = (await session.execute(_TPS_INFO, {"tps": tps_id})).first()
     if row is None:
         return None
-    tps, village, district = row
+    id_, number, village, district, district_code, regency_code, province_code = row
     return TpsInfo(
-        id=tps.id,
-        number=tps.number,
+        id=id_,
+        number=number,
         village=village,
         district=district,
-        district_code=tps.district_code,
-        regency_code=tps.regency_code,
-        province_code=tps.province_code,
+        district_code=district_code,
+        regency_code=regency_code,
+        province_code=province_code,
     )
+
+
+async def kind_and_severity(session: AsyncSession, checkin_id: int) -> tuple[str, str] | None:
+    """A check-in's kind and severity (what decides an alert); None if there is no such one."""
+    row = (await session.execute(_KIND_AND_SEVERITY, {"id": checkin_id})).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def _filed(row: Checkin, name: str | None, *, duplicate: bool = False) -> Filed:
@@ -61,11 +103,20 @@ def _filed(row: Checkin, name: str | None, *, duplicate: bool = False) -> Filed:
 
 
 async def by_dedupe_key(session: AsyncSession, key: str) -> Filed | None:
+    """The check-in stored under this key, marked `duplicate`; None if there is none."""
+    return await _stored(session, Checkin.dedupe_key == key)
+
+
+async def _by_id(session: AsyncSession, checkin_id: int) -> Filed | None:
+    return await _stored(session, Checkin.id == checkin_id)
+
+
+async def _stored(session: AsyncSession, where: Any) -> Filed | None:
     row = (
         await session.execute(
             select(Checkin, Person.name)
             .outerjoin(Person, Person.id == Checkin.filed_by)
-            .where(Checkin.dedupe_key == key)
+            .where(where)
         )
     ).first()
     return _filed(row[0], row[1], duplicate=True) if row else None
@@ -95,44 +146,52 @@ async def file_checkin(
     number like any other (so the unique constraint still settles races), but it is never
     current and leaves the real current version alone.
     """
-    existing = await by_dedupe_key(session, dedupe_key)
+    found = await session.execute(
+        _BEFORE_FILING, {"key": dedupe_key, "tps": tps.id, "kind": kind.value}
+    )
+    existing, rehearsal, latest = found.one()
     if existing is not None:
-        return existing
-    rehearsal = await rehearsals.running_id(session)
-    latest = (
-        await session.execute(
-            select(func.max(Checkin.version)).where(
-                Checkin.tps_id == tps.id, Checkin.kind == kind.value
-            )
-        )
-    ).scalar_one()
+        stored = await _by_id(session, existing)
+        assert stored is not None  # found by this transaction a moment ago
+        return stored
     if rehearsal is None:
-        await session.execute(
-            update(Checkin)
-            .where(Checkin.tps_id == tps.id, Checkin.kind == kind.value, Checkin.is_current)
-            .values(is_current=False)
-        )
-    row = Checkin(
+        await session.execute(_RETIRE, {"tps": tps.id, "old_kind": kind.value})
+    version = (latest or 0) + 1
+    inserted = await session.execute(
+        _INSERT,
+        {
+            "tps_id": tps.id,
+            "kind": kind.value,
+            "version": version,
+            "is_current": rehearsal is None,
+            "rehearsal_id": rehearsal,
+            "district_code": tps.district_code,
+            "regency_code": tps.regency_code,
+            "province_code": tps.province_code,
+            "severity": severity.value,
+            "payload": payload,
+            "source": source.value,
+            "filed_by": filed_by,
+            "relayed": relayed,
+            "sent_at": sent_at,
+            "received_at": received_at,
+            "dedupe_key": dedupe_key,
+        },
+    )
+    return Filed(
+        id=inserted.scalar_one(),
         tps_id=tps.id,
-        kind=kind.value,
-        version=(latest or 0) + 1,
-        is_current=rehearsal is None,
-        rehearsal_id=rehearsal,
-        district_code=tps.district_code,
-        regency_code=tps.regency_code,
-        province_code=tps.province_code,
-        severity=severity.value,
-        payload=payload,
-        source=source.value,
-        filed_by=filed_by,
+        kind=kind,
+        version=version,
+        severity=severity,
+        payload=dict(payload),
+        source=source,
         relayed=relayed,
+        filed_by=filed_by_name,
         sent_at=sent_at,
         received_at=received_at,
-        dedupe_key=dedupe_key,
+        rehearsal_id=rehearsal,
     )
-    session.add(row)
-    await session.flush()
-    return _filed(row, filed_by_name)
 
 
 async def current(session: AsyncSession, tps_id: str) -> dict[Kind, Filed]:

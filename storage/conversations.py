@@ -1,15 +1,35 @@
-"""The conversation store: one draft per person, rewritten in the transaction of each step."""
+"""The conversation store: one draft per person, rewritten in the transaction of each step.
+
+Read and written on every guided step, so through prebuilt Core statements (no ORM objects:
+nothing is kept in a session's identity map between a write and the next read).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, bindparam, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checkins.records import Draft
 from storage.models import Conversation
 
+_TABLE = cast(Table, Conversation.__table__)
+_GET = select(_TABLE).where(_TABLE.c.telegram_id == bindparam("telegram_id"))
+_DROP = delete(_TABLE).where(_TABLE.c.telegram_id == bindparam("telegram_id"))
 
-def _draft(row: Conversation) -> Draft:
+
+def _upsert(dialect: Any) -> Any:
+    stmt = dialect.insert(_TABLE)
+    changed = {c.name: stmt.excluded[c.name] for c in _TABLE.c if c.name != "telegram_id"}
+    return stmt.on_conflict_do_update(index_elements=["telegram_id"], set_=changed)
+
+
+_SAVE = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+
+
+def _draft(row: Row[Any]) -> Draft:
     return Draft(
         telegram_id=row.telegram_id,
         chat_id=row.chat_id,
@@ -27,29 +47,35 @@ def _draft(row: Conversation) -> Draft:
 
 
 async def get(session: AsyncSession, telegram_id: int) -> Draft | None:
-    row = await session.get(Conversation, telegram_id)
+    """This person's open draft, if any."""
+    row = (await session.execute(_GET, {"telegram_id": telegram_id})).first()
     return _draft(row) if row is not None else None
 
 
 async def save(session: AsyncSession, draft: Draft) -> None:
     """Insert or overwrite this person's draft (a new check-in replaces an unfinished one)."""
-    row = await session.get(Conversation, draft.telegram_id)
-    if row is None:
-        row = Conversation(telegram_id=draft.telegram_id, started_at=draft.started_at)
-        session.add(row)
-    row.draft = draft.token
-    row.flow, row.step = draft.flow, draft.step
-    row.tps_id, row.relayed = draft.tps_id, draft.relayed
-    row.answers = dict(draft.answers)  # a new object, so the JSON column is seen as changed
-    row.chat_id, row.message_id = draft.chat_id, draft.message_id
-    row.last_message_id = draft.last_message_id
-    row.started_at, row.updated_at = draft.started_at, draft.updated_at
-    await session.flush()
+    values = {
+        "telegram_id": draft.telegram_id,
+        "draft": draft.token,
+        "flow": draft.flow,
+        "step": draft.step,
+        "tps_id": draft.tps_id,
+        "relayed": draft.relayed,
+        "answers": dict(draft.answers),
+        "chat_id": draft.chat_id,
+        "message_id": draft.message_id,
+        "last_message_id": draft.last_message_id,
+        "started_at": draft.started_at,
+        "updated_at": draft.updated_at,
+    }
+    await session.execute(_SAVE[session.get_bind().dialect.name], values)
 
 
 async def drop(session: AsyncSession, telegram_id: int) -> None:
-    await session.execute(delete(Conversation).where(Conversation.telegram_id == telegram_id))
+    """Forget this person's draft (finished, cancelled or no longer allowed)."""
+    await session.execute(_DROP, {"telegram_id": telegram_id})
 
 
 async def open_count(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.count()).select_from(Conversation))).scalar_one())
+    """How many drafts are open."""
+    return int((await session.execute(select(func.count()).select_from(_TABLE))).scalar_one())

@@ -1,4 +1,11 @@
-"""Engine and session factories; nothing connects at import time."""
+"""Engine and session factories; nothing connects at import time.
+
+SQLite takes one writer at a time. The writing engine therefore holds one connection: writers
+queue for it in Python (an `asyncio` wait) instead of inside SQLite's busy handler, where a
+dozen pooled connections each taking `BEGIN IMMEDIATE` sleep and retry. Reads that must never
+wait for a writer (the desk page, the per-update lookups) go through a reading engine of their
+own (`create_read_engine`): in WAL mode a reader sees the last commit and blocks nobody.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +36,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if _is_file(database):
+            # One writer: see the module docstring. A burst queues here, so wait as long as
+            # SQLite's own busy timeout would have.
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
+            kwargs.setdefault("pool_timeout", 30)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # Take the write lock at BEGIN so concurrent writers queue instead of failing to upgrade.
@@ -43,6 +56,31 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # Fail a connection attempt to an unreachable server in 10 s, not asyncpg's 60.
     kwargs.setdefault("connect_args", {}).setdefault("timeout", 10)
     return create_async_engine(url, **kwargs)
+
+
+def _is_file(database: str) -> bool:
+    return bool(database) and database != ":memory:" and "mode=memory" not in database
+
+
+def create_read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """An engine for sessions that only read (`read_sessionmaker`).
+
+    A SQLite file gets its own small pool whose transactions are deferred (no write lock), so
+    reads never queue behind the one writing connection. PostgreSQL readers never wait for
+    writers, and an in-memory SQLite database exists only on its own connection: both share the
+    writing engine's pool. Dispose of it with `dispose_read_engine`.
+    """
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and _is_file(url.database or ""):
+        reader = create_engine(url.render_as_string(hide_password=False), pool_size=4)
+        return reader.execution_options(**{READ_ONLY: True})
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+async def dispose_read_engine(reader: AsyncEngine, engine: AsyncEngine) -> None:
+    """Close a reading engine's own connections (none when it shares the writer's pool)."""
+    if reader.sync_engine.pool is not engine.sync_engine.pool:
+        await reader.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -72,9 +110,10 @@ READ_ONLY = "desk_read_only"
 
 
 def read_sessionmaker(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], reader: AsyncEngine | None = None
 ) -> async_sessionmaker[AsyncSession]:
-    """Sessions on the same pool that only read: on SQLite they open a deferred transaction
-    instead of taking the write lock at BEGIN (the desk page must never queue a check-in)."""
-    engine = sessions.kw["bind"]
-    return async_sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    """Sessions that only read: on SQLite they open a deferred transaction instead of taking
+    the write lock at BEGIN (the desk page must never queue a check-in). On `reader` (from
+    `create_read_engine`) when given; otherwise on the writing engine's own pool."""
+    engine = reader or sessions.kw["bind"].execution_options(**{READ_ONLY: True})
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,9 +50,15 @@ class Outcome:
     drop_thread: bool = False  # its forum topic is closed or gone: sent to General from now
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(OutboxMessage)
+_TABLE = cast(Table, OutboxMessage.__table__)
+# Built once per dialect (a call is queued for nearly every update): a keyed call queued
+# before is skipped; unkeyed calls (NULL keys) never conflict.
+_ENQUEUE = {
+    name: dialect.insert(_TABLE)
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(_TABLE.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 async def enqueue(
@@ -80,12 +86,10 @@ async def enqueue(
             "useful_until": useful_until,
             "slot_id": item.slot_id,
         }
-        if item.file is not None:
-            values.update(file_field=item.file[0], file_name=item.file[1], file_data=item.file[2])
-        stmt = _insert(session).values(**values)
-        if item.key is not None:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
-        found = (await session.execute(stmt.returning(OutboxMessage.id))).scalar_one_or_none()
+        file = item.file or (None, None, None)
+        values.update(file_field=file[0], file_name=file[1], file_data=file[2])
+        stmt = _ENQUEUE[session.get_bind().dialect.name]
+        found = (await session.execute(stmt, values)).scalar_one_or_none()
         if found is None:
             continue
         queued.append(

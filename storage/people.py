@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.invites import InviteProblem, InviteState, hash_code, invite_problem, new_code
@@ -15,8 +15,14 @@ from domain.roles import Role
 from storage import outbox
 from storage.models import AuditLog, DeskGroup, Invite, Person, RegistrationRequest, StartAttempt
 
+# Asked for every update (who sent it): a prebuilt Core statement, compiled once.
+_PEOPLE = cast(Table, Person.__table__)
+_MEMBER = select(_PEOPLE).where(
+    _PEOPLE.c.telegram_id == bindparam("telegram_id"), _PEOPLE.c.revoked_at.is_(None)
+)
 
-def _member(p: Person) -> Member:
+
+def _member(p: Person | Row[Any]) -> Member:
     return Member(
         id=p.id,
         telegram_id=p.telegram_id,
@@ -32,8 +38,8 @@ def _member(p: Person) -> Member:
 
 async def member_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
     """The registered person behind an account; None if unknown or revoked."""
-    person = await _person(session, telegram_id)
-    return _member(person) if person and person.revoked_at is None else None
+    row = (await session.execute(_MEMBER, {"telegram_id": telegram_id})).first()
+    return _member(row) if row is not None else None
 
 
 async def member_by_id(session: AsyncSession, person_id: int) -> Member | None:

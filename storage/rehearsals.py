@@ -67,10 +67,16 @@ def _info(row: Rehearsal) -> RehearsalInfo:
     )
 
 
+# The running rehearsal's id: a one-row lookup (each check-in filed asks it as a subquery of
+# `storage.checkins`' lookup before filing).
+RUNNING_ID = select(Rehearsal.__table__.c.id).where(
+    Rehearsal.__table__.c.status == RehearsalStatus.RUNNING.value
+)
+
+
 async def running_id(session: AsyncSession) -> int | None:
-    """The running rehearsal's id (a one-row lookup, made for every check-in filed)."""
-    stmt = select(Rehearsal.id).where(Rehearsal.status == RehearsalStatus.RUNNING.value)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """The running rehearsal's id, if one runs."""
+    return (await session.execute(RUNNING_ID)).scalar_one_or_none()
 
 
 async def running(session: AsyncSession) -> RehearsalInfo | None:

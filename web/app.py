@@ -44,13 +44,16 @@ from web.render import STATIC, environment, page, refused
 class WebDeps:
     """What the page needs from the bot: the database, the clock, where it is served.
 
-    `sessions` write (sign-in, sign-out); everything else reads through `reads`."""
+    `sessions` write (sign-in, sign-out); everything else reads through `reads` (the bot's
+    reading engine, which never waits for its writer; left out, a read-only view of
+    `sessions`)."""
 
     sessions: async_sessionmaker[AsyncSession]
     clock: Callable[[], datetime]
     base_url: str
     download_dir: Path | None = None
     election: str = "pemilu2024"  # which ballot types the export's logistics columns name
+    read_sessions: async_sessionmaker[AsyncSession] | None = None
     reads: async_sessionmaker[AsyncSession] = field(init=False)
     live: Live = field(init=False)
     partials: Partials = field(init=False, default_factory=Partials)
@@ -58,7 +61,7 @@ class WebDeps:
 
     def __post_init__(self) -> None:
         # Pages only read: on SQLite they must not take the write lock the bot's writers need.
-        self.reads = read_sessionmaker(self.sessions)
+        self.reads = self.read_sessions or read_sessionmaker(self.sessions)
         self.live = Live(self.reads)
 
     @property

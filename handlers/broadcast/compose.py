@@ -57,24 +57,27 @@ async def draft_input(update: Update, context: DeskContext) -> None:
     user = update.effective_user
     if message is None or user is None or not is_private(update):
         return
+    words = (message.text or "").split()
+    command = words[0].split("@")[0].lower() if words and words[0].startswith("/") else None
+    if command is not None and command not in CANCEL_COMMANDS:
+        return  # other commands keep working while a draft is open
+    # Asked of every private message: only a sender's text can fill a draft, so an officer's
+    # line is let through without a look at the drafts (their record is read once per update).
+    member = await current_member(context, update)
+    if command is None and (member is None or member.role not in SENDERS):
+        return
     now = context.now()
-    async with context.services.transaction() as session:
+    async with context.services.reading() as session:
         draft = await broadcasts.open_draft(session, user.id)
     if draft is None or draft.step_at is None or now - draft.step_at > INPUT_WINDOW:
         return
-    words = (message.text or "").split()
-    command = words[0].split("@")[0].lower() if words and words[0].startswith("/") else None
     if command is not None:
-        if command not in CANCEL_COMMANDS:
-            return  # other commands keep working while a draft is open
         async with context.services.transaction() as session:
             await broadcasts.cancel_draft(session, draft.id, draft.sender_id)
-        member = await current_member(context, update)
         await reply(update, text(member.language if member else "id", "broadcast.cancelled"))
         raise ApplicationHandlerStop
     if draft.step not in (DraftStep.TEXT, DraftStep.REGION):
         return
-    member = await current_member(context, update)
     if member is None or member.id != draft.sender_id or member.role not in SENDERS:
         return
     if draft.step is DraftStep.TEXT:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
@@ -15,10 +16,13 @@ from handlers.broadcast.compose import SENDERS, preview
 from handlers.common import (
     answer_button,
     answer_key,
+    current_member,
     edit_buttons,
+    forget_member,
     is_private,
     lang_for,
     registered,
+    remember_member,
     reply,
 )
 from handlers.context import DeskContext
@@ -165,8 +169,11 @@ async def note_presence(update: Update, context: DeskContext) -> None:
         reachable = status not in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
         async with context.services.transaction() as session:
             await people.set_reachable(session, user.id, reachable, context.now())
+        forget_member()
         return
-    async with context.services.transaction() as session:
-        member = await people.member_by_telegram_id(session, user.id)
-        if member is not None and not member.reachable:
+    # Read without the write lock: nearly everyone who writes is reachable already.
+    member = await current_member(context, update)
+    if member is not None and not member.reachable:
+        async with context.services.transaction() as session:
             await people.set_reachable(session, user.id, True, context.now())
+        remember_member(user.id, replace(member, reachable=True))

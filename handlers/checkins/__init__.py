@@ -23,9 +23,16 @@ from handlers import menu
 from handlers.checkins import album, flow, quick, relay, status
 from handlers.checkins.service import FILERS, draft_allowed
 from handlers.commands import CommandSpec, add_commands
-from handlers.common import HandlerCallback, answer_button, registered, reply, tell_unregistered
+from handlers.common import (
+    HandlerCallback,
+    answer_button,
+    current_member,
+    registered,
+    reply,
+    tell_unregistered,
+)
 from handlers.context import DeskApplication, DeskContext
-from storage import conversations, people
+from storage import conversations
 from views import checkin_keyboards as keyboards
 from views.texts import text
 
@@ -36,11 +43,13 @@ FILING = frozenset(FILERS)
 
 
 async def _member_and_draft(
-    context: DeskContext, telegram_id: int
+    context: DeskContext, update: Update
 ) -> tuple[Member | None, Draft | None]:
-    async with context.services.transaction() as session:
-        member = await people.member_by_telegram_id(session, telegram_id)
-        draft = await conversations.get(session, telegram_id) if member else None
+    member = await current_member(context, update)
+    if member is None:
+        return None, None
+    async with context.services.reading() as session:
+        draft = await conversations.get(session, member.telegram_id)
     return member, draft
 
 
@@ -81,7 +90,7 @@ async def on_message(update: Update, context: DeskContext) -> None:
     if album.collecting(message):  # answered once the album is complete
         await album.collect(update, context)
         return
-    member, draft = await _member_and_draft(context, user.id)
+    member, draft = await _member_and_draft(context, update)
     if member is None:
         await tell_unregistered(update)
         return
@@ -135,7 +144,7 @@ async def on_button(update: Update, context: DeskContext) -> None:
     if query is None or user is None:
         return
     parsed = keyboards.parse(query.data)
-    member, draft = await _member_and_draft(context, user.id)
+    member, draft = await _member_and_draft(context, update)
     if member is None:
         await tell_unregistered(update)
         return
@@ -175,7 +184,7 @@ async def on_edited(update: Update, context: DeskContext) -> None:
     message, user = update.edited_message, update.effective_user
     if message is None or user is None or not looks_like_quick(message.text or ""):
         return
-    member, _ = await _member_and_draft(context, user.id)
+    member, _ = await _member_and_draft(context, update)
     if member is not None and member.role in FILERS:
         await reply(update, text(member.language, "checkin.edited_ignored"))
 

@@ -34,7 +34,7 @@ from domain.outbox import Outgoing, OutStatus
 from domain.people import Member
 from domain.rehearsal import EventKind
 from handlers.checkins.album import photo_ids
-from handlers.checkins.service import after_filed, receipt_in_place, show, store
+from handlers.checkins.service import after_filed, queue_edit, receipt_in_place, show, store
 from handlers.common import answer_button, answer_key
 from handlers.context import DeskContext
 from outbox import messages
@@ -95,8 +95,9 @@ async def advance(
                 problem, step = refused, _step_to_fix(kind, draft, refused)
         draft.step = step.key.value if step is not None else StepKey.SUMMARY.value
         await conversations.save(session, draft)
-    body, markup = _view(context, member, draft, tps, step, payload, problem)
-    await show(context, draft, body, markup)
+        body, markup = _view(context, member, draft, tps, step, payload, problem)
+        queued = await queue_edit(context, session, draft, body, markup)
+    await show(context, draft, body, markup, queued=queued)
 
 
 def _step_to_fix(kind: Kind, draft: Draft, problem: Problem) -> Step:

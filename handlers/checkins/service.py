@@ -109,17 +109,44 @@ async def store(
     return Stored(stored[0], stored[1], results)
 
 
+async def queue_edit(
+    context: DeskContext,
+    session: AsyncSession,
+    draft: Draft,
+    body: str,
+    markup: InlineKeyboardMarkup | None,
+) -> list[Queued] | None:
+    """Queue the edit of the draft's message in the caller's transaction (the step stored and
+    its message owed commit together); None when the draft has no message to edit yet. Hand
+    the result to `show` after the commit."""
+    if draft.message_id is None:
+        return None
+    edit = messages.edit_text(
+        draft.chat_id, draft.message_id, body, markup=markup, key=answer_key()
+    )
+    return await context.services.out.queue(session, [edit])
+
+
 async def show(
-    context: DeskContext, draft: Draft, body: str, markup: InlineKeyboardMarkup | None
+    context: DeskContext,
+    draft: Draft,
+    body: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    queued: list[Queued] | None = None,
 ) -> None:
-    """Edit the draft's message in place; send a new one if there is none (or it is gone)."""
+    """Edit the draft's message in place (the edit `queue_edit` queued, if given); send a new
+    one if there is none (or it is gone)."""
     sender = context.services.out
     if draft.message_id is not None:
-        edited = await sender.send(
-            messages.edit_text(
-                draft.chat_id, draft.message_id, body, markup=markup, key=answer_key()
+        if queued is not None:
+            edited = list(await asyncio.gather(*sender.release(queued)))
+        else:
+            edited = await sender.send(
+                messages.edit_text(
+                    draft.chat_id, draft.message_id, body, markup=markup, key=answer_key()
+                )
             )
-        )
         if not edited or edited[0].status is not OutStatus.FAILED:
             return  # edited, edited before, or to be edited when Telegram lets us
         log.info("could not edit check-in message %s; sending a new one", draft.message_id)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from domain.roles import Role
+from storage import people
+from storage.models import Person
 from tests.e2e.checkins_helpers import button_data, conversation, draft_message, stored, tap
 from tests.e2e.conftest import DISTRICT, OTHER_DISTRICT_TPS, TPS, VILLAGE, Desk
 
@@ -131,3 +135,31 @@ async def test_strangers_and_coordinators_cannot_file(desk: Desk) -> None:
     await desk.say(kora, "/status")
     assert "1.247 TPS" in desk.last_text(kora.id)
     assert await stored(desk) == []
+
+
+async def test_a_person_changed_between_two_lines_is_seen_changed_on_the_next(
+    desk: Desk,
+) -> None:
+    """Who sends an update is read once per update, never kept longer: a new scope, a new role,
+    a new language or a revoked account count from the very next message."""
+    siti = desk.new_user("Siti")
+    await desk.member(siti, Role.TPS, TPS)
+    await desk.say(siti, "SIAP 06:30 7")
+    await desk.member(siti, Role.TPS, OTHER_TPS_SAME_VILLAGE)  # moved to the next TPS
+    await desk.say(siti, "SIAP 06:40 7")
+    assert [row.tps_id for row in await stored(desk)] == [TPS, OTHER_TPS_SAME_VILLAGE]
+    async with desk.sessions.begin() as session:
+        await people.set_language(session, siti.id, "en")
+    await desk.say(siti, "SIAP 06:50 7")
+    assert "received:" in desk.last_text(siti.id)
+    await desk.member(siti, Role.CAMAT, DISTRICT)  # now the camat: a line needs its TPS
+    await desk.say(siti, "SIAP 07:00 7")
+    assert len(await stored(desk)) == 3
+    assert "As a camat" in desk.last_text(siti.id)
+    async with desk.sessions.begin() as session:
+        await session.execute(
+            update(Person).where(Person.telegram_id == siti.id).values(revoked_at=desk.clock())
+        )
+    await desk.say(siti, "SIAP 07:10 7")
+    assert len(await stored(desk)) == 3
+    assert "belum terdaftar" in desk.last_text(siti.id)

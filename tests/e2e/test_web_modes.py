@@ -4,11 +4,13 @@ a sign-in sets."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import aiohttp
 from sqlalchemy import func, select
 
 from bot.health import Role
+from bot.runner import web_deps
 from domain.roles import Role as PersonRole
 from storage import people, web_auth
 from storage.models import WebLogin
@@ -73,3 +75,14 @@ async def test_a_sign_in_link_never_goes_to_a_group(desk: Desk) -> None:
     assert desk.last_text(-100321) == text("id", "web.private_only")
     async with desk.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(WebLogin))).scalar() == 0
+
+
+async def test_the_page_reads_through_the_bots_reading_engine(desk: Desk) -> None:
+    """On SQLite the bot writes through one connection; the page must not queue for it."""
+    running = desk.running
+    settings = running.settings.model_copy(update={"web_base_url": "http://127.0.0.1:1"})
+    deps = web_deps(replace(running, settings=settings))
+    assert deps is not None and deps.reads is running.services.reads
+    assert deps.reads.kw["bind"] is running.reader
+    if running.engine.dialect.name == "sqlite":
+        assert running.reader.sync_engine.pool is not running.engine.sync_engine.pool

@@ -6,13 +6,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.invites import InviteProblem
 from domain.masterdata import MasterData
 from domain.roles import Role
 from storage import dashboard, people, regions, staff, web_auth
-from storage.db import read_sessionmaker
+from storage.db import create_read_engine, dispose_read_engine, read_sessionmaker
 from storage.web_auth import SignedIn
 from tests.checkins_seed import add_checkin
 from tests.conftest import kpu_data
@@ -159,18 +159,43 @@ async def test_village_counts_problems_and_marks(
 
 
 async def test_a_page_reading_never_holds_up_a_writer(
-    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    reads = read_sessionmaker(sessions)
-    async with reads() as reader:
-        before = await dashboard.mark(reader)  # a transaction is open on the reader now
+    reading_engine = create_read_engine(engine)  # the bot's: `bot.runner.prepare`
+    reads = read_sessionmaker(sessions, reading_engine)
+    try:
+        async with reads() as reader:
+            before = await dashboard.mark(reader)  # a transaction is open on the reader now
 
-        async def write() -> None:
-            async with sessions.begin() as session:
-                await _person_in(session)
+            async def write() -> None:
+                async with sessions.begin() as session:
+                    await _person_in(session)
 
-        await asyncio.wait_for(write(), 5)  # with BEGIN IMMEDIATE on the reader: 30 s lock wait
-        assert (await dashboard.mark(reader)) == before
+            # With BEGIN IMMEDIATE on the reader: a 30 s lock wait; on the writer's own
+            # connection (SQLite has one): a 30 s wait for the pool.
+            await asyncio.wait_for(write(), 5)
+            assert (await dashboard.mark(reader)) == before
+    finally:
+        await dispose_read_engine(reading_engine, engine)
+
+
+async def test_a_page_reads_while_a_writer_holds_its_transaction(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    reading_engine = create_read_engine(engine)
+    reads = read_sessionmaker(sessions, reading_engine)
+    try:
+        async with sessions.begin() as writer:
+            await _person_in(writer)  # SQLite's one writing connection is taken, uncommitted
+
+            async def read() -> dashboard.Mark:
+                async with reads() as reader:
+                    return await dashboard.mark(reader)
+
+            mark = await asyncio.wait_for(read(), 5)  # not queued behind the writer
+            assert mark.checkin_id == 0
+    finally:
+        await dispose_read_engine(reading_engine, engine)
 
 
 async def _person_in(session: AsyncSession) -> None:

@@ -1,0 +1,159 @@
+"""How fast one bot process stores and receipts check-ins when nothing else holds it back.
+
+Officers send one-line check-ins as fast as the bot takes them (each waits for its receipt,
+then sends the next), against a fake Bot API with no flood limits and no latency, on SQLite
+and (when TEST_POSTGRES_URL is set) PostgreSQL; then they file guided steps (press -> stored
+draft -> edited message). The bot runs alone in a subprocess (`bench.botproc`), so its own CPU
+time is read from `/proc/<pid>/stat`, apart from the load generator and the fake API here. In the
+same run a bare python-telegram-bot echo bot (`bench.echoproc`) answers as many messages; its
+CPU per update is the baseline of the ratio. Memory: see the `memory` section (`--country`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .broadcast import _database
+from .checkins import GUIDED, LINES, _press, _say
+from .common import BenchApi, Figure, Options, Section
+from .harness import FIRST_USER, closed_loop, prepare_database
+
+TICKS = os.sysconf("SC_CLK_TCK")
+WARMUP_LINES = 2
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process has used so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15)
+
+
+@dataclass
+class Child:
+    proc: asyncio.subprocess.Process
+
+    async def line(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        return dict(json.loads(await self.proc.stdout.readline()))
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
+
+@asynccontextmanager
+async def child(module: str, *args: str) -> AsyncIterator[Child]:
+    """Start `python -m module args...`, wait for it to say it is ready, stop it after."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, *args,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    running = Child(proc)
+    try:
+        await asyncio.wait_for(running.line(), 120)
+        yield running
+    finally:
+        if proc.returncode is None:
+            assert proc.stdin is not None
+            proc.stdin.write(b"stop\n")
+            await proc.stdin.drain()
+            try:
+                await asyncio.wait_for(proc.wait(), 60)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+
+Script = dict[int, list[Callable[[], object]]]
+
+
+async def measured(api: BenchApi, proc: Child, scripts: Script) -> tuple[float, float]:
+    """Run the scripts (one closed loop per chat): wall seconds and the child's CPU seconds."""
+    cpu, started = proc.cpu(), time.perf_counter()
+    await asyncio.gather(*(closed_loop(api, chat, acts) for chat, acts in scripts.items()))
+    return time.perf_counter() - started, proc.cpu() - cpu
+
+
+@dataclass
+class Run:
+    lines: int
+    line_s: float
+    line_cpu: float
+    steps: int
+    step_s: float
+    step_cpu: float
+
+
+async def _desk(url: str, users: int, lines: int) -> Run:
+    await prepare_database(url, regencies=["3672"], officers=users)
+    steps = GUIDED[:-1]  # every step but the last ("send" stores the check-in)
+    async with BenchApi(flood_limits=False) as api:
+        api.set_latency(0.0)
+        people = [api.user(FIRST_USER + i) for i in range(users)]
+        async with child("bench.botproc", url, api.base_url, api.token) as bot:
+            await measured(  # warm-up: connections, caches, first imports
+                api, bot, {u.id: [_say(u, f"SIAP 06:0{k} 7") for k in range(WARMUP_LINES)]
+                           for u in people},
+            )  # fmt: skip
+            quick = {
+                u.id: [_say(u, LINES[k % len(LINES)].format(n=k + 1)) for k in range(lines)]
+                for u in people
+            }
+            line_s, line_cpu = await measured(api, bot, quick)
+            await measured(api, bot, {u.id: [_say(u, "/banjir")] for u in people})
+            step_s, step_cpu = await measured(
+                api, bot, {u.id: [_press(api, u, v) for v in steps] for u in people}
+            )
+            await measured(api, bot, {u.id: [_press(api, u, GUIDED[-1])] for u in people})
+    return Run(users * lines, line_s, line_cpu, users * len(steps), step_s, step_cpu)
+
+
+async def _echo(users: int, lines: int) -> tuple[int, float, float]:
+    async with BenchApi(flood_limits=False) as api:
+        api.set_latency(0.0)
+        people = [api.user(FIRST_USER + i) for i in range(users)]
+        async with child("bench.echoproc", api.base_url, api.token) as echo:
+            await measured(api, echo, {u.id: [_say(u, "warm")] for u in people})
+            wall, cpu = await measured(
+                api, echo, {u.id: [_say(u, f"echo {k}") for k in range(lines)] for u in people}
+            )
+    return users * lines, wall, cpu
+
+
+async def run(options: Options) -> Section:
+    users = 20 if options.quick else 100
+    lines = 3 if options.quick else 30
+    section = Section("ceiling")
+    echo_updates, echo_s, echo_cpu = await _echo(users, lines)
+    echo_ms = 1000 * echo_cpu / echo_updates
+    section.figures.append(Figure("echo bot: updates per second", echo_updates / echo_s, "/s"))
+    section.figures.append(Figure("echo bot: CPU ms per update", echo_ms, "ms"))
+    backends = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_POSTGRES_URL") else [])
+    for backend in backends:
+        async with _database(backend) as url:
+            got = await _desk(url, users, lines)
+        rate_target = ">= 200" if backend == "sqlite" else ">= 150"
+        line_ms = 1000 * got.line_cpu / got.lines
+        step_ms = 1000 * got.step_cpu / got.steps
+        section.figures += [
+            Figure(f"{backend}: one-line check-ins per second", got.lines / got.line_s, "/s",
+                   target=rate_target),
+            Figure(f"{backend}: one-line CPU ms per check-in", line_ms, "ms", target="<= 5"),
+            Figure(f"{backend}: one-line CPU vs echo CPU per update", line_ms, "ms",
+                   baseline=echo_ms, target="ratio <= 3"),
+            Figure(f"{backend}: guided steps per second", got.steps / got.step_s, "/s"),
+            Figure(f"{backend}: guided CPU ms per step", step_ms, "ms", target="<= 5"),
+        ]  # fmt: skip
+        section.notes[f"{backend}.check_ins"] = got.lines
+        section.notes[f"{backend}.guided_steps"] = got.steps
+    section.notes["users"] = users
+    section.notes["cpu"] = "the bot's own process (utime+stime from /proc), not the load"
+    return section
