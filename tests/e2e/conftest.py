@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import runner
@@ -18,6 +19,7 @@ from bot.config import Settings
 from domain.people import Member
 from domain.roles import Role
 from storage import people, regions
+from storage.models import Tps
 from tests.conftest import FakeClock, kpu_data
 from tests.fakebot import FakeBotApi, FakeGroup, FakeUser, RequestRecord
 
@@ -188,6 +190,35 @@ class Desk:
             for row in markup.get("inline_keyboard", [])
             for b in row
         ]
+
+
+async def city_officers(
+    api: FakeBotApi, sessions: async_sessionmaker[AsyncSession], count: int, *, first_id: int
+) -> list[tuple[FakeUser, str]]:
+    """`count` TPS officers of the city, each of their own TPS, registered and known to the
+    fake as having opened the bot: (user, TPS id) each, Telegram ids from `first_id`."""
+    async with sessions.begin() as session:
+        tps_ids = (
+            await session.scalars(
+                select(Tps.id).where(Tps.id.like(f"{CITY}%")).order_by(Tps.id).limit(count)
+            )
+        ).all()
+        officers = []
+        for n, tps_id in enumerate(tps_ids):
+            user = api.user(first_id + n, first_name=f"KPPS {n}")
+            api.add_chat(user.id, "private", first_name=user.first_name)
+            await people.upsert_member(
+                session,
+                telegram_id=user.id,
+                name=user.first_name,
+                username=None,
+                role=Role.TPS,
+                scope=tps_id,
+                language="id",
+                now=FakeClock()(),
+            )
+            officers.append((user, tps_id))
+    return officers
 
 
 async def load_city(sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -22,9 +22,9 @@ from domain.roles import Role
 from storage import broadcasts, people
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
-from storage.models import Broadcast, BroadcastDelivery, Checkin, OutboxMessage, Tps
+from storage.models import Broadcast, BroadcastDelivery, Checkin, OutboxMessage
 from tests.conftest import FakeClock
-from tests.e2e.conftest import CITY, load_city
+from tests.e2e.conftest import CITY, city_officers, load_city
 from tests.e2e.processes import BotProcess, clean_env, free_port, spawn
 from tests.fakebot import FakeBotApi, FakeUser
 
@@ -38,28 +38,7 @@ async def _prepare(db_url: str, api: FakeBotApi) -> list[tuple[FakeUser, str]]:
         await upgrade(engine)
         sessions = create_sessionmaker(engine)
         await load_city(sessions)
-        async with sessions.begin() as session:
-            tps_ids = (
-                await session.scalars(
-                    select(Tps.id).where(Tps.id.like(f"{CITY}%")).order_by(Tps.id).limit(LINES)
-                )
-            ).all()
-            officers = []
-            for n, tps_id in enumerate(tps_ids):
-                user = api.user(500_000 + n, first_name=f"KPPS {n}")
-                api.add_chat(user.id, "private", first_name=user.first_name)
-                await people.upsert_member(
-                    session,
-                    telegram_id=user.id,
-                    name=user.first_name,
-                    username=None,
-                    role=Role.TPS,
-                    scope=tps_id,
-                    language="id",
-                    now=FakeClock()(),
-                )
-                officers.append((user, tps_id))
-        return officers
+        return await city_officers(api, sessions, LINES, first_id=500_000)
     finally:
         await engine.dispose()
 

@@ -15,11 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.health import Role as HealthRole
 from domain.outbox import OutStatus
-from domain.roles import Role
-from storage import people
-from storage.models import Checkin, OutboxMessage, Tps
-from tests.conftest import FakeClock
-from tests.e2e.conftest import CITY, load_city
+from storage.models import Checkin, OutboxMessage
+from tests.e2e.conftest import city_officers, load_city
 from tests.e2e.test_webhook import Served, free_port, wait_until, webhook_settings
 from tests.fakebot import TELEGRAM_DEFAULT_LIMITS, TELEGRAM_STRICT_LIMITS, FakeBotApi, FakeUser
 
@@ -49,28 +46,7 @@ async def officers(
     api: FakeBotApi, sessions: async_sessionmaker[AsyncSession], count: int
 ) -> list[FakeUser]:
     """`count` TPS officers of Kota Cilegon, each of their own TPS, known to the fake."""
-    async with sessions.begin() as session:
-        tps_ids = (
-            await session.scalars(
-                select(Tps.id).where(Tps.id.like(f"{CITY}%")).order_by(Tps.id).limit(count)
-            )
-        ).all()
-        people_ = []
-        for n, tps_id in enumerate(tps_ids):
-            user = api.user(700_000 + n, first_name=f"KPPS {n}")
-            api.add_chat(user.id, "private", first_name=user.first_name)
-            await people.upsert_member(
-                session,
-                telegram_id=user.id,
-                name=user.first_name,
-                username=None,
-                role=Role.TPS,
-                scope=tps_id,
-                language="id",
-                now=FakeClock()(),
-            )
-            people_.append(user)
-    return people_
+    return [user for user, _ in await city_officers(api, sessions, count, first_id=700_000)]
 
 
 async def state(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, dict[str, int]]:
