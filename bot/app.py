@@ -18,7 +18,7 @@ from outbox.inbox import Inbox
 from outbox.limiter import Limiter
 from outbox.sender import Sender
 from services import BotData, DeskApplication, DeskContext, Services
-from storage import people
+from storage import desk_groups, people
 from storage.db import is_sqlite
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def attach_outbox(
         async with services.transaction() as session:
             if chat_id > 0:
                 await people.set_reachable(session, chat_id, False, services.clock())
-            elif group_gone(reason) and await people.unregister_group(session, chat_id):
+            elif group_gone(reason) and await desk_groups.unregister_group(session, chat_id):
                 # Removed or deleted while no update said so: stop sending there (audited).
                 await people.audit(
                     session,
@@ -119,7 +119,7 @@ def attach_outbox(
 
     async def moved(old_chat_id: int, new_chat_id: int) -> None:
         async with services.transaction() as session:
-            if await people.move_desk_group(
+            if await desk_groups.move_desk_group(
                 session, old_chat_id, new_chat_id, now=services.clock()
             ):
                 log.warning("desk group %s moved to supergroup %s", old_chat_id, new_chat_id)

@@ -21,7 +21,7 @@ from sms.options import SmsHooks, SmsOptions
 from sms.ports import Gateway
 from sms.service import SmsService
 from sms.webhook import sms_routes
-from storage import people
+from storage import desk_groups
 from views.texts import text
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ async def notify_desk_group(
     """Tell every active desk group (`views/locales/*/sms.toml`), through the sender as an
     alert (kept until delivered, retried through 429s and outages); how many were owed it."""
     async with services.transaction() as session:
-        groups = await people.desk_groups(session)
+        groups = await desk_groups.desk_groups(session)
     shown = {k: _local(v, zone) for k, v in values.items()}
     calls = [
         call

@@ -16,7 +16,7 @@ from domain.schedule import desk_time
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import is_private, registered, reply, scope_label
 from handlers.context import DeskApplication, DeskContext
-from storage import digest, people, regions
+from storage import desk_groups, digest, people, regions
 from views.texts import role_name, text
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ async def cmd_register_group(update: Update, context: DeskContext, member: Membe
     args = list(context.args or [])
     alerts = bool(args) and args[0].lower() in _ALERT_ARGS
     async with context.services.transaction() as session:
-        new = await people.register_group(
+        new = await desk_groups.register_group(
             session,
             chat_id=chat.id,
             title=chat.title or "",
@@ -139,7 +139,7 @@ async def cmd_register_group(update: Update, context: DeskContext, member: Membe
             now=context.now(),
         )
         if chat.is_forum:
-            await people.set_group_topic(session, chat.id, topic, alerts=alerts)
+            await desk_groups.set_group_topic(session, chat.id, topic, alerts=alerts)
         if new or chat.is_forum:
             await people.audit(
                 session,
@@ -172,7 +172,7 @@ async def cmd_unregister_group(update: Update, context: DeskContext, member: Mem
         await reply(update, text(member.language, "admin.group_only"))
         return
     async with context.services.transaction() as session:
-        done = await people.unregister_group(session, chat.id)
+        done = await desk_groups.unregister_group(session, chat.id)
         if done:
             await people.audit(
                 session,
@@ -200,7 +200,7 @@ async def silence_unregistered_groups(update: Update, context: DeskContext) -> N
         if command in _GROUP_COMMANDS:
             return
     async with context.services.transaction() as session:
-        if await people.is_desk_group(session, chat.id):
+        if await desk_groups.is_desk_group(session, chat.id):
             return
     raise ApplicationHandlerStop
 
@@ -212,7 +212,7 @@ async def bot_membership_changed(update: Update, context: DeskContext) -> None:
         return
     if change.new_chat_member.status in ("left", "kicked"):
         async with context.services.transaction() as session:
-            if await people.unregister_group(session, change.chat.id):
+            if await desk_groups.unregister_group(session, change.chat.id):
                 await people.audit(
                     session,
                     actor_id=None,

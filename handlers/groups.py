@@ -19,7 +19,7 @@ from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from handlers.common import lang_for, reply
 from handlers.context import DeskApplication, DeskContext
-from storage import people
+from storage import desk_groups
 from views.texts import language_of, text
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ async def group_upgraded(update: Update, context: DeskContext) -> None:
     async with _upgrade_lock():
         try:
             async with context.services.transaction() as session:
-                moved = await people.move_desk_group(session, old, new, now=context.now())
+                moved = await desk_groups.move_desk_group(session, old, new, now=context.now())
         except IntegrityError:  # moved meanwhile by the sender, on a refusal naming the new id
             moved = False
     if moved:

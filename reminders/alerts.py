@@ -20,7 +20,7 @@ from domain.rehearsal import slot_prefix
 from domain.slots import SlotDef, SlotKind
 from reminders.delivery import owe, slot_text
 from services import Services
-from storage import checkins, people, regions, schedules
+from storage import checkins, desk_groups, regions, schedules
 from storage.digest import DeskSetup, desk_setup
 from storage.models import Checkin, Tps, Village
 from storage.schedules import SlotRecord
@@ -126,8 +126,8 @@ async def send_alert(services: Services, slot: SlotRecord, setup: DeskSetup) -> 
         return
     tps_id, body = found
     async with services.transaction() as session:
-        groups = await people.desk_groups(session)
-        topics = await people.desk_topics(session)
+        groups = await desk_groups.desk_groups(session)
+        topics = await desk_groups.desk_topics(session)
     calls = [
         call
         for chat_id, _title, scope in groups

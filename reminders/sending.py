@@ -12,7 +12,7 @@ from domain.figures import Figures, change
 from domain.outbox import Outgoing, Priority
 from reminders.delivery import owe, slot_file, slot_text
 from services import DeskApplication, Services
-from storage import coverage, digest, export, people, regions, schedules
+from storage import coverage, desk_groups, digest, export, regions, schedules
 from storage.digest import DeskSetup
 from storage.schedules import SlotRecord
 from views import desk as render
@@ -137,8 +137,8 @@ async def _attachments(
 async def send_digests(app: DeskApplication, slot: SlotRecord, setup: DeskSetup) -> None:
     services = _services(app)
     async with services.transaction() as session:
-        groups = await people.desk_groups(session)
-        topics = await people.desk_topics(session)
+        groups = await desk_groups.desk_groups(session)
+        topics = await desk_groups.desk_topics(session)
     attachments: dict[str, tuple[bytes, bytes]] = {}
     for chat_id, _title, group_scope in groups:
         scope = digest.digest_scope(setup.scope, group_scope)

@@ -15,7 +15,7 @@ from domain.outbox import Outgoing, Priority
 from domain.rehearsal import RehearsalInfo, RehearsalReport
 from outbox import messages
 from services import DeskApplication, Services
-from storage import people, rehearsals, xlsx
+from storage import desk_groups, people, rehearsals, xlsx
 from storage.digest import desk_setup
 from views import rehearsal as render
 from views.texts import text
@@ -77,7 +77,7 @@ async def send_report(services: Services, info: RehearsalInfo) -> None:
         return
     report, book = built
     async with services.transaction() as session:
-        groups = await people.desk_groups(session)
+        groups = await desk_groups.desk_groups(session)
         starter = await people.member_by_id(session, info.started_by) if info.started_by else None
     for chat_id, _title, _scope in groups:
         await notify_report(chat_id, GROUP_LANGUAGE, report, book, services)

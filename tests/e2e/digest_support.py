@@ -15,7 +15,7 @@ from bot import runner
 from bot.config import Settings
 from domain.roles import Role
 from reminders.scheduler import tick
-from storage import people
+from storage import desk_groups
 from storage.models import Checkin, Tps, Village
 from tests.checkins_seed import add_checkin
 from tests.conftest import FakeClock
@@ -90,7 +90,7 @@ async def register_group(desk: Desk, chat_id: int = GROUP, scope: str = "36") ->
     member = await desk.member(admin, Role.ADMIN, scope)
     desk.api.add_chat(chat_id, "supergroup", title="Desk Pemilu")
     async with desk.sessions.begin() as session:
-        await people.register_group(
+        await desk_groups.register_group(
             session,
             chat_id=chat_id,
             title="Desk Pemilu",

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from domain.outbox import MAX_TEXT, OutStatus
 from domain.roles import Role
+from storage import desk_groups
 from storage.models import AuditLog, Checkin, DeskGroup, OutboxMessage, Tps
 from tests.checkins_seed import add_checkin
 from tests.conftest import FakeClock
@@ -139,10 +140,9 @@ async def test_an_upgraded_desk_group_gets_its_messages_at_the_new_id(desk: Desk
     member = await desk.member(admin, Role.ADMIN, "36")
     old = -4001
     desk.api.add_chat(old, "group", title="Desk Cilegon")
-    from storage import people
 
     async with desk.sessions.begin() as session:
-        await people.register_group(
+        await desk_groups.register_group(
             session, chat_id=old, title="Desk Cilegon", scope="36", by=member.id, now=desk.clock()
         )
     new = desk.api.upgrade_group(old)

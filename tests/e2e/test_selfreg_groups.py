@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.roles import Role
-from storage import people
+from storage import desk_groups, people
 from tests.e2e.conftest import DISTRICT, OTHER_DISTRICT_TPS, VILLAGE, Desk
 
 
@@ -108,7 +108,7 @@ async def test_the_bot_is_silent_in_groups_until_an_admin_registers_one(desk: De
     await desk.settle()
     assert "sekarang terdaftar sebagai grup Desk Pemilu" in desk.last_text(-100123)
     async with desk.sessions.begin() as session:
-        assert await people.is_desk_group(session, -100123)
+        assert await desk_groups.is_desk_group(session, -100123)
         assert [a.action for a in await people.audit_entries(session, action="group_registered")]
     group.send_text(admin, "/daftargrup")
     await desk.settle()
@@ -188,9 +188,9 @@ async def test_removing_the_bot_from_a_desk_group_stops_sending_there(desk: Desk
     group.send_text(admin, "/daftargrup")
     await desk.settle()
     async with desk.sessions.begin() as session:
-        assert await people.is_desk_group(session, -100777)
+        assert await desk_groups.is_desk_group(session, -100777)
     desk.api.add_member_update(group, admin, status="kicked", old_status="member")
     await desk.settle()
     async with desk.sessions.begin() as session:
-        assert not await people.is_desk_group(session, -100777)
+        assert not await desk_groups.is_desk_group(session, -100777)
         assert await people.audit_entries(session, action="group_removed")
