@@ -4,8 +4,8 @@ Today's direct reply (the bot before the outbox) no longer exists to measure, so
 section estimates it from the outbox round trip minus what only the durable path does:
 
 * the inbox commit of the `getUpdates` answer (`outbox.inbox.Inbox.take`), and
-* the sender's claim (release after the check-in's commit -> the receipt's arrival at the fake:
-  a claim transaction, then the request every reply makes anyway, so slightly over-counted).
+* the sender's claim (release after the check-in's commit -> the receipt's request leaving;
+  the request itself is made by every reply, direct or not, so it is not counted).
 
 The wrappers only read the clock; they are installed for one `with` block and removed after.
 """
@@ -29,18 +29,29 @@ class Steps:
 
     inbox_seconds: dict[int, float] = field(default_factory=dict)  # chat id -> last commit
     released_at: dict[int, float] = field(default_factory=dict)  # chat id -> wall clock
+    departed_at: dict[int, float] = field(default_factory=dict)  # chat id -> wall clock
 
     def durable(self, chat_id: int, arrived: float) -> float:
         """Seconds of durable steps in the round trip of `chat_id`'s answer."""
         released = self.released_at.get(chat_id, arrived)
-        return self.inbox_seconds.get(chat_id, 0.0) + max(0.0, arrived - released)
+        departed = self.departed_at.get(chat_id, arrived)
+        import sys
+
+        print(
+            "inbox",
+            round(self.inbox_seconds.get(chat_id, 0.0) * 1000, 2),
+            "claim",
+            round((departed - released) * 1000, 2),
+            file=sys.stderr,
+        )
+        return self.inbox_seconds.get(chat_id, 0.0) + max(0.0, departed - released)
 
 
 @contextmanager
 def timed_steps() -> Iterator[Steps]:
     """Record the durable steps of every update and answer while the block runs."""
     steps = Steps()
-    take, release = Inbox.take, Sender.release
+    take, release, call = Inbox.take, Sender.release, Sender._call
 
     async def timed_take(self: Inbox, updates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         started = time.perf_counter()
@@ -59,10 +70,16 @@ def timed_steps() -> Iterator[Steps]:
             steps.released_at[item.chat_id] = now
         return release(self, queued)
 
+    async def timed_call(self: Sender, item: Queued) -> Any:
+        steps.departed_at[item.chat_id] = time.time()
+        return await call(self, item)
+
     Inbox.take = timed_take  # type: ignore[method-assign]
     Sender.release = timed_release  # type: ignore[method-assign]
+    Sender._call = timed_call  # type: ignore[method-assign]
     try:
         yield steps
     finally:
         Inbox.take = take  # type: ignore[method-assign]
         Sender.release = release  # type: ignore[method-assign]
+        Sender._call = call  # type: ignore[method-assign]

@@ -95,8 +95,7 @@ class Inbox:
         """Commit updates; return them with those already stored replaced by bare placeholders
         (they are, or were, handled from the inbox)."""
         real = [u for u in updates if not is_bare(u)]
-        async with self.sessions() as session, session.begin():
-            new = await rows.store(session, self.bot_id, real, now=self.clock())
+        new = await rows.take(self.sessions, self.bot_id, real, now=self.clock())
         return [
             u if is_bare(u) or u["update_id"] in new else {"update_id": u["update_id"]}
             for u in updates
@@ -104,8 +103,7 @@ class Inbox:
 
     async def take_one(self, update: dict[str, Any]) -> bool:
         """Commit one update (webhook); False if it was stored before."""
-        async with self.sessions() as session, session.begin():
-            return bool(await rows.store(session, self.bot_id, [update], now=self.clock()))
+        return bool(await rows.take(self.sessions, self.bot_id, [update], now=self.clock()))
 
     async def set_aside_malformed(self, update: dict[str, Any], error: str) -> None:
         """An update that cannot be parsed: stored as failed at once, never handled."""

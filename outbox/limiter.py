@@ -5,7 +5,11 @@ about 30 messages a second per bot for bulk sends, about 1 a second per private 
 minute per group. Replies to what a person just sent are not held to the bulk cap (grammY's
 maintainers report so; Telegram publishes no figure), so they go at once and are held back only
 when Telegram answers 429. After a 429 on a reply, replies too are paced for a while: whatever
-Telegram's real limit for replies is, the bot then stays under it.
+Telegram's real limit for replies is, the bot then stays under it. When that while ends, replies
+*probe* for `PROBE_SECONDS` at twice the cap before going unpaced: if Telegram does hold replies
+to the cap, the probe meets one 429, not one per request in flight, and the next paced while is
+twice as long (up to `MAX_FLOOD_MODE_SECONDS`); a morning's backlog then costs a handful of
+probes, not a burst of refusals every minute.
 
 Why the project's own pacing and not a library: `aiolimiter`'s leaky bucket at capacity `rate`
 lets up to twice the rate through in a sliding second (a full bucket plus a second's refill),
@@ -20,12 +24,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from domain.pacing import ChatPacer, SlidingWindow, TokenBucket
+from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
 
 # Telegram counts arrivals; requests leave a little jittered. A window slightly longer than a
 # second keeps the arrivals of any one second under the rate.
 WINDOW_SPAN = 1.02
-FLOOD_MODE_SECONDS = 60.0
+FLOOD_MODE_SECONDS = 60.0  # replies paced after a 429 on one: the first while
+MAX_FLOOD_MODE_SECONDS = 960.0  # ... doubled each time the probe after it meets a 429
+PROBE_SECONDS = 10.0  # then replies at twice the cap before they go unpaced
+PROBE_FACTOR = 2
 
 
 @dataclass
@@ -45,27 +52,41 @@ class Limiter:
     blocked: dict[int, float] = field(default_factory=dict)  # chat -> free again at
     bulk_paused_until: float = 0.0
     replies_paused_until: float = 0.0
-    replies_paced_until: float = 0.0
+    replies_paced_until: float = -math.inf  # never paced yet
+    flood_mode_seconds: float = FLOOD_MODE_SECONDS  # the next paced while after a reply's 429
     reserved: int = 0  # picked, not yet left
     flood_count: int = 0
     waiting: int = 0  # proactive calls of the sender held back right now (they outrank broadcasts)
 
     def __post_init__(self) -> None:
         self.window = SlidingWindow(max(1, math.floor(self.rate)), WINDOW_SPAN)
-        self.bucket = TokenBucket(self.rate, 1.0)
+        # Even spacing, catching up at most `burst_for(rate)` after a late wake-up (a loaded
+        # event loop): the window alone decides how many fit in Telegram's second.
+        self.bucket = TokenBucket(self.rate, burst_for(self.rate))
 
     def paced(self, *, proactive: bool, now: float) -> bool:
-        """Whether a call goes under the bulk cap: proactive ones, and replies after a 429."""
-        return proactive or now < self.replies_paced_until
+        """Whether a call goes under the bulk cap: proactive ones, and replies after a 429
+        (during the paced while and the probe after it)."""
+        return proactive or now < self.replies_paced_until + PROBE_SECONDS
 
-    def _window_room(self, now: float) -> float:
+    def probing(self, now: float) -> bool:
+        """Replies' probe: the paced while is over, replies go at twice the cap for a while."""
+        return self.replies_paced_until <= now < self.replies_paced_until + PROBE_SECONDS
+
+    def _limit(self, *, proactive: bool, now: float) -> int:
+        """Calls allowed in the window for this call (a probing reply: twice the cap)."""
+        if not proactive and self.probing(now):
+            return self.window.limit * PROBE_FACTOR
+        return self.window.limit
+
+    def _window_room(self, now: float, limit: int) -> float:
         """Seconds until the window has room for one more beside the reserved ones."""
         window = self.window
         window.wait_time(now)  # drops what left the window
         taken = len(window.times) + self.reserved
-        if taken < window.limit:
+        if taken < limit:
             return 0.0
-        index = taken - window.limit
+        index = taken - limit
         if index >= len(window.times):
             return 1.0 / self.rate  # all reserved: look again when the next one has left
         return window.times[index] + window.span - now
@@ -76,7 +97,8 @@ class Limiter:
         if not proactive:
             wait = max(wait, self.replies_paused_until - now)
         if self.paced(proactive=proactive, now=now):
-            wait = max(wait, self.bulk_paused_until - now, self._window_room(now))
+            limit = self._limit(proactive=proactive, now=now)
+            wait = max(wait, self.bulk_paused_until - now, self._window_room(now, limit))
         if proactive:
             wait = max(wait, self.chats.wait_time(chat_id, now))
         return wait
@@ -93,8 +115,16 @@ class Limiter:
             return True
         return False
 
-    def departure_wait(self, now: float) -> float:
-        """Seconds a paced call must still wait before its request leaves."""
+    def departure_wait(self, now: float, *, proactive: bool = True) -> float:
+        """Seconds a paced call must still wait before its request leaves (a probing reply:
+        the window at twice the cap, not the even spacing)."""
+        if not proactive and self.probing(now):
+            window = self.window
+            window.wait_time(now)
+            limit = self._limit(proactive=False, now=now)
+            if len(window.times) < limit:
+                return 0.0
+            return window.times[len(window.times) - limit] + window.span - now
         return max(
             0.0,
             self.bulk_paused_until - now,
@@ -107,6 +137,7 @@ class Limiter:
         self.window.note(now)
         if paced:
             self.bucket.take(now)
+            self.bucket.tokens = max(self.bucket.tokens, 0.0)  # a probing reply owes nothing
             self.reserved = max(0, self.reserved - 1)
 
     def cancel(self) -> None:
@@ -127,6 +158,11 @@ class Limiter:
             self.bulk_paused_until = max(self.bulk_paused_until, until)
         else:
             self.replies_paused_until = max(self.replies_paused_until, until)
-            self.replies_paced_until = max(self.replies_paced_until, now + FLOOD_MODE_SECONDS)
+            if self.replies_paced_until <= now < self.replies_paced_until + PROBE_SECONDS:
+                # the probe met a 429: Telegram does hold replies back; pace them longer
+                self.flood_mode_seconds = min(self.flood_mode_seconds * 2, MAX_FLOOD_MODE_SECONDS)
+            elif now >= self.replies_paced_until + PROBE_SECONDS:
+                self.flood_mode_seconds = FLOOD_MODE_SECONDS  # a 429 after a calm: start over
+            self.replies_paced_until = max(self.replies_paced_until, now + self.flood_mode_seconds)
         if len(self.blocked) > 10_000:
             self.blocked = {c: t for c, t in self.blocked.items() if t > now}

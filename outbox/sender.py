@@ -63,8 +63,16 @@ STOCK = 200  # proactive rows held in memory at once
 POLL_SECONDS = 0.5
 FLUSH_SECONDS = 0.05
 RETRY_CAP_SECONDS = 30.0
-MAX_IN_FLIGHT = 128
-BATCH = 100
+MAX_IN_FLIGHT = 64  # requests on their way at once (about 640/s at Telegram's ~0.1 s a call)
+# Rows claimed by one transaction. A kill between the claim and the requests leaving makes them
+# `uncertain` (never sent, never sent twice): a small batch keeps that window to a few calls,
+# at the price of a claim transaction per BATCH calls in a burst (about 1 ms each on SQLite).
+BATCH = 16
+# Answers queued already claimed (no claim transaction: the quiet path's receipt leaves straight
+# after the check-in's commit) while fewer than this many calls are in flight or on their way:
+# a kill leaves at most about this many rows `uncertain` that had not left yet.
+PRECLAIM_LIMIT = 4
+PRECLAIM_FORGET_SECONDS = 5.0  # a queued-claimed answer whose transaction rolled back
 
 
 @dataclass(order=True)
@@ -98,6 +106,7 @@ class Sender:
         self._known: set[int] = set()
         self._busy: set[int] = set()  # chats with a call in flight
         self._paced: set[int] = set()  # picked rows counted under the bulk cap when they leave
+        self._preclaims: list[float] = []  # when answers were queued claimed, not yet released
         self._departures = asyncio.Lock()
         self._waiters: dict[int, asyncio.Future[Result]] = {}
         self._outcomes: list[Outcome] = []
@@ -109,6 +118,7 @@ class Sender:
         self._stopping = False
         self.sent_count = 0
         self.flood_count = 0
+        self.preclaimed_count = 0  # answers queued already claimed (no claim transaction)
         # The calls are made by name with Bot API parameters (they are stored that way); PTB
         # asks to prefer its typed methods, which cannot be replayed from a row.
         warnings.filterwarnings("ignore", "Please use 'Bot", PTBUserWarning, __name__)
@@ -117,14 +127,54 @@ class Sender:
 
     async def queue(self, session: AsyncSession, items: Sequence[Outgoing]) -> list[Queued]:
         """Queue calls in the caller's transaction; call `release` with the result after it
-        commits. Keyed calls queued before are left out."""
-        return await rows.enqueue(session, items, now=self.clock())
+        commits. Keyed calls queued before are left out.
+
+        An answer that could leave at once (the sender running and nearly idle, nothing of its
+        chat waiting, replies not held back) is queued already claimed, so it leaves after the
+        commit without a claim transaction of its own.
+        """
+        now = self._mono()
+        chosen: set[int] = set()
+
+        def claim_now(item: Outgoing) -> bool:
+            if not self._may_claim_now(item, now, chosen):
+                return False
+            chosen.add(item.chat_id)
+            self._preclaims.append(now)
+            self.preclaimed_count += 1
+            return True
+
+        return await rows.enqueue(session, items, now=self.clock(), claim=claim_now)
+
+    def _may_claim_now(self, item: Outgoing, now: float, chosen: set[int]) -> bool:
+        """Whether an answer may be queued claimed: it would leave at once."""
+        if item.proactive or self._stopping or not self._loops:
+            return False
+        chat = item.chat_id
+        if chat in self._busy or chat in chosen:
+            return False
+        self._preclaims = [t for t in self._preclaims if now - t < PRECLAIM_FORGET_SECONDS]
+        if len(self._tasks) + len(self._preclaims) >= PRECLAIM_LIMIT:
+            return False
+        if self.limiter.paced(proactive=False, now=now):
+            return False
+        if self.limiter.wait_time(chat, proactive=False, now=now) > 0:
+            return False
+        return not any(e.item.chat_id == chat for e in self._ready) and not any(
+            later.chat_id == chat for _, _, later in self._later
+        )
 
     def release(self, queued: Sequence[Queued]) -> list[asyncio.Future[Result]]:
         """After the commit: answers are tried at once; proactive rows wait their turn."""
         futures = []
         loop = asyncio.get_running_loop()
         for item in queued:
+            if item.claimed and self._preclaims:
+                self._preclaims.pop(0)
+            if item.claimed and (self._stopping or not self._loops):
+                # Stopping: give it back, written by the stop's last flush.
+                self._outcomes.append(Outcome(item.id, OutStatus.PENDING, undo_attempt=True))
+                continue
             if item.proactive or self._stopping or not self._loops:
                 self._poll.set()
                 continue
@@ -272,11 +322,15 @@ class Sender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.005, min(soonest, 1.0)))
             return
-        outcomes, self._outcomes = self._outcomes, []
+        to_claim = [i.id for i in batch if not i.claimed]
+        won = {i.id for i in batch if i.claimed}
+        outcomes: list[Outcome] = []
         try:
-            async with self.sessions() as session, session.begin():
-                await rows.record(session, outcomes, now=self.clock())
-                won = await rows.claim(session, [i.id for i in batch], now=self.clock())
+            if to_claim:
+                outcomes, self._outcomes = self._outcomes, []
+                async with self.sessions() as session, session.begin():
+                    await rows.record(session, outcomes, now=self.clock())
+                    won |= await rows.claim(session, to_claim, now=self.clock())
         except Exception:
             self._outcomes[:0] = outcomes
             for item in batch:
@@ -324,7 +378,9 @@ class Sender:
             self.limiter.depart(paced=False, now=self._mono())
             return
         async with self._departures:  # one at a time, in the order picked
-            while (wait := self.limiter.departure_wait(self._mono())) > 0:  # noqa: ASYNC110
+            while (  # noqa: ASYNC110
+                wait := self.limiter.departure_wait(self._mono(), proactive=item.proactive)
+            ) > 0:
                 await asyncio.sleep(wait)  # a time to wait for, not an event
             self.limiter.depart(paced=True, now=self._mono())
 
@@ -345,6 +401,7 @@ class Sender:
         self._outcomes.append(outcome)
         OUTCOMES.labels(outcome.status.value).inc()
         if retry_in is not None:
+            item.claimed = False  # given back `pending`: claimed again before the next try
             item.attempts = attempts - (1 if outcome.undo_attempt else 0)
             if outcome.chat_id is not None:
                 item.chat_id = outcome.chat_id

@@ -10,6 +10,7 @@ own (`create_read_engine`): in WAL mode a reader sees the last commit and blocks
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,23 @@ def _sqlite_begin_immediate(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")  # a reader: never holds up the writers
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def sqlite_statement(engine: AsyncEngine, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Run one SQL statement on a SQLite engine's writing connection as a transaction of its
+    own, in one call to aiosqlite's thread; return its rows (RETURNING), as tuples.
+
+    A statement through SQLAlchemy is about ten such calls (cursor, BEGIN IMMEDIATE, execute,
+    fetch, close, COMMIT), each a wait for the thread; a single statement in SQLite's
+    autocommit mode is atomic and durable by itself. For the hottest single-statement writes
+    only (`storage.inbox.take`); `params` must already be in the stored form (the columns'
+    `bind_processor`s). Raises what sqlite3 raises.
+    """
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection  # aiosqlite.Connection, autocommit (`_sqlite_pragmas`)
+        assert driver is not None  # a checked-out connection always has its driver's
+        return [tuple(row) for row in await driver.execute_fetchall(sql, params)]
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

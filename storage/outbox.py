@@ -8,7 +8,7 @@ that instant's window a message may be lost (the figure is counted and shown).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -34,6 +34,7 @@ class Queued:
     attempts: int
     useful_until: datetime
     file: tuple[str, str, bytes] | None = None
+    claimed: bool = False  # queued already claimed (`sending`): it leaves without a claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +63,22 @@ _ENQUEUE = {
 
 
 async def enqueue(
-    session: AsyncSession, items: Sequence[Outgoing], *, now: datetime
+    session: AsyncSession,
+    items: Sequence[Outgoing],
+    *,
+    now: datetime,
+    claim: Callable[[Outgoing], bool] | None = None,
 ) -> list[Queued]:
     """Queue calls; a keyed call queued before is skipped. Returns the rows queued now.
 
     A new edit of a message supersedes edits of it still pending (only the last one matters).
+    `claim(item)` True queues the row claimed (`sending`, one attempt): the sender will make
+    the call straight after the commit without a claim transaction of its own. Same rule as
+    `claim`: committed as `sending` before the call, so a crash makes it `uncertain`.
     """
     queued: list[Queued] = []
     for item in items:
+        claimed = claim is not None and claim(item)
         useful_until = now + (item.useful_for or USEFUL_FOR[item.priority])
         if item.is_edit and "message_id" in item.params:
             await supersede_edits(session, item.chat_id, int(item.params["message_id"]))
@@ -80,8 +89,9 @@ async def enqueue(
             "params": item.params,
             "priority": int(item.priority),
             "proactive": item.proactive,
-            "status": OutStatus.PENDING.value,
-            "attempts": 0,
+            "status": (OutStatus.SENDING if claimed else OutStatus.PENDING).value,
+            "attempts": 1 if claimed else 0,
+            "claimed_at": now if claimed else None,
             "created_at": now,
             "useful_until": useful_until,
             "slot_id": item.slot_id,
@@ -103,6 +113,7 @@ async def enqueue(
                 attempts=0,
                 useful_until=useful_until,
                 file=item.file,
+                claimed=claimed,
             )
         )
     return queued

@@ -130,6 +130,10 @@ async def test_a_long_history_arrives_whole_in_several_messages(desk: Desk, fill
     whole = "".join(c.params["text"] for c in sent)
     for n in range(9):
         assert f"Catatan {n}:" in whole
+    # the parts arrive in their order (only the first may leave without a claim of its own):
+    # the notes read newest first across the parts, as in one text
+    places = [whole.index(f"Catatan {n}:") for n in range(9)]
+    assert places == sorted(places, reverse=True)
     assert not any("gangguan" in c.params["text"] for c in sent)
 
 
@@ -248,3 +252,40 @@ async def test_what_must_wait_goes_by_priority_and_a_receipt_does_not_wait(
         assert proactive == ["ALERT"] * 2 + ["REMINDER"] * 2 + ["DIGEST"] * 2 + ["BROADCAST"] * 2
         (receipt,) = [n for n, t in enumerate(sent) if "Laporan" in t]
         assert receipt < sent.index("DIGEST")
+
+
+async def test_a_quiet_receipt_commits_claimed_with_its_checkin_and_leaves_once(
+    desk: Desk,
+) -> None:
+    """On the quiet path the receipt is queued already claimed (`sending`, one attempt) in the
+    check-in's own transaction, so it leaves without a claim transaction; it still leaves once
+    and is recorded sent. After a 429 on a reply, replies are held back: an answer is then
+    queued `pending` and claimed by the sender as it leaves (still once)."""
+    sender = desk.running.services.sender
+    siti, budi = desk.new_user("Siti"), desk.new_user("Budi")
+    await desk.member(siti, Role.TPS, TPS)
+    async with desk.sessions() as session:
+        other = (await session.scalars(select(Tps.id).where(Tps.id != TPS).limit(1))).one()
+    await desk.member(budi, Role.TPS, other)
+    before = sender.preclaimed_count
+    siti.send_text(LINE, date=desk.clock().timestamp())
+    await desk.settle(timeout=30)
+    assert sender.preclaimed_count == before + 1
+    async with desk.sessions() as session:
+        (row,) = (await session.scalars(select(OutboxMessage))).all()
+    assert (row.status, row.attempts, row.claimed_at) == (
+        OutStatus.SENT.value,
+        1,
+        row.created_at,
+    )
+    assert len(receipts_to(desk, siti)) == 1
+
+    desk.api.fail_next("sendMessage", status=429)
+    siti.send_text("SIAP 06:45 7", date=desk.clock().timestamp())
+    await desk.settle(timeout=30)
+    preclaimed = sender.preclaimed_count
+    budi.send_text(LINE, date=desk.clock().timestamp())
+    await desk.settle(timeout=30)
+    assert sender.preclaimed_count == preclaimed  # replies paced after the 429: no shortcut
+    assert len(receipts_to(desk, siti)) == 2 and len(receipts_to(desk, budi)) == 1
+    assert await outbox_statuses(desk) == {OutStatus.SENT.value: 3}

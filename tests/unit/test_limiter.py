@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from outbox.limiter import WINDOW_SPAN, Limiter
+from domain.pacing import burst_for
+from outbox.limiter import FLOOD_MODE_SECONDS, PROBE_SECONDS, WINDOW_SPAN, Limiter
 
 
 def test_picks_never_exceed_the_window_even_before_anything_left() -> None:
@@ -17,14 +18,17 @@ def test_picks_never_exceed_the_window_even_before_anything_left() -> None:
 def test_requests_are_counted_when_they_leave_not_when_picked() -> None:
     """Picked at t=0, the claims took until t=0.9: the second second's sends may not follow
     the first ones closer than Telegram's window allows."""
-    limiter = Limiter(rate=2)
-    for chat in (1, 2):
+    limiter = Limiter(rate=4)
+    assert burst_for(4) == 2  # at most two at once after a late wake-up, then spaced
+    for chat in (1, 2, 3, 4):
         assert limiter.reserve(chat, proactive=True, now=0.0)
     limiter.depart(paced=True, now=0.9)
+    limiter.depart(paced=True, now=0.9)
     assert limiter.departure_wait(0.9) > 0  # spaced by the rate, not all at once
+    limiter.depart(paced=True, now=1.15)
     limiter.depart(paced=True, now=1.4)
-    limiter.reserve(3, proactive=True, now=1.5)
-    # Two left within the window that started at 0.9: the third waits until it slides past.
+    limiter.reserve(5, proactive=True, now=1.5)
+    # Four left within the window that started at 0.9: the fifth waits until it slides past.
     assert abs(limiter.departure_wait(1.5) - (0.9 + WINDOW_SPAN - 1.5)) < 1e-9
 
 
@@ -45,3 +49,25 @@ def test_a_proactive_429_pauses_the_bulk_lane_only() -> None:
     limiter.flooded(7, 3.0, proactive=True, now=10.0)
     assert limiter.wait_time(8, proactive=True, now=11.0) >= 2.0
     assert limiter.wait_time(8, proactive=False, now=11.0) == 0
+
+
+def test_after_the_paced_while_replies_probe_and_a_429_there_doubles_the_while() -> None:
+    """A 429 on a reply paces replies for a while; then they probe at twice the cap; a 429 in
+    the probe paces them twice as long; a 429 long after a calm starts over."""
+    limiter = Limiter(rate=2)
+    limiter.flooded(1, 1.0, proactive=False, now=0.0)
+    end = FLOOD_MODE_SECONDS
+    assert limiter.paced(proactive=False, now=end - 1) and not limiter.probing(end - 1)
+    assert limiter.probing(end + 1) and limiter.paced(proactive=False, now=end + 1)
+    for chat in (10, 11, 12, 13):  # twice the cap in the probe's window
+        assert limiter.wait_time(chat, proactive=False, now=end + 1) == 0
+        assert limiter.reserve(chat, proactive=False, now=end + 1)
+        assert limiter.departure_wait(end + 1, proactive=False) == 0
+        limiter.depart(paced=True, now=end + 1)
+    assert limiter.wait_time(14, proactive=False, now=end + 1) > 0
+    assert not limiter.paced(proactive=False, now=end + PROBE_SECONDS + 0.1)  # unpaced again
+    limiter.flooded(12, 1.0, proactive=False, now=end + 2)  # the probe met a 429
+    assert limiter.replies_paced_until == end + 2 + 2 * FLOOD_MODE_SECONDS
+    calm = limiter.replies_paced_until + PROBE_SECONDS + 600
+    limiter.flooded(13, 1.0, proactive=False, now=calm)
+    assert limiter.replies_paced_until == calm + FLOOD_MODE_SECONDS
