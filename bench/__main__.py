@@ -1,4 +1,5 @@
-"""`python -m bench [SECTION...] [--quick]`: run benchmark sections, print a table, keep JSON."""
+"""`python -m bench [SECTION...] [--quick] [--country]`: run benchmark sections, print a table,
+keep JSON."""
 
 from __future__ import annotations
 
@@ -33,7 +34,17 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for smoke runs")
     parser.add_argument("--latency", type=float, default=0.03, help="fake API seconds per call")
     parser.add_argument("--users", type=int, default=200, help="simulated officers")
-    parser.add_argument("--conversations", type=int, default=10_000, help="memory case size")
+    parser.add_argument(
+        "--conversations",
+        type=int,
+        default=None,
+        help="memory: conversations open (default 10,000; 50,000 with --country)",
+    )
+    parser.add_argument(
+        "--country",
+        action="store_true",
+        help="memory: all 818,339 TPS of the country instead of Jawa Barat",
+    )
     parser.add_argument("--cap", type=float, default=2.0, help="outbox: send cap, per second")
     parser.add_argument("--runs", type=int, default=None, help="web: interleaved rounds")
     args = parser.parse_args()
@@ -43,6 +54,7 @@ def main() -> int:
         latency=args.latency,
         users=args.users,
         conversations=args.conversations,
+        country=args.country,
         cap=args.cap,
         runs=args.runs,
     )

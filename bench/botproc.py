@@ -1,6 +1,7 @@
 """The bot alone in a process, for memory figures: `python -m bench.botproc URL API TOKEN`.
 
 Reads commands on stdin: `rss` prints the resident memory now and at peak (MB) as JSON;
+`top` prints the 15 source lines holding the most memory (run with PYTHONTRACEMALLOC=1);
 `stop` stops the bot and exits.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import tracemalloc
 from pathlib import Path
 
 from bot import runner
@@ -26,6 +28,14 @@ def memory_mb() -> dict[str, float]:
     return {"rss_mb": fields.get("VmRSS", 0.0), "peak_rss_mb": fields.get("VmHWM", 0.0)}
 
 
+def memory_top(limit: int = 15) -> dict[str, float]:
+    """KB held per source line, biggest first (empty unless tracemalloc is tracing)."""
+    if not tracemalloc.is_tracing():
+        return {}
+    stats = tracemalloc.take_snapshot().statistics("lineno")[:limit]
+    return {str(s.traceback[0]): round(s.size / 1024, 1) for s in stats}
+
+
 async def main(url: str, api_base: str, token: str) -> None:
     settings = Settings(
         _env_file=None,
@@ -41,6 +51,8 @@ async def main(url: str, api_base: str, token: str) -> None:
         command = (await loop.run_in_executor(None, sys.stdin.readline)).strip()
         if command == "rss":
             print(json.dumps(memory_mb()), flush=True)
+        elif command == "top":
+            print(json.dumps(memory_top()), flush=True)
         elif command in ("stop", ""):
             break
     await runner.stop(running)

@@ -19,7 +19,8 @@ class Options:
     latency: float = 0.03  # seconds the fake Bot API takes per call, like a real network
     users: int = 200
     lines: int = 5  # one-line check-ins per simulated officer
-    conversations: int = 10_000  # open at once in the memory case
+    conversations: int | None = None  # open at once in the memory case (default by case)
+    country: bool = False  # memory section: the whole country instead of Jawa Barat
     cap: float = 2.0  # outbox section: the bot's send rate and the fake's per-bot limit, /s
     runs: int | None = None  # web section: interleaved rounds (default 9; 7 with --quick)
 
