@@ -16,6 +16,7 @@ from handlers.fallback import apologise
 from handlers.setup import register_all
 from outbox.inbox import Inbox
 from outbox.limiter import Limiter
+from outbox.post import Post
 from outbox.sender import Sender
 from services import BotData, DeskApplication, DeskContext, Services
 from storage import desk_groups, people
@@ -30,11 +31,18 @@ def file_base_url(api_base_url: str) -> str:
     return f"{head}/file/{tail}" if sep else api_base_url + "/file"
 
 
-def build_application(settings: Settings, services: Services) -> DeskApplication:
-    """Build the bot without touching the network; `initialize()` does that."""
+def build_application(
+    settings: Settings, services: Services, *, token: str | None = None
+) -> DeskApplication:
+    """Build one of the desk's bots without touching the network; `initialize()` does that.
+
+    `token`: the bot's (default: `TELEGRAM_BOT_TOKEN`, the desk's first bot). Every bot of a
+    desk is built with the same services and handlers; each has its own sender, limiter and
+    inbox, registered in `services.post`."""
+    token = token or settings.token()
     context_types = ContextTypes(context=DeskContext, bot_data=BotData)
     bot = LenientExtBot(
-        settings.token(),
+        token,
         base_url=settings.telegram_api_base_url,
         base_file_url=file_base_url(settings.telegram_api_base_url),
         defaults=Defaults(
@@ -60,11 +68,11 @@ def build_application(settings: Settings, services: Services) -> DeskApplication
     builder = (
         ApplicationBuilder().bot(bot).context_types(context_types).concurrent_updates(processor)
     )
-    if settings.webhook_mode:
-        builder = builder.updater(None)
+    if settings.webhook_mode and token == settings.token():
+        builder = builder.updater(None)  # the first bot takes the webhook; the others poll
     app: DeskApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.services = services
-    attach_outbox(app, bot, processor, settings, services)
+    attach_outbox(app, bot, processor, settings, services, bot_id=bot_id_of(token))
     # First of all groups, for every update: count it, then let the features have it.
     app.add_handler(TypeHandler(Update, _count_update), group=-1000)
     register_all(app)
@@ -98,8 +106,11 @@ def attach_outbox(
     processor: PerPersonProcessor,
     settings: Settings,
     services: Services,
+    *,
+    bot_id: int,
 ) -> None:
-    """The inbox in front of the handlers and the sender behind them, sharing the services."""
+    """The inbox in front of the handlers and the sender behind them, sharing the services;
+    the sender joins the desk's post (created with the first bot)."""
 
     async def unreachable(chat_id: int, reason: str) -> None:
         async with services.transaction() as session:
@@ -129,22 +140,24 @@ def attach_outbox(
         if update is not None:
             app.update_queue.put_nowait(update)
 
-    services.sender = Sender(
+    sender = Sender(
         bot,
         services.sessions,
         clock=services.clock,
         limiter=Limiter(rate=settings.send_rate),
         on_unreachable=unreachable,
         on_moved=moved,
+        bot_id=bot_id,
     )
-    services.inbox = Inbox(
-        services.sessions,
-        bot_id=bot_id_of(settings.token()),
-        clock=services.clock,
-        resubmit=resubmit,
-    )
-    bot.use_inbox(services.inbox)
-    processor.inbox, processor.sender = services.inbox, services.sender
+    inbox = Inbox(services.sessions, bot_id=bot_id, clock=services.clock, resubmit=resubmit)
+    if services.post is None:
+        services.post = Post(services.sessions, clock=services.clock, desk=services.desk)
+    services.post.add(sender)
+    if services.sender is None:  # the desk's first bot
+        services.sender, services.inbox = sender, inbox
+    app.bot_data.bot_id, app.bot_data.sender, app.bot_data.inbox = bot_id, sender, inbox
+    bot.use_inbox(inbox)
+    processor.inbox, processor.sender = inbox, sender
     processor.on_set_aside = apologise
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from telegram.error import InvalidToken
 
-from bot import backup, cli_people, cli_tasks, logs, rehearsal_cli
+from bot import backup, cli_bots, cli_people, cli_tasks, logs, rehearsal_cli
 from bot.cli_tasks import DEFAULT_TPS_FILE, CliError
 from bot.config import ConfigError, MissingTokenError, Settings
 from bot.leader import AlreadyRunning
@@ -179,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         "default all",
     )
     cli_people.add_commands(sub)
+    cli_bots.add_commands(sub)
     return parser
 
 
@@ -266,6 +267,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(cli_tasks.export_sheets(settings, args))
     if args.command == "people":
         return asyncio.run(cli_people.run(settings, args))
+    if args.command == "bots":
+        return asyncio.run(cli_bots.run(settings, args))
     if args.command == "rehearsal":
         return rehearsal_cli.run(settings, args)
     return 1

@@ -231,13 +231,21 @@ async def invite(settings: Settings, args: argparse.Namespace) -> int:
     async with database(settings) as sessions:
         async with sessions() as session:
             await require_region(session, scope, args.scope)
-        username = args.bot_username or await bot_username(settings)
+        from bot.cli_bots import desk_directory
+
+        desk = None if args.bot_username else await desk_directory(settings)
+        username = "" if desk else args.bot_username or await bot_username(settings)
+
+        def link(scope_code: str, code: str) -> str:
+            """The invite's link opens the bot serving its scope (`domain.bots`)."""
+            return deep_link(desk.for_scope(scope_code).username if desk else username, code)
+
         async with sessions() as session, session.begin():
             if per_tps:
                 made, expires = await staff.invite_every_tps(
                     session, scope, created_by=None, actor_label="cli", now=utc_now(), ttl=ttl
                 )
-                rows = [[i.tps_id, i.place, deep_link(username, i.code)] for i in made]
+                rows = [[i.tps_id, i.place, link(i.tps_id, i.code)] for i in made]
                 header = ["tps", "place", "link"]
             else:
                 codes, expires = await people.issue_invites(
@@ -250,7 +258,7 @@ async def invite(settings: Settings, args: argparse.Namespace) -> int:
                     now=utc_now(),
                     ttl=ttl,
                 )
-                rows = [[role.value, scope, c, deep_link(username, c)] for c in codes]
+                rows = [[role.value, scope, c, link(scope, c)] for c in codes]
                 header = ["role", "scope", "code", "link"]
     # `phone` is left empty for the desk to fill in: `deskbot people phones FILE` reads it back.
     header += ["expires_at", "phone"]

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     telegram_bot_token: SecretStr | None = None
+    # More bots for the same desk (comma-separated tokens): each serves a share of the
+    # regencies (`deskbot bots`); `deskbot bots add` stores more in the database.
+    telegram_extra_bot_tokens: SecretStr | None = None
     telegram_api_base_url: str = TELEGRAM_API_BASE_URL
     database_url: str = DEFAULT_DATABASE_URL
     webhook_url: str | None = None
@@ -115,7 +118,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
 
-    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token", "telegram_extra_bot_tokens", "webhook_secret", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -232,6 +237,13 @@ class Settings(BaseSettings):
         if self.telegram_bot_token is None:
             raise MissingTokenError
         return self.telegram_bot_token.get_secret_value()
+
+    def extra_tokens(self) -> list[str]:
+        """The tokens of TELEGRAM_EXTRA_BOT_TOKENS, in order (empty when unset)."""
+        if self.telegram_extra_bot_tokens is None:
+            return []
+        raw = self.telegram_extra_bot_tokens.get_secret_value()
+        return [token.strip() for token in raw.split(",") if token.strip()]
 
 
 class ConfigError(RuntimeError):

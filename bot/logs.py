@@ -25,15 +25,33 @@ def secrets_of(settings: HasSecrets, db_password: object = None) -> list[str]:
     database password."""
     found: list[str] = []
     extra = (getattr(settings, n, None) for n in ("sms_signing_key", "sms_gateway_password"))
+    more = getattr(settings, "telegram_extra_bot_tokens", None)
+    values = [] if more is None else more.get_secret_value().split(",")
     for secret in (settings.telegram_bot_token, settings.webhook_secret, *extra):
         if secret is not None:
-            value = secret.get_secret_value()
-            found.append(value)
-            if ":" in value and len(value.split(":", 1)[1]) >= 8:
-                found.append(value.split(":", 1)[1])
+            values.append(secret.get_secret_value())
+    found += token_parts([v.strip() for v in values])
     if db_password:
         found.append(str(db_password))
     return [s for s in found if s]
+
+
+def token_parts(tokens: list[str]) -> list[str]:
+    """Each secret, and for a bot token also its part after the colon alone."""
+    found = []
+    for value in tokens:
+        found.append(value)
+        if ":" in value and len(value.split(":", 1)[1]) >= 8:
+            found.append(value.split(":", 1)[1])
+    return found
+
+
+def redact_more(secrets: list[str]) -> None:
+    """Redact these too from every log line from now on (bot tokens read from the database)."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, RedactingFilter):
+                found.add(token_parts(secrets))
 
 
 def redact(text: str, secrets: list[str]) -> str:
@@ -47,6 +65,10 @@ class RedactingFilter(logging.Filter):
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if s]
+
+    def add(self, secrets: list[str]) -> None:
+        """Redact these as well."""
+        self._secrets += [s for s in secrets if s and s not in self._secrets]
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -25,19 +25,21 @@ from starlette.routing import BaseRoute
 from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError
 
-from bot import metrics
-from bot.app import build_application
+from bot import logs, metrics
+from bot.app import bot_id_of, build_application
 from bot.config import Settings
 from bot.health import Health, Role
 from bot.leader import FileLeadership, leadership_for
 from bot.sms_wiring import install_sms, own_server, routes_for, start_sms, stop_sms
 from bot.webhook import HttpServer, WebhookRoute, build_http_app
+from domain.bots import BotInfo
 from domain.broadcast import Pace
 from handlers.checkins import album, on_message
 from handlers.commands import publish_default_commands
 from reminders.alerts import alert_checkin
 from reminders.setup import start_background, stop_background
-from services import Clock, DeskApplication, Services, utc_now
+from services import Clock, DeskApplication, Services, services_of, utc_now
+from storage import bots as bot_rows
 from storage.db import (
     create_engine,
     create_read_engine,
@@ -66,6 +68,8 @@ class Running:
     settings: Settings
     health: Health
     halted: bool = False
+    # Every bot of the desk this process runs, the first bot's (`app`) first.
+    apps: list[DeskApplication] = field(default_factory=list)
 
 
 async def prepare(
@@ -108,7 +112,13 @@ async def prepare(
         install_sms(settings, services, app)
         if on_built is not None:
             on_built(app)
-        await app.initialize()
+        apps = [app] + [
+            build_application(settings, services, token=token)
+            for token in await more_tokens(settings, services)
+        ]
+        for each in apps:
+            await each.initialize()
+        await load_desk(services, apps)
     except BaseException:
         await dispose_read_engine(reader, engine)
         if own_engine:
@@ -123,7 +133,45 @@ async def prepare(
         services=services,
         settings=settings,
         health=health,
+        apps=apps,
     )
+
+
+async def more_tokens(settings: Settings, services: Services) -> list[str]:
+    """The tokens of the desk's bots after the first: TELEGRAM_EXTRA_BOT_TOKENS, then those
+    added with `deskbot bots add`; each bot once (by its id), never the first bot again."""
+    async with services.reading() as session:
+        stored = await bot_rows.stored_tokens(session)
+    logs.redact_more(stored)
+    seen = {bot_id_of(settings.token())}
+    tokens = []
+    for token in [*settings.extra_tokens(), *stored]:
+        if bot_id_of(token) not in seen:
+            seen.add(bot_id_of(token))
+            tokens.append(token)
+    return tokens
+
+
+async def load_desk(services: Services, apps: list[DeskApplication]) -> None:
+    """Record the desk's bots (their usernames as Telegram gave them) and work out which serves
+    each regency (`domain.bots`), into `services.desk`, which every sender routes by."""
+    async with services.transaction() as session:
+        for each in apps:
+            await bot_rows.register(
+                session,
+                bot_id=each.bot.id,
+                username=each.bot.username,
+                token=None,
+                now=services.clock(),
+            )
+        found = await bot_rows.directory(
+            session, [BotInfo(each.bot.id, each.bot.username) for each in apps]
+        )
+    services.desk.bots, services.desk.regencies = found.bots, found.regencies
+    assert services.post is not None
+    services.post.assign()
+    if found.several:
+        log.info("desk bots: %s", ", ".join(f"@{b.username}" for b in found.bots))
 
 
 async def activate(
@@ -131,31 +179,13 @@ async def activate(
 ) -> None:
     """Start receiving updates and background work: this instance is now the active one."""
     app, settings, services = running.app, running.settings, running.services
-    await publish_default_commands(app.bot, services)
-    # What was taken but not handled goes first in the queue, before anything new.
-    assert services.inbox is not None
-    services.inbox.start()
-    replayed = await services.inbox.pending()
-    for raw in replayed:
-        update = Update.de_json(raw, app.bot)
-        if update is not None:
-            app.update_queue.put_nowait(update)
-    if replayed:
-        log.warning("handling %d update(s) taken before the last stop", len(replayed))
-    if app.updater is not None:
-        await app.updater.start_polling(
-            poll_interval=poll_interval,
-            timeout=settings.poll_timeout if poll_timeout is None else poll_timeout,
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-            bootstrap_retries=BOOTSTRAP_RETRIES,
-            error_callback=polling_problem,
-        )
-    await app.start()
+    for each in running.apps or [app]:
+        await receive(each, settings, poll_interval=poll_interval, poll_timeout=poll_timeout)
     # The door out once receiving works: the calls owed from before start going out (a burst
     # of them must not flood Telegram before polling is set up).
     await services.out.start()
-    await album.resume(app, on_message)  # albums stored before a stop are finished
+    for each in running.apps or [app]:
+        await album.resume(each, on_message)  # albums stored before a stop are finished
     await start_background(app)
     await start_sms(running.services)
     # Active once everything runs: the webhooks (Telegram's, the SMS phone's) are taken now.
@@ -173,6 +203,42 @@ async def activate(
         app.bot.username,
         "webhook" if settings.webhook_mode else "long polling",
     )
+
+
+async def receive(
+    app: DeskApplication,
+    settings: Settings,
+    *,
+    poll_interval: float = 0.0,
+    poll_timeout: int | None = None,
+) -> None:
+    """Start one bot receiving: its commands published, the updates its inbox took but did not
+    handle queued first, then long polling (unless it is the first bot in webhook mode) and the
+    application started."""
+    services = services_of(app)
+    await publish_default_commands(app.bot, services)
+    inbox = app.bot_data.inbox
+    assert inbox is not None
+    inbox.start()
+    replayed = await inbox.pending()
+    for raw in replayed:
+        update = Update.de_json(raw, app.bot)
+        if update is not None:
+            app.update_queue.put_nowait(update)
+    if replayed:
+        log.warning(
+            "@%s: handling %d update(s) taken before the last stop", app.bot.username, len(replayed)
+        )
+    if app.updater is not None:
+        await app.updater.start_polling(
+            poll_interval=poll_interval,
+            timeout=settings.poll_timeout if poll_timeout is None else poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
+            error_callback=polling_problem,
+        )
+    await app.start()
 
 
 def polling_problem(error: TelegramError) -> None:
@@ -216,25 +282,29 @@ async def halt(running: Running) -> None:
         app.job_queue.scheduler.pause()
     # Background work first: stopping the updater can wait out a whole long poll.
     await stop_sms(running.services)
-    await album.stop(app)
+    for each in running.apps or [app]:
+        await album.stop(each)
     if app.running:
         await stop_background(app)
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
+    for each in running.apps or [app]:
+        if each.updater is not None and each.updater.running:
+            await each.updater.stop()
 
 
 async def stop(running: Running, *, dispose_engine: bool = True) -> None:
     """Stop fetching, finish the updates in hand, then close everything."""
     await halt(running)
-    app, services = running.app, running.services
-    if app.running:
-        await app.stop()
+    apps, services = running.apps or [running.app], running.services
+    for each in apps:
+        if each.running:
+            await each.stop()
     # After the handlers finished: what they queued is sent or stays queued for the next start.
-    if services.sender is not None:
-        await services.sender.stop()
-    if services.inbox is not None:
-        await services.inbox.stop()
-    await app.shutdown()
+    if services.post is not None:
+        await services.post.stop()
+    for each in apps:
+        if each.bot_data.inbox is not None:
+            await each.bot_data.inbox.stop()
+        await each.shutdown()
     await stop_sms(running.services, close=True)
     await dispose_read_engine(running.reader, running.engine)
     if dispose_engine:

@@ -77,6 +77,9 @@ class Outgoing:
     useful_for: timedelta | None = None
     slot_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The desk's bot the call leaves through (`outbox.post` sets it: an answer's through the
+    # bot that heard the update, anything else through its recipient's); None: the first bot.
+    bot_id: int | None = None
 
     @property
     def chat_id(self) -> int:

@@ -18,6 +18,7 @@ class Member:
     reachable: bool = True
     username: str | None = None
     phone: str | None = None  # E.164 (domain.phone), for SMS filing
+    bot_id: int | None = None  # the desk's bot they started (None: the desk's first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +31,4 @@ class Registration:
     tps_id: str
     status: str
     language: str
+    bot_id: int | None = None  # the desk's bot it was asked through (None: the first)

@@ -91,7 +91,7 @@ async def cmd_invite(update: Update, context: DeskContext, member: Member) -> No
             expires=desk_time(expires, zone),
         )
     ]
-    lines += [deep_link(context.services.bot_username, c) for c in codes]
+    lines += [deep_link(context.services.bot_username_for(scope), c) for c in codes]
     await reply(update, "\n".join(lines))
 
 
@@ -137,6 +137,7 @@ async def cmd_register_group(update: Update, context: DeskContext, member: Membe
             scope=member.scope,
             by=member.id,
             now=context.now(),
+            bot_id=context.bot.id,
         )
         if chat.is_forum:
             await desk_groups.set_group_topic(session, chat.id, topic, alerts=alerts)

@@ -86,7 +86,7 @@ async def sent_as_chat(update: Update, context: DeskContext) -> None:
     if chat.type == ChatType.PRIVATE or chat.type == ChatType.CHANNEL:
         return
     anonymous_admin = message.sender_chat.id == chat.id
-    if anonymous_admin and _is_command_for_us(update, context.services.bot_username):
+    if anonymous_admin and _is_command_for_us(update, context.bot.username):
         user = update.effective_user
         lang = language_of(user.language_code if user else None)
         await reply(update, text(lang, "admin.group_anonymous"))

@@ -151,6 +151,7 @@ async def _bind(
         scope=invite.scope_code,
         language=lang,
         now=now,
+        bot_id=update.get_bot().id,  # Telegram lets only the bot they started write to them
     )
     forget_member()  # read again once this commits
     if not await people.mark_invite_used(session, invite.id, member.id, now):

@@ -177,6 +177,7 @@ async def daftar_send(update: Update, context: DeskContext) -> None:
             language=lang,
             tps_id=tps_id,
             now=now,
+            bot_id=context.bot.id,
         )
         approvers = await people.approvers_for(session, tps_id)
     await answer_button(update)
@@ -237,6 +238,7 @@ async def approval_decided(update: Update, context: DeskContext) -> None:
                     scope=request.tps_id,
                     language=request.language,
                     now=now,
+                    bot_id=request.bot_id,
                 )
             await people.audit(
                 session,

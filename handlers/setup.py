@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import (
     admin,
+    bots,
     broadcast,
     checkins,
     desk,
@@ -22,7 +23,8 @@ from handlers.context import DeskApplication
 
 
 def register_all(app: DeskApplication) -> None:
-    groups.register(app)  # first: upgrades, chats signing messages, business accounts
+    bots.register(app)  # first: a person writing to another of the desk's bots is redirected
+    groups.register(app)  # upgrades, chats signing messages, business accounts
     for feature in (
         help,
         registration,

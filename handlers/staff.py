@@ -162,7 +162,7 @@ async def cmd_hand_over(update: Update, context: DeskContext, member: Member) ->
             tps=await scope_label(context, tps, lang),
             revoked=gone,
             expires=desk_time(done.expires_at, zone),
-            link=deep_link(context.services.bot_username, done.code),
+            link=deep_link(context.services.bot_username_for(tps), done.code),
         ),
     )
 

@@ -96,8 +96,14 @@ class Sender:
         on_unreachable: ChatHook | None = None,
         on_moved: MoveHook | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        bot_id: int | None = None,
+        serves: rows.Bots = None,
     ) -> None:
+        """`bot_id`: the desk's bot this sender's calls leave through (stamped on the rows it
+        queues); `serves`: whose rows it takes from the table (`storage.outbox.Bots`; None:
+        all, a one-bot desk)."""
         self.bot, self.sessions, self.clock = bot, sessions, clock
+        self.bot_id, self.serves = bot_id, serves
         self.limiter = limiter or Limiter()
         self.on_unreachable, self.on_moved = on_unreachable, on_moved
         self._mono = monotonic
@@ -144,6 +150,9 @@ class Sender:
             self.preclaimed_count += 1
             return True
 
+        for item in items:
+            if item.bot_id is None:
+                item.bot_id = self.bot_id
         return await rows.enqueue(session, items, now=self.clock(), claim=claim_now)
 
     def _may_claim_now(self, item: Outgoing, now: float, chosen: set[int]) -> bool:
@@ -202,7 +211,7 @@ class Sender:
     async def start(self) -> None:
         """Mark calls cut off by a crash `uncertain`, then start sending."""
         async with self.sessions() as session, session.begin():
-            cut_off = await rows.recover(session, now=self.clock())
+            cut_off = await rows.recover(session, now=self.clock(), bots=self.serves)
         if cut_off:
             log.warning("%d call(s) were cut off mid-send by a stop; not resending them", cut_off)
         self._stopping = False
@@ -247,7 +256,7 @@ class Sender:
         if not self.idle():
             return False
         async with self.sessions() as session:
-            return await rows.due_count(session, now=self.clock()) == 0
+            return await rows.due_count(session, now=self.clock(), bots=self.serves) == 0
 
     async def _guard(self, turn: Callable[[], Awaitable[None]]) -> None:
         while not self._stopping:
@@ -447,9 +456,13 @@ class Sender:
         if in_memory >= STOCK // 2:
             return
         async with self.sessions() as session, session.begin():
-            await rows.expire(session, now=self.clock())
+            await rows.expire(session, now=self.clock(), bots=self.serves)
             found = await rows.due(
-                session, now=self.clock(), limit=STOCK - in_memory, exclude=sorted(self._known)
+                session,
+                now=self.clock(),
+                limit=STOCK - in_memory,
+                exclude=sorted(self._known),
+                bots=self.serves,
             )
         now = self._mono()
         for item in found:

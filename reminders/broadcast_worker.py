@@ -32,10 +32,12 @@ from telegram import Bot, Message
 from domain.broadcast import BroadcastStatus, BroadcastView, DeliveryStatus, Due, Pace
 from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
 from outbox.judge import Fate, judge
+from outbox.limiter import Limiter
 from reminders.broadcast_progress import Progress
 from services import Services, utc_now
 from storage import broadcasts, deliveries, people
 from storage.deliveries import Outcome
+from storage.outbox import Bots
 from views import broadcast_keyboards as keyboards
 
 log = logging.getLogger(__name__)
@@ -70,8 +72,17 @@ class DeliveryWorker:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = utc_now,
+        limiter: Limiter | None = None,
+        bots: Bots = None,
     ) -> None:
+        """One worker per bot of the desk this process holds: `bot` sends, `bots` says whose
+        deliveries it takes (`storage.outbox.Bots`; None: all, a one-bot desk), `limiter` is
+        that bot's sender's (default: the first bot's)."""
         self.bot, self.services, self.pace = bot, services, pace
+        self.bots = bots
+        # The status message is the first bot's worker's to edit (the others would edit it too,
+        # each with its own idea of when): the first bot's rows include those with no bot.
+        self.shows_progress = bots is None or None in bots
         self._mono, self._wall = monotonic, wall
         self._bucket = TokenBucket(pace.rate, burst_for(pace.rate))
         # Counted when a request leaves (`_depart`), over a window a little over a second:
@@ -86,7 +97,7 @@ class DeliveryWorker:
         self._chats = ChatPacer()
         self._progress = Progress(bot, services, every=pace.progress_every, monotonic=monotonic)
         # The one limiter all the bot's sends share (the sender's); broadcasts go last.
-        self._limiter = services.out.limiter
+        self._limiter = limiter or services.out.limiter
         self._depth = max(4, math.ceil(pace.rate * STOCK_SECONDS))
         self._stock: deque[Due] = deque()
         self._backlog: deque[Due] = deque()
@@ -129,7 +140,7 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         async with self.services.transaction() as session:
-            interrupted = await deliveries.recover(session)
+            interrupted = await deliveries.recover(session, bots=self.bots)
         if interrupted:
             log.warning("%d broadcast deliveries were cut off mid-send; not resending", interrupted)
         # The helpers are never cancelled: a claim cut off after its commit would strand rows.
@@ -284,7 +295,9 @@ class DeliveryWorker:
             return
         if not self._backlog:
             async with self.services.transaction() as session:
-                found = await deliveries.due(session, now=self._wall(), limit=BACKLOG)
+                found = await deliveries.due(
+                    session, now=self._wall(), limit=BACKLOG, bots=self.bots
+                )
             self._backlog.extend(found)
             if not found:
                 await self._wait(self._wanted, IDLE_POLL)
@@ -309,7 +322,8 @@ class DeliveryWorker:
     async def _book_turn(self) -> None:
         await asyncio.sleep(FLUSH_EVERY)
         await self._flush()
-        await self._progress.tick(list(self._content.values()))
+        if self.shows_progress:
+            await self._progress.tick(list(self._content.values()))
         now = self._mono()
         # While sending, look for finished broadcasts often; when idle, now and then (one
         # resumed after a crash may have nothing left to send).
@@ -348,7 +362,7 @@ class DeliveryWorker:
                 )
             log.info("broadcast %s done: %s", b.id, tally)
             self._content.pop(b.id, None)
-            await self._progress.show(b, final=True)
+            await self._progress.show(b, final=True)  # keyed: shown once, whichever worker
 
 
 async def send_content(bot: Bot, chat_id: int, b: BroadcastView, *, with_ack: bool) -> Message:

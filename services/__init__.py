@@ -16,9 +16,11 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from domain.bots import Directory
 from domain.broadcast import Pace
 from domain.roles import Role
 from outbox.inbox import Inbox
+from outbox.post import Post
 from outbox.sender import Sender
 from storage.db import read_sessionmaker
 
@@ -79,9 +81,13 @@ class Services:
     broadcast_pace: Pace = field(default_factory=Pace)
     desk_config_file: Path | None = None
     schedule_tick_seconds: float = 15.0
-    # Set by the factory once the bot exists (tests that only need storage leave them unset).
+    # Set by the factory once the bot exists (tests that only need storage leave them unset):
+    # the desk's first bot's sender and inbox, and the post all owed calls are queued through.
     sender: Sender | None = None
     inbox: Inbox | None = None
+    post: Post | None = None
+    # The desk's bots and which serves each regency (`domain.bots`); one bot until loaded.
+    desk: Directory = field(default_factory=Directory)
     broadcast_worker: Waker | None = None
     schedule_runner: ScheduleRunner = field(default_factory=ScheduleRunner)
     # Owned by layers above this one, so typed `object` and narrowed where used (isinstance):
@@ -106,20 +112,33 @@ class Services:
             yield session
 
     @property
-    def out(self) -> Sender:
-        """The sender; an error if the application factory has not attached one."""
-        if self.sender is None:
+    def out(self) -> Post:
+        """The post (`outbox.post`): every owed call is queued there; an error if the
+        application factory has not attached one."""
+        if self.post is None:
             raise RuntimeError("no sender attached; build the application with bot.app")
-        return self.sender
+        return self.post
+
+    def bot_username_for(self, scope_code: str) -> str:
+        """The @username (without @) of the bot serving a scope: an invite's link opens it."""
+        if not self.desk.bots:
+            return self.bot_username
+        return self.desk.for_scope(scope_code).username
 
 
 class BotData:
     """`application.bot_data`: holds the services (PTB builds it with no arguments)."""
 
-    __slots__ = ("services",)
+    __slots__ = ("albums", "bot_id", "inbox", "sender", "services")
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        # This application's bot (a desk may run several, sharing the services): its id, the
+        # sender its calls leave through, the inbox its updates are taken into, its album timers.
+        self.bot_id: int = 0
+        self.sender: Sender | None = None
+        self.inbox: Inbox | None = None
+        self.albums: object = None
 
 
 class DeskContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

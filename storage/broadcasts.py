@@ -220,10 +220,19 @@ async def confirm(
             Person.scope_code,
             literal(DeliveryStatus.PENDING.value),
             literal(0),
+            Person.bot_id,
         )
         await session.execute(
             insert(BroadcastDelivery).from_select(
-                ["broadcast_id", "person_id", "telegram_id", "scope_code", "status", "attempts"],
+                [
+                    "broadcast_id",
+                    "person_id",
+                    "telegram_id",
+                    "scope_code",
+                    "status",
+                    "attempts",
+                    "bot_id",
+                ],
                 rows,
             )
         )

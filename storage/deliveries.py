@@ -20,13 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.broadcast import BroadcastStatus, BroadcastView, DeliveryStatus, Due, Tally
 from storage.broadcasts import ACTIVE, view_of
 from storage.models import Broadcast, BroadcastDelivery
+from storage.outbox import Bots, of_bots
 
 
-async def recover(session: AsyncSession) -> int:
-    """After a crash: claimed-but-unrecorded deliveries may have arrived; never resend them."""
+async def recover(session: AsyncSession, *, bots: Bots = None) -> int:
+    """After a crash: claimed-but-unrecorded deliveries (of `bots`, see `storage.outbox.Bots`)
+    may have arrived; never resend them."""
     result = await session.execute(
         update(BroadcastDelivery)
-        .where(BroadcastDelivery.status == DeliveryStatus.SENDING.value)
+        .where(
+            of_bots(bots, BroadcastDelivery.bot_id),
+            BroadcastDelivery.status == DeliveryStatus.SENDING.value,
+        )
         .values(status=DeliveryStatus.UNCERTAIN.value, error="interrupted while sending")
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -37,8 +42,9 @@ async def active(session: AsyncSession) -> list[BroadcastView]:
     return [view_of(b) for b in (await session.execute(stmt)).scalars()]
 
 
-async def due(session: AsyncSession, *, now: datetime, limit: int) -> list[Due]:
-    """Pending deliveries of running broadcasts, oldest broadcast first."""
+async def due(session: AsyncSession, *, now: datetime, limit: int, bots: Bots = None) -> list[Due]:
+    """Pending deliveries (through `bots`, see `storage.outbox.Bots`) of running broadcasts,
+    oldest broadcast first."""
     stmt = (
         select(
             BroadcastDelivery.id,
@@ -48,6 +54,7 @@ async def due(session: AsyncSession, *, now: datetime, limit: int) -> list[Due]:
         )
         .join(Broadcast, Broadcast.id == BroadcastDelivery.broadcast_id)
         .where(
+            of_bots(bots, BroadcastDelivery.bot_id),
             BroadcastDelivery.status == DeliveryStatus.PENDING.value,
             Broadcast.status.in_(ACTIVE),
             or_(

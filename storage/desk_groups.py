@@ -16,9 +16,17 @@ from storage.people import audit
 
 
 async def register_group(
-    session: AsyncSession, *, chat_id: int, title: str, scope: str, by: int, now: datetime
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    title: str,
+    scope: str,
+    by: int,
+    now: datetime,
+    bot_id: int | None = None,
 ) -> bool:
-    """Register or re-activate a desk group; True if it was not active before."""
+    """Register or re-activate a desk group; True if it was not active before. `bot_id`: the
+    desk's bot that is a member of the group and serves it (None: the desk's first)."""
     group = await session.get(DeskGroup, chat_id)
     if group is None:
         session.add(
@@ -29,12 +37,15 @@ async def register_group(
                 registered_by=by,
                 registered_at=now,
                 active=True,
+                bot_id=bot_id,
             )
         )
         await session.flush()
         return True
     was_active = group.active
     group.title, group.scope_code, group.active = title, scope, True
+    if bot_id is not None:
+        group.bot_id = bot_id
     return not was_active
 
 
@@ -105,6 +116,7 @@ async def move_desk_group(
                 active=True,
                 thread_id=group.thread_id,
                 alert_thread_id=group.alert_thread_id,
+                bot_id=group.bot_id,
             )
         )
     group.active = False

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,7 @@ class Queued:
     useful_until: datetime
     file: tuple[str, str, bytes] | None = None
     claimed: bool = False  # queued already claimed (`sending`): it leaves without a claim
+    bot_id: int | None = None  # the bot it leaves through (None: the desk's first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,24 @@ class Outcome:
     undo_attempt: bool = False  # given back without Telegram having acted (429, stopping)
     chat_id: int | None = None  # moved to this chat (a group upgraded to a supergroup)
     drop_thread: bool = False  # its forum topic is closed or gone: sent to General from now
+
+
+# Which bots' rows a sender takes (`Sender.serves`): None for all (a one-bot desk); else bot
+# ids, None among them for rows recorded with no bot (the desk's first bot takes those).
+Bots = Sequence[int | None] | None
+
+
+def of_bots(bots: Bots, column: Any = None) -> ColumnElement[bool]:
+    """The WHERE clause for rows that leave through one of `bots` (see `Bots`); `column`:
+    the table's bot id column (default the outbox's)."""
+    if bots is None:
+        return true()
+    column = OutboxMessage.bot_id if column is None else column
+    ids = [b for b in bots if b is not None]
+    clause: ColumnElement[bool] = column.in_(ids)
+    if None in bots:
+        clause = or_(clause, column.is_(None))
+    return clause
 
 
 _TABLE = cast(Table, OutboxMessage.__table__)
@@ -81,6 +100,8 @@ async def enqueue(
         claimed = claim is not None and claim(item)
         useful_until = now + (item.useful_for or USEFUL_FOR[item.priority])
         if item.is_edit and "message_id" in item.params:
+            if item.key is not None and await _queued_before(session, item.key):
+                continue  # a keyed edit queued twice must not supersede its first self
             await supersede_edits(session, item.chat_id, int(item.params["message_id"]))
         values: dict[str, Any] = {
             "key": item.key,
@@ -95,6 +116,7 @@ async def enqueue(
             "created_at": now,
             "useful_until": useful_until,
             "slot_id": item.slot_id,
+            "bot_id": item.bot_id,
         }
         file = item.file or (None, None, None)
         values.update(file_field=file[0], file_name=file[1], file_data=file[2])
@@ -114,9 +136,15 @@ async def enqueue(
                 useful_until=useful_until,
                 file=item.file,
                 claimed=claimed,
+                bot_id=item.bot_id,
             )
         )
     return queued
+
+
+async def _queued_before(session: AsyncSession, key: str) -> bool:
+    found = await session.execute(select(OutboxMessage.id).where(OutboxMessage.key == key))
+    return found.first() is not None
 
 
 async def supersede_edits(session: AsyncSession, chat_id: int, message_id: int) -> None:
@@ -134,12 +162,18 @@ async def supersede_edits(session: AsyncSession, chat_id: int, message_id: int) 
 
 
 async def due(
-    session: AsyncSession, *, now: datetime, limit: int, exclude: Sequence[int] = ()
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    exclude: Sequence[int] = (),
+    bots: Bots = None,
 ) -> list[Queued]:
-    """Pending rows that may be tried now, most urgent first."""
+    """Pending rows of `bots` that may be tried now, most urgent first."""
     stmt = (
         select(OutboxMessage)
         .where(
+            of_bots(bots),
             OutboxMessage.status == OutStatus.PENDING.value,
             or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
         )
@@ -165,14 +199,16 @@ async def due(
                 attempts=row.attempts,
                 useful_until=row.useful_until,
                 file=file,
+                bot_id=row.bot_id,
             )
         )
     return rows[:limit]
 
 
-async def due_count(session: AsyncSession, *, now: datetime) -> int:
-    """How many pending rows may be tried now."""
+async def due_count(session: AsyncSession, *, now: datetime, bots: Bots = None) -> int:
+    """How many pending rows of `bots` may be tried now."""
     stmt = select(func.count()).where(
+        of_bots(bots),
         OutboxMessage.status == OutStatus.PENDING.value,
         or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
     )
@@ -234,11 +270,12 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: dat
         row.params = params
 
 
-async def recover(session: AsyncSession, *, now: datetime) -> int:
-    """After a crash: rows claimed but never recorded may have arrived; never resend them."""
+async def recover(session: AsyncSession, *, now: datetime, bots: Bots = None) -> int:
+    """After a crash: rows of `bots` claimed but never recorded may have arrived; never resend
+    them. (Only the starting sender's bots: another process may be sending the others.)"""
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == OutStatus.SENDING.value)
+        .where(of_bots(bots), OutboxMessage.status == OutStatus.SENDING.value)
         .values(
             status=OutStatus.UNCERTAIN.value, error="interrupted while sending", finished_at=now
         )
@@ -246,11 +283,12 @@ async def recover(session: AsyncSession, *, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def expire(session: AsyncSession, *, now: datetime) -> int:
-    """Pending rows past their usefulness are not sent any more."""
+async def expire(session: AsyncSession, *, now: datetime, bots: Bots = None) -> int:
+    """Pending rows of `bots` past their usefulness are not sent any more."""
     result = await session.execute(
         update(OutboxMessage)
         .where(
+            of_bots(bots),
             OutboxMessage.status == OutStatus.PENDING.value,
             OutboxMessage.useful_until < now,
         )

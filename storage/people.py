@@ -32,6 +32,7 @@ def _member(p: Person | Row[Any]) -> Member:
         reachable=p.reachable,
         username=p.username,
         phone=p.phone,
+        bot_id=p.bot_id,
     )
 
 
@@ -61,8 +62,11 @@ async def upsert_member(
     scope: str,
     language: str,
     now: datetime,
+    bot_id: int | None = None,
 ) -> Member:
-    """Bind a Telegram account to a role and scope (a new person, or a changed one)."""
+    """Bind a Telegram account to a role and scope (a new person, or a changed one).
+
+    `bot_id`: the desk's bot they started (None keeps the one recorded, or the desk's first)."""
     person = await _person(session, telegram_id)
     if person is None:
         person = Person(
@@ -75,6 +79,7 @@ async def upsert_member(
             reachable=True,
             created_at=now,
             updated_at=now,
+            bot_id=bot_id,
         )
         session.add(person)
     else:
@@ -82,6 +87,8 @@ async def upsert_member(
         person.role, person.scope_code = role.value, scope
         person.reachable, person.unreachable_since, person.updated_at = True, None, now
         person.revoked_at = None
+        if bot_id is not None:
+            person.bot_id = bot_id
     await session.flush()
     return _member(person)
 
@@ -216,6 +223,7 @@ def _registration(r: RegistrationRequest) -> Registration:
         tps_id=r.tps_id,
         status=r.status,
         language=r.language,
+        bot_id=r.bot_id,
     )
 
 
@@ -228,8 +236,10 @@ async def create_registration(
     language: str,
     tps_id: str,
     now: datetime,
+    bot_id: int | None = None,
 ) -> Registration:
-    """File a request, replacing any earlier pending one from the same account."""
+    """File a request, replacing any earlier pending one from the same account; `bot_id`: the
+    desk's bot it came through (the person is bound to it when approved)."""
     await session.execute(
         update(RegistrationRequest)
         .where(
@@ -245,6 +255,7 @@ async def create_registration(
         tps_id=tps_id,
         status="pending",
         created_at=now,
+        bot_id=bot_id,
     )
     session.add(request)
     await session.flush()

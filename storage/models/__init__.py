@@ -1,6 +1,7 @@
 """All tables; importing this module registers them on `Base.metadata`."""
 
 from storage.models.base import Base
+from storage.models.bots import BotRegion, DeskBot
 from storage.models.broadcasts import Broadcast, BroadcastDelivery
 from storage.models.checkins import Checkin
 from storage.models.conversations import AlbumPart, Conversation
@@ -23,11 +24,13 @@ __all__ = [
     "AlbumPart",
     "AuditLog",
     "Base",
+    "BotRegion",
     "Broadcast",
     "BroadcastDelivery",
     "Checkin",
     "CheckinCount",
     "Conversation",
+    "DeskBot",
     "DeskGroup",
     "DeskScheduleRow",
     "Digest",

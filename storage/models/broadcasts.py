@@ -62,6 +62,7 @@ class BroadcastDelivery(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     telegram_id: Mapped[int] = mapped_column(BigInteger)
     scope_code: Mapped[str] = mapped_column(String(14))  # the person's, when queued
+    bot_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the person's bot
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Worker scheduling runs on real time (Telegram's limits are real, test clocks are not).

@@ -46,6 +46,7 @@ class AlbumPart(Base):
     message_id: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the whole update, as Telegram sent it
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    bot_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the bot it came to
 
     __table_args__ = (
         UniqueConstraint("telegram_id", "media_group_id", "message_id", name="uq_album_part"),

@@ -84,6 +84,8 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id"), default=None)
+    # The bot the call leaves through (its recipient's); None: the desk's first bot.
+    bot_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     __table_args__ = (
         # The sender's look-up of what is due: few rows are ever pending at once.

@@ -30,6 +30,9 @@ class Person(Base):
     # Revoked by an admin or coordinator: no access from that moment; the row stays so the
     # check-ins this person filed stay theirs. A new invite binds the account again.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The desk's bot this person started (Telegram lets only that bot write to them); None: the
+    # desk's first bot (a one-bot desk, or someone registered before the desk had several).
+    bot_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     __table_args__ = (
         Index("ix_person_role_scope", "role", "scope_code"),
@@ -78,6 +81,7 @@ class RegistrationRequest(Base):
     name: Mapped[str] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64), default=None)
     language: Mapped[str] = mapped_column(String(2), default="id")
+    bot_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the bot asked
     tps_id: Mapped[str] = mapped_column(ForeignKey("tps.id"))
     status: Mapped[str] = mapped_column(String(10), default="pending")
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"), default=None)
@@ -100,6 +104,8 @@ class DeskGroup(Base):
     # as digests; both None: General). Set by /daftargrup typed in a topic.
     thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     alert_thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # The desk's bot that is a member of the group and serves it; None: the desk's first bot.
+    bot_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class AuditLog(Base):

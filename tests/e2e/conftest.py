@@ -99,30 +99,31 @@ class Desk:
     async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until every pushed update is fetched and fully handled, and every call the
         bot owes has left (or waits for a time to try again)."""
-        app = self.running.app
-        processor = app.update_processor
+        apps = self.running.apps or [self.running.app]
         sender = self.running.services.out
-        inbox = self.running.services.inbox
-        assert inbox is not None
-        albums = self.running.services.albums
+        fakes = [self.api, *self.api._bots.values()]  # every bot the fake server serves
+
+        def handled() -> bool:
+            for app in apps:
+                inbox, albums = app.bot_data.inbox, app.bot_data.albums
+                if not (
+                    app.update_queue.empty()
+                    and app.update_processor.current_concurrent_updates == 0
+                    and (inbox is None or inbox.idle())
+                    and (albums is None or getattr(albums, "idle", lambda: True)())
+                ):
+                    return False
+            return True
+
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             await self.api.wait_idle(timeout=max(0.1, deadline - loop.time()), quiet=0.05)
-            if (
-                app.update_queue.empty()
-                and processor.current_concurrent_updates == 0
-                and inbox.idle()
-                and (albums is None or albums.idle())
-                and await sender.quiet()
-            ):
+            if handled() and await sender.quiet():
                 await asyncio.sleep(0.05)
                 if (
-                    app.update_queue.empty()
-                    and processor.current_concurrent_updates == 0
-                    and not self.api.updates_pending()
-                    and inbox.idle()
-                    and (albums is None or albums.idle())
+                    handled()
+                    and not any(fake.updates_pending() for fake in fakes)
                     and await sender.quiet()
                 ):
                     return

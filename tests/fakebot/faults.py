@@ -126,6 +126,9 @@ class FaultsMixin:
         self.state.queue.interrupt()
 
     def _outage_status_now(self) -> Status | None:
+        host = getattr(self, "_host", None)
+        if host is not None and host._outage_status_now() is not None:
+            return host._outage_status_now()  # the server is down for every bot it serves
         if self._outage_until is None:
             return None
         if time.monotonic() >= self._outage_until:

@@ -83,6 +83,20 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         per-bot window; ``allow_http_webhooks`` accepts ``http://`` webhook URLs (loopback
         tests; Telegram itself requires HTTPS)."""
         self.token = token
+        self._options: dict[str, Any] = {
+            "flood_limits": flood_limits,
+            "per_bot_rate": per_bot_rate,
+            "per_chat_rate": per_chat_rate,
+            "per_group_per_minute": per_group_per_minute,
+            "private_burst": private_burst,
+            "count_edits_per_bot": count_edits_per_bot,
+            "cap_replies": cap_replies,
+            "allow_http_webhooks": allow_http_webhooks,
+        }
+        # Other bots served at the same address (Telegram serves every bot at one): token ->
+        # that bot's fake (`add_bot`); a bot added so has this one as its host.
+        self._bots: dict[str, FakeBotApi] = {}
+        self._host: FakeBotApi | None = None
         self._wanted_port = port  # 0: any free port
         flood = FloodControl(
             enabled=flood_limits,
@@ -107,8 +121,22 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
+    def add_bot(self, token: str, bot_username: str, **options: Any) -> FakeBotApi:
+        """Another bot at this server's address, as Telegram serves every bot at one: its own
+        chats (a user must write to it before it may write to them), updates, flood windows
+        (Telegram's limits are per bot) and records; an outage of the server hits it too.
+        `options` override this server's (e.g. `per_bot_rate`)."""
+        other = FakeBotApi(token, bot_username=bot_username, **{**self._options, **options})
+        other._host = self
+        self._bots[token] = other
+        if self._runner is not None:
+            other.state.queue.reopen()
+        return other
+
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
+        for other in self._bots.values():
+            other.state.queue.reopen()
         self.state.queue.reopen()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -121,6 +149,8 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         logger.debug("fake Bot API listening on %s", self.base_url)
 
     async def stop(self) -> None:
+        for other in self._bots.values():
+            other.state.queue.close()
         self.state.queue.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -140,6 +170,8 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
 
     @property
     def port(self) -> int:
+        if self._host is not None:
+            return self._host.port
         if self._port is None:
             raise RuntimeError("FakeBotApi is not started")
         return self._port
@@ -160,11 +192,15 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         file_match = FILE_PATH.fullmatch(request.path)
         if file_match is not None:
-            return self._serve_file(*file_match.groups())
+            token = file_match.group(1)
+            return self._bots.get(token, self)._serve_file(*file_match.groups())
         match = BOT_PATH.fullmatch(request.path)
         if match is None:
             return web.json_response(NOT_FOUND, status=404)
         token, method = match.groups()
+        other = self._bots.get(token)
+        if other is not None:
+            return await other._handle_call(request, token, method)
         tracked = method.lower() != "getupdates"
         if tracked:
             self._inflight += 1
