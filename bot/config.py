@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # instance proves its lock session alive, and how long PostgreSQL keeps a silent lock
     # session before ending it (which frees the lock for the standby).
     leader_retry_seconds: float = Field(default=1.0, gt=0)
+    # Several processes sharing a desk's bots through PostgreSQL: how many bots this one holds
+    # at most (default: every bot it can get; a process holding none stands by).
+    hold_bots: int | None = Field(default=None, ge=1)
     leader_keepalive_seconds: float = Field(default=2.0, gt=0)
     leader_session_timeout_seconds: int = Field(default=10, ge=2)
     # Where pg_dump / pg_restore live when they are not on PATH.

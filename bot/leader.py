@@ -62,6 +62,10 @@ def lock_key(token: str) -> int:
     return value - 2**32 if value >= 2**31 else value
 
 
+# The desk-wide work of a desk with several bots (the schedule, SMS) has one holder too.
+DESK_KEY = lock_key("desk-schedule")
+
+
 def libpq_dsn(url: str) -> str:
     """`postgresql+asyncpg://...` -> `postgresql://...` for asyncpg and the pg_* tools."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -76,9 +80,10 @@ class PgLeadership:
         retry_seconds: float = 1.0,
         keepalive_seconds: float = 2.0,
         session_timeout_seconds: int = 10,
+        name: str = "this instance",
     ) -> None:
         self._dsn = libpq_dsn(url)
-        self.key = key
+        self.key, self.name = key, name
         self._retry = retry_seconds
         self._keepalive = keepalive_seconds
         self._session_timeout = session_timeout_seconds
@@ -104,25 +109,39 @@ class PgLeadership:
             log.warning("this PostgreSQL has no idle_session_timeout; see docs/deploy.md")
             return await asyncpg.connect(self._dsn, timeout=5, server_settings=settings)
 
+    @property
+    def holding(self) -> bool:
+        """Whether this lock is held now (taken, and not given up)."""
+        return self._task is not None and not self._releasing
+
+    async def try_acquire(self) -> bool:
+        """One try for the lock; True if it is held now (also when it was held already)."""
+        if self.holding:
+            return True
+        try:
+            if self._conn is None or self._conn.is_closed():
+                self._conn = await self._connect()
+            got = await self._conn.fetchval(
+                "SELECT pg_try_advisory_lock($1, $2)", LOCK_NAMESPACE, self.key, timeout=5
+            )
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("standby cannot reach the database (%s); retrying", type(exc).__name__)
+            await self._close()
+            return False
+        if got:
+            self._task = asyncio.create_task(self._watch(self._conn))
+            log.info("%s is active (holds the lock)", self.name)
+            return True
+        return False
+
     async def acquire(self, stop: asyncio.Event) -> bool:
         said_standby = False
         while not stop.is_set():
-            try:
-                if self._conn is None or self._conn.is_closed():
-                    self._conn = await self._connect()
-                got = await self._conn.fetchval(
-                    "SELECT pg_try_advisory_lock($1, $2)", LOCK_NAMESPACE, self.key, timeout=5
-                )
-                if got:
-                    self._task = asyncio.create_task(self._watch(self._conn))
-                    log.info("this instance is active (holds the lock)")
-                    return True
-                if not said_standby:
-                    log.info("standing by: another instance is active")
-                    said_standby = True
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("standby cannot reach the database (%s); retrying", type(exc).__name__)
-                await self._close()
+            if await self.try_acquire():
+                return True
+            if not said_standby and self._conn is not None:
+                log.info("standing by: another instance is active")
+                said_standby = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._retry)
         return False

@@ -14,6 +14,7 @@ so tests exercise the real path. The phases:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from bot import logs, metrics
 from bot.app import bot_id_of, build_application
 from bot.config import Settings
 from bot.health import Health, Role
-from bot.leader import FileLeadership, leadership_for
+from bot.leader import DESK_KEY, FileLeadership, PgLeadership, leadership_for, lock_key
 from bot.sms_wiring import install_sms, own_server, routes_for, start_sms, stop_sms
 from bot.webhook import HttpServer, WebhookRoute, build_http_app
 from domain.bots import BotInfo
@@ -37,7 +38,7 @@ from domain.broadcast import Pace
 from handlers.checkins import album, on_message
 from handlers.commands import publish_default_commands
 from reminders.alerts import alert_checkin
-from reminders.setup import start_background, stop_background
+from reminders.setup import start_background, start_bot_work, stop_background, stop_bot_work
 from services import Clock, DeskApplication, Services, services_of, utc_now
 from storage import bots as bot_rows
 from storage.db import (
@@ -70,6 +71,8 @@ class Running:
     halted: bool = False
     # Every bot of the desk this process runs, the first bot's (`app`) first.
     apps: list[DeskApplication] = field(default_factory=list)
+    held: set[int] = field(default_factory=set)  # the bots this process holds (is active for)
+    desk_held: bool = False  # it runs the desk-wide work (the schedule, SMS)
 
 
 async def prepare(
@@ -177,32 +180,55 @@ async def load_desk(services: Services, apps: list[DeskApplication]) -> None:
 async def activate(
     running: Running, *, poll_interval: float = 0.0, poll_timeout: int | None = None
 ) -> None:
-    """Start receiving updates and background work: this instance is now the active one."""
-    app, settings, services = running.app, running.settings, running.services
-    for each in running.apps or [app]:
-        await receive(each, settings, poll_interval=poll_interval, poll_timeout=poll_timeout)
+    """Start receiving updates and background work for every bot and the desk: this instance
+    is now the active one (one instance, or the holder of everything)."""
+    for each in running.apps or [running.app]:
+        await activate_bot(running, each, poll_interval=poll_interval, poll_timeout=poll_timeout)
+    await activate_desk(running)
+
+
+async def activate_bot(
+    running: Running,
+    app: DeskApplication,
+    *,
+    poll_interval: float = 0.0,
+    poll_timeout: int | None = None,
+) -> None:
+    """This instance now holds one of the desk's bots: it receives that bot's updates, sends
+    what is owed through it, and delivers its broadcasts."""
+    settings, services = running.settings, running.services
+    await receive(app, settings, poll_interval=poll_interval, poll_timeout=poll_timeout)
     # The door out once receiving works: the calls owed from before start going out (a burst
     # of them must not flood Telegram before polling is set up).
-    await services.out.start()
-    for each in running.apps or [app]:
-        await album.resume(each, on_message)  # albums stored before a stop are finished
-    await start_background(app)
-    await start_sms(running.services)
-    # Active once everything runs: the webhooks (Telegram's, the SMS phone's) are taken now.
+    await services.out.start_bot(app.bot_data.bot_id)
+    await album.resume(app, on_message)  # albums stored before a stop are finished
+    await start_bot_work(app)
+    running.held.add(app.bot_data.bot_id)
+    # Active once it runs: Telegram's webhook is taken now (the first bot's).
     running.health.role = Role.ACTIVE
-    if settings.webhook_url is not None and settings.webhook_secret is not None:
+    webhook = app.updater is None and settings.webhook_url is not None
+    if webhook and settings.webhook_secret is not None:
         await app.bot.set_webhook(
-            url=settings.webhook_url,
+            url=str(settings.webhook_url),
             secret_token=settings.webhook_secret.get_secret_value(),
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,
         )
     metrics.set_leader(True)
-    log.info(
-        "bot @%s started (%s)",
-        app.bot.username,
-        "webhook" if settings.webhook_mode else "long polling",
-    )
+    log.info("bot @%s started (%s)", app.bot.username, "webhook" if webhook else "long polling")
+
+
+async def activate_desk(running: Running) -> None:
+    """This instance now runs the desk-wide work, once for the desk whatever bots it holds:
+    the schedule (reminders, escalations, digests) and the SMS service."""
+    app = running.app
+    if app.job_queue is not None and not app.job_queue.scheduler.running:
+        await app.job_queue.start()  # the first bot is held elsewhere: its queue runs here
+    await start_background(app)
+    await start_sms(running.services)
+    running.desk_held = True
+    running.health.role = Role.ACTIVE
+    metrics.set_leader(True)
 
 
 async def receive(
@@ -282,13 +308,18 @@ async def halt(running: Running) -> None:
         app.job_queue.scheduler.pause()
     # Background work first: stopping the updater can wait out a whole long poll.
     await stop_sms(running.services)
-    for each in running.apps or [app]:
+    held = [each for each in running.apps or [app] if each.bot_data.bot_id in running.held]
+    for each in held:
         await album.stop(each)
-    if app.running:
+    if running.desk_held:
         await stop_background(app)
-    for each in running.apps or [app]:
+    for each in held:
+        await stop_bot_work(each)
+    for each in held:
         if each.updater is not None and each.updater.running:
             await each.updater.stop()
+    if not app.running and app.job_queue is not None and app.job_queue.scheduler.running:
+        await app.job_queue.stop()  # started for the schedule alone (`activate_desk`)
 
 
 async def stop(running: Running, *, dispose_engine: bool = True) -> None:
@@ -409,6 +440,67 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
+class SharedDesk:
+    """A desk with several bots on PostgreSQL, shared by several processes (maybe on several
+    machines): each bot has exactly one holder at a time, and so has the desk-wide work (the
+    schedule, SMS). Each is a PostgreSQL advisory lock (`bot.leader`): a bot's key is its
+    token's (the same a one-bot instance takes), the desk's `DESK_KEY`. Every
+    `leader_retry_seconds` this process tries the locks it does not hold, bots in the desk's
+    order, until it holds HOLD_BOTS bots (default: all); a holder that dies frees its locks at
+    once (its session ends) and another process takes them at its next try, a second or two.
+    A lock lost while held stops this process (`EXIT_LOST_LEADERSHIP`), as for a standby."""
+
+    def __init__(self, running: Running, stop_event: asyncio.Event) -> None:
+        self.running, self.stop_event = running, stop_event
+        settings = running.settings
+        self.limit = settings.hold_bots or len(running.apps)
+        self.leases: dict[int, PgLeadership] = {}
+        self.desk = self._lease(DESK_KEY)
+
+    def _lease(self, key: int) -> PgLeadership:
+        settings = self.running.settings
+        return PgLeadership(
+            settings.database_url,
+            key,
+            retry_seconds=settings.leader_retry_seconds,
+            keepalive_seconds=settings.leader_keepalive_seconds,
+            session_timeout_seconds=settings.leader_session_timeout_seconds,
+            name="the desk's schedule" if key == DESK_KEY else "a bot",
+        )
+
+    def _held(self) -> list[PgLeadership]:
+        return [lease for lease in [*self.leases.values(), self.desk] if lease.holding]
+
+    async def hold(self) -> bool:
+        """Take what is free until stopped; True if a lock held was lost."""
+        running = self.running
+        while not self.stop_event.is_set():
+            if any(lease.lost.is_set() for lease in self._held()):
+                return True
+            for app in running.apps:
+                bot_id = app.bot_data.bot_id
+                if bot_id in running.held or len(running.held) >= self.limit:
+                    continue
+                lease = self.leases.setdefault(bot_id, self._lease(lock_key(app.bot.token)))
+                if await lease.try_acquire():
+                    log.info("holding @%s", app.bot.username)
+                    await activate_bot(running, app)
+            if not running.desk_held and await self.desk.try_acquire():
+                log.info("holding the desk's schedule")
+                await activate_desk(running)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self.stop_event.wait(), running.settings.leader_retry_seconds
+                )
+        return False
+
+    async def release(self) -> None:
+        """Free every lock this process took (after all work stopped: `serve` calls this
+        last)."""
+        for lease in [*self.leases.values(), self.desk]:
+            await lease.release()
+
+
 async def serve(
     settings: Settings,
     stop_event: asyncio.Event,
@@ -439,6 +531,7 @@ async def serve(
     server = http_server(running)
     sms_server = own_server(running.settings, running.services, running.health)
     lost = False
+    shared: SharedDesk | None = None
     try:
         if on_running is not None:
             on_running(running)
@@ -446,15 +539,19 @@ async def serve(
             await server.start()
         if sms_server is not None:
             await sms_server.start()
-        if not await leadership.acquire(stop_event):
-            return 0
-        await activate(running)
-        stopping = asyncio.create_task(stop_event.wait())
-        losing = asyncio.create_task(leadership.lost.wait())
-        await asyncio.wait({stopping, losing}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        losing.cancel()
-        lost = leadership.lost.is_set()
+        if isinstance(leadership, PgLeadership) and len(running.apps) > 1:
+            shared = SharedDesk(running, stop_event)
+            lost = await shared.hold()
+        else:
+            if not await leadership.acquire(stop_event):
+                return 0
+            await activate(running)
+            stopping = asyncio.create_task(stop_event.wait())
+            losing = asyncio.create_task(leadership.lost.wait())
+            await asyncio.wait({stopping, losing}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            losing.cancel()
+            lost = leadership.lost.is_set()
         if lost:
             if on_lost is not None:
                 on_lost()
@@ -467,4 +564,6 @@ async def serve(
         if sms_server is not None:
             await sms_server.stop()
         await stop(running)
+        if shared is not None:
+            await shared.release()
         await leadership.release()

@@ -148,7 +148,13 @@ async def cmd_register_group(update: Update, context: DeskContext, member: Membe
                 actor_label=f"telegram:{member.telegram_id}",
                 action="group_registered" if new else "group_topic",
                 now=context.now(),
-                detail={"chat_id": chat.id, "title": chat.title, "topic": topic, "alerts": alerts},
+                detail={
+                    "chat_id": chat.id,
+                    "title": chat.title,
+                    "topic": topic,
+                    "alerts": alerts,
+                    "bot": context.bot.username,  # the member bot that serves the group
+                },
             )
     lang = member.language
     if new:

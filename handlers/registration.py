@@ -169,6 +169,7 @@ async def _bind(
             "role": invite.role,
             "scope": invite.scope_code,
             "previous": [existing.role.value, existing.scope] if existing else None,
+            "bot": update.get_bot().username,  # the desk's bot they are bound to now
         },
     )
     return member

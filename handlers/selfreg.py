@@ -250,6 +250,9 @@ async def approval_decided(update: Update, context: DeskContext) -> None:
                     "request_id": request.id,
                     "tps": request.tps_id,
                     "telegram_id": request.telegram_id,
+                    "bot": context.services.desk.get(request.bot_id).username
+                    if context.services.desk.bots
+                    else context.bot.username,
                 },
             )
     if outcome:

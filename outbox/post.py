@@ -139,12 +139,17 @@ class Post:
         return list(await asyncio.gather(*futures))
 
     async def start(self) -> None:
-        """Start the senders of the bots this process holds."""
+        """Start the senders of every bot (a process holding them all)."""
+        for bot_id in self.senders:
+            await self.start_bot(bot_id)
+
+    async def start_bot(self, bot_id: int) -> None:
+        """Start one bot's sender: this process now holds that bot. The senders of bots held
+        elsewhere stay stopped: what is queued for them waits in the table for their holder."""
         self.assign()
-        for bot_id, sender in self.senders.items():
-            if bot_id not in self._started:
-                await sender.start()
-                self._started.add(bot_id)
+        if bot_id not in self._started:
+            await self.senders[bot_id].start()
+            self._started.add(bot_id)
 
     async def stop(self) -> None:
         """Stop every sender: the calls in flight are recorded, the rest stay queued."""

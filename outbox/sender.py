@@ -52,7 +52,9 @@ from storage.outbox import Outcome, Queued
 log = logging.getLogger(__name__)
 
 OUTCOMES = Counter(
-    "deskbot_outbox_calls_total", "Bot API calls the sender finished, by outcome", ["outcome"]
+    "deskbot_outbox_calls_total",
+    "Bot API calls the sender finished, by bot (its numeric id) and outcome",
+    ["bot", "outcome"],
 )
 
 Clock = Callable[[], datetime]
@@ -408,7 +410,7 @@ class Sender:
         finally:
             self._busy.discard(item.chat_id)
         self._outcomes.append(outcome)
-        OUTCOMES.labels(outcome.status.value).inc()
+        OUTCOMES.labels(str(self.bot_id or ""), outcome.status.value).inc()
         if retry_in is not None:
             item.claimed = False  # given back `pending`: claimed again before the next try
             item.attempts = attempts - (1 if outcome.undo_attempt else 0)

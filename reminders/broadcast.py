@@ -33,27 +33,35 @@ class Workers:
 
 
 async def start_delivery(app: DeskApplication) -> None:
-    """Resume queued broadcasts and deliver new ones until the bot stops: a worker for each
-    bot whose sender this process runs."""
+    """Resume this bot's queued broadcast deliveries and deliver new ones until it stops, with
+    its own sender's limiter; `services.broadcast_worker` wakes every bot's worker."""
     services = services_of(app)
-    workers = [
-        DeliveryWorker(
-            sender.bot,
-            services,
-            services.broadcast_pace,
-            limiter=sender.limiter,
-            bots=sender.serves,
-        )
-        for sender in services.out.senders.values()
-    ]
-    services.broadcast_worker = Workers(workers)
-    for worker in workers:
-        worker.start()
+    sender = app.bot_data.sender
+    assert sender is not None
+    worker = DeliveryWorker(
+        sender.bot,
+        services,
+        services.broadcast_pace,
+        limiter=sender.limiter,
+        bots=sender.serves,
+    )
+    app.bot_data.worker = worker
+    workers = services.broadcast_worker
+    if not isinstance(workers, Workers):
+        workers = services.broadcast_worker = Workers([])
+    workers.workers.append(worker)
+    worker.start()
 
 
 async def stop_delivery(app: DeskApplication) -> None:
+    """Stop this bot's worker (see `DeliveryWorker.stop`)."""
     services = services_of(app)
-    worker = services.broadcast_worker
-    services.broadcast_worker = None
-    if isinstance(worker, Workers):
+    worker = app.bot_data.worker
+    app.bot_data.worker = None
+    workers = services.broadcast_worker
+    if isinstance(workers, Workers) and worker in workers.workers:
+        workers.workers.remove(worker)
+        if not workers.workers:
+            services.broadcast_worker = None
+    if isinstance(worker, DeliveryWorker):
         await worker.stop()

@@ -357,9 +357,11 @@ class DeliveryWorker:
                 tally = await deliveries.tally_of(session, b.id)
                 if not tally.finished:
                     continue
-                await deliveries.set_status(
+                if not await deliveries.set_status(
                     session, b.id, BroadcastStatus.DONE, now=self.services.clock()
-                )
+                ):
+                    self._content.pop(b.id, None)  # another bot's worker finished it
+                    continue
             log.info("broadcast %s done: %s", b.id, tally)
             self._content.pop(b.id, None)
             await self._progress.show(b, final=True)  # keyed: shown once, whichever worker

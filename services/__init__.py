@@ -129,7 +129,7 @@ class Services:
 class BotData:
     """`application.bot_data`: holds the services (PTB builds it with no arguments)."""
 
-    __slots__ = ("albums", "bot_id", "inbox", "sender", "services")
+    __slots__ = ("albums", "bot_id", "inbox", "sender", "services", "worker")
 
     def __init__(self) -> None:
         self.services: Services | None = None
@@ -139,6 +139,7 @@ class BotData:
         self.sender: Sender | None = None
         self.inbox: Inbox | None = None
         self.albums: object = None
+        self.worker: object = None  # its broadcast delivery worker while it is held
 
 
 class DeskContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

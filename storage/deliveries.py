@@ -121,7 +121,9 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: dat
 
 async def set_status(
     session: AsyncSession, broadcast_id: int, status: BroadcastStatus, *, now: datetime
-) -> None:
+) -> bool:
+    """Move a running broadcast on; True if this call moved it (two workers may finish one
+    broadcast at the same moment: one of them does)."""
     values: dict[str, Any] = {"status": status.value}
     if status is BroadcastStatus.DONE:
         tally = await tally_of(session, broadcast_id)
@@ -132,7 +134,12 @@ async def set_status(
             blocked=tally.blocked,
             uncertain=tally.uncertain,
         )
-    await session.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(**values))
+    result = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status != status.value)
+        .values(**values)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def tally_of(session: AsyncSession, broadcast_id: int) -> Tally:

@@ -99,10 +99,6 @@ async def enqueue(
     for item in items:
         claimed = claim is not None and claim(item)
         useful_until = now + (item.useful_for or USEFUL_FOR[item.priority])
-        if item.is_edit and "message_id" in item.params:
-            if item.key is not None and await _queued_before(session, item.key):
-                continue  # a keyed edit queued twice must not supersede its first self
-            await supersede_edits(session, item.chat_id, int(item.params["message_id"]))
         values: dict[str, Any] = {
             "key": item.key,
             "chat_id": item.chat_id,
@@ -123,7 +119,11 @@ async def enqueue(
         stmt = _ENQUEUE[session.get_bind().dialect.name]
         found = (await session.execute(stmt, values)).scalar_one_or_none()
         if found is None:
-            continue
+            continue  # keyed, queued before: it must not supersede its first copy either
+        if item.is_edit and "message_id" in item.params:
+            await supersede_edits(
+                session, item.chat_id, int(item.params["message_id"]), before=found
+            )
         queued.append(
             Queued(
                 id=found,
@@ -142,16 +142,16 @@ async def enqueue(
     return queued
 
 
-async def _queued_before(session: AsyncSession, key: str) -> bool:
-    found = await session.execute(select(OutboxMessage.id).where(OutboxMessage.key == key))
-    return found.first() is not None
-
-
-async def supersede_edits(session: AsyncSession, chat_id: int, message_id: int) -> None:
-    """Pending edits of one message are moot once a newer edit of it is queued."""
+async def supersede_edits(
+    session: AsyncSession, chat_id: int, message_id: int, *, before: int
+) -> None:
+    """Pending edits of one message are moot once a newer edit of it (row `before`) is
+    queued: those queued before it are superseded (a keyed edit queued again is not queued, so
+    it supersedes nothing: two instances finishing one broadcast keep its summary)."""
     await session.execute(
         update(OutboxMessage)
         .where(
+            OutboxMessage.id < before,
             OutboxMessage.chat_id == chat_id,
             OutboxMessage.status == OutStatus.PENDING.value,
             OutboxMessage.method.in_(("editMessageText", "editMessageReplyMarkup")),

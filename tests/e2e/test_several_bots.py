@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot import runner
+from bot import metrics, runner
 from bot.config import Settings
 from domain.outbox import Outgoing, Priority
 from domain.roles import Role
 from reminders.delivery import owe
 from storage import regions
-from storage.models import DeskBot, DeskGroup, Person
+from storage.models import AuditLog, DeskBot, DeskGroup, Person
 from tests.conftest import FakeClock, kpu_data
 from tests.e2e.broadcasting import compose, deliveries_of, send_now, wait_done
 from tests.e2e.conftest import Desk
@@ -98,7 +98,11 @@ async def test_people_are_bound_to_their_regencys_bot_and_reached_only_through_i
     assert any("Selamat datang, Budi" in t for t in _texts(second, 802))
     async with desk.sessions() as session:
         bound = dict((await session.execute(select(Person.telegram_id, Person.bot_id))).all())
+        used = (
+            await session.scalars(select(AuditLog).where(AuditLog.action == "invite_redeemed"))
+        ).all()
     assert bound == {801: first_id, 802: SECOND_ID}
+    assert sorted(a.detail["bot"] for a in used) == sorted(["desk_pemilu_test_bot", SECOND])
 
     # Budi writes to the first bot: he is told which bot is his, and nothing is filed.
     desk.api.user(802, first_name="Budi").send_text("SIAP 06:30 7")
@@ -106,7 +110,9 @@ async def test_people_are_bound_to_their_regencys_bot_and_reached_only_through_i
     told = _texts(desk.api, 802)
     assert len(told) == 1 and f"@{SECOND}" in told[0]
 
-    # A reminder round (proactive, queued like the scheduler's): each through their own bot.
+    # A reminder round (proactive, queued like the scheduler's): each through their own bot,
+    # counted under that bot in /metrics.
+    sent_by_second = metrics.SENDS.labels(str(SECOND_ID), "sendMessage")._value.get()
     mark_first, mark_second = desk.api.mark(), second.mark()
     await owe(
         services,
@@ -130,6 +136,7 @@ async def test_people_are_bound_to_their_regencys_bot_and_reached_only_through_i
     ]
     assert [r.params["chat_id"] for r in first_sent] == [801]
     assert [r.params["chat_id"] for r in second_sent] == [802]
+    assert metrics.SENDS.labels(str(SECOND_ID), "sendMessage")._value.get() == sent_by_second + 1
 
     # A broadcast from a province admin (on the first bot) reaches each once, through theirs.
     admin = desk.new_user("Admin Banten")

@@ -179,8 +179,9 @@ async def test_healthz_and_metrics(api: FakeBotApi, served: Served) -> None:
     status, text = await get(base + "/metrics")
     assert status == 200
     assert "deskbot_is_leader 1.0" in text
-    assert 'deskbot_telegram_sends_total{method="sendMessage"}' in text
-    assert 'deskbot_telegram_requests_total{method="setWebhook",outcome="ok"}' in text
+    bot = f'bot="{api.token.split(":")[0]}"'
+    assert f'deskbot_telegram_sends_total{{{bot},method="sendMessage"}}' in text
+    assert f'deskbot_telegram_requests_total{{{bot},method="setWebhook",outcome="ok"}}' in text
     assert "deskbot_updates_total" in text and "deskbot_telegram_429_total" in text
     assert api.token not in text and SECRET not in text
 
@@ -188,13 +189,14 @@ async def test_healthz_and_metrics(api: FakeBotApi, served: Served) -> None:
 async def test_counts_429s(api: FakeBotApi, served: Served) -> None:
     from bot import metrics
 
-    before = metrics.RATE_LIMITED.labels("sendMessage")._value.get()
+    bot = api.token.split(":")[0]  # the metrics name each bot by its public id
+    before = metrics.RATE_LIMITED.labels(bot, "sendMessage")._value.get()
     api.fail_next("sendMessage", status=429, parameters={"retry_after": 1})
     api.user(4444).send_text("/start")
     await api.deliver_webhook_updates()
     # The refused reply is sent again once Telegram's retry_after has passed: once.
     await wait_until(lambda: api.count("sendMessage", chat_id=4444) == 2, timeout=15)
-    assert metrics.RATE_LIMITED.labels("sendMessage")._value.get() == before + 1
+    assert metrics.RATE_LIMITED.labels(bot, "sendMessage")._value.get() == before + 1
     delivered = [
         r for r in api.requests if r.method == "sendMessage" and r.chat_id == 4444 and r.ok
     ]
