@@ -54,6 +54,11 @@ async def database(tps_file: Any, rows: Rows) -> tuple[str, float]:
     admin = await asyncpg.connect(_dsn(base))
     try:
         if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", NAME):
+            engine = create_engine(_url(base, NAME))
+            try:
+                await upgrade(engine)  # a copy seeded before the newest migration catches up
+            finally:
+                await engine.dispose()
             return _url(base, NAME), 0.0
         started = time.perf_counter()
         scratch = f"{NAME}_building"
