@@ -20,7 +20,7 @@ class Options:
     users: int = 200
     lines: int = 5  # one-line check-ins per simulated officer
     conversations: int | None = None  # open at once in the memory case (default by case)
-    country: bool = False  # memory section: the whole country instead of Jawa Barat
+    country: bool = False  # memory and digest sections: the whole country instead of a province
     cap: float = 2.0  # outbox section: the bot's send rate and the fake's per-bot limit, /s
     runs: int | None = None  # web section: interleaved rounds (default 9; 7 with --quick)
 

@@ -1,6 +1,7 @@
 """The desk's figures: coverage per kind, floods, blank spots, incidents, change and laggards.
 
-Input is what storage counts (per district, kind and severity, over current check-ins only);
+Input is what storage counts (a `Tally` per district: check-ins per kind, and how many of them
+are problems or serious, over current check-ins only);
 output is one `Figures` per scope, broken down by the level below the scope (regencies for a
 province desk, districts for a city desk), which is what digests, /rekap and the chart show.
 
@@ -57,11 +58,22 @@ class RegionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Tally:
+    """One district's (or village's) current check-ins, per kind (kind value -> check-ins):
+    all of them (`filed`), those with a severity other than ok (`problems`), and those severe
+    or critical (`serious`). Kinds with none are left out of each mapping."""
+
+    filed: dict[str, int]
+    problems: dict[str, int] = field(default_factory=dict)
+    serious: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Counts:
     """Raw counts from storage, keyed by district code."""
 
     tps_by_district: dict[str, int]
-    by_district: dict[tuple[str, str, str], int]  # (district, kind, severity) -> check-ins
+    by_district: dict[str, Tally]  # district -> its current check-ins per kind
     open_incidents: dict[str, int]  # district -> open incidents
     severe_flood_tps: list[tuple[str, str]]  # (TPS id, village name), sorted
     names: dict[str, str]  # region code -> name, for breakdown regions and districts
@@ -109,27 +121,19 @@ def breakdown_length(scope: str) -> int:
 
 
 def _district_rows(counts: Counts) -> dict[str, RegionRow]:
-    """One row per district from the (district, kind, severity) counts. A nation has tens of
-    thousands of those: a row is made once per district, not once per count."""
+    """One row per district from its tally: floods are the banjir problems, severe floods the
+    serious ones, blank spots the serious sinyal check-ins."""
     names = counts.names
     rows = {d: RegionRow(d, names.get(d, d), tps=n) for d, n in counts.tps_by_district.items()}
-    ok, banjir, sinyal = Severity.OK.value, Kind.BANJIR.value, Kind.SINYAL.value
-    for (district, kind, severity), n in counts.by_district.items():
+    banjir, sinyal = Kind.BANJIR.value, Kind.SINYAL.value
+    for district, tally in counts.by_district.items():
         row = rows.get(district)
         if row is None:
             row = rows[district] = RegionRow(district, names.get(district, district))
-        filed = row.filed
-        filed[kind] = filed.get(kind, 0) + n
-        if severity == ok:
-            continue
-        problems = row.problems
-        problems[kind] = problems.get(kind, 0) + n
-        if kind == banjir:
-            row.floods += n
-            if severity in SERIOUS:
-                row.severe_floods += n
-        elif kind == sinyal and severity in SERIOUS:
-            row.blank_spots += n
+        row.filed, row.problems = dict(tally.filed), dict(tally.problems)
+        row.floods = tally.problems.get(banjir, 0)
+        row.severe_floods = tally.serious.get(banjir, 0)
+        row.blank_spots = tally.serious.get(sinyal, 0)
     for district, n in counts.open_incidents.items():
         row = rows.get(district)
         if row is None:

@@ -21,7 +21,7 @@ from domain.checkins.kinds import Kind
 from domain.figures import SERIOUS, Counts
 from domain.roles import Role
 from storage.coverage import CURRENT
-from storage.figures import _prefix
+from storage.figures import _prefix, tallies, tally_columns
 from storage.models import Broadcast, BroadcastDelivery, Checkin, Person, Tps, Village
 
 
@@ -36,13 +36,13 @@ async def village_counts(session: AsyncSession, scope: str) -> Counts:
     for code, name, count in tps_rows.all():
         names[code], tps[code] = name, int(count)
     district = scope[:6]
+    village_of = func.substr(Checkin.tps_id, 1, 10)  # a TPS id starts with its village's code
     rows = await session.execute(
-        select(Tps.village_code, Checkin.kind, Checkin.severity, func.count())
-        .join(Tps, Tps.id == Checkin.tps_id)
+        select(village_of, *tally_columns(Checkin.kind, Checkin.severity))
         .where(CURRENT, Checkin.district_code == district, Checkin.tps_id.like(f"{scope}%"))
-        .group_by(Tps.village_code, Checkin.kind, Checkin.severity)
+        .group_by(village_of)
     )
-    counted = {(v, k, s): int(n) for v, k, s, n in rows.all()}
+    counted = tallies(rows.all())
     incidents: dict[str, int] = {}
     for problem in await problems(session, Kind.KEJADIAN, scope):
         village = problem.tps_id.split("-")[0]

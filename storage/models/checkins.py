@@ -59,4 +59,12 @@ class Checkin(Base):
             sqlite_where=text("is_current"),
         ),
         Index("ix_checkin_received_at", "received_at"),
+        # Open incidents per district read from the index alone (the payload says resolved).
+        Index(
+            "ix_checkin_current_incident",
+            "district_code",
+            postgresql_include=["payload"],
+            postgresql_where=text("is_current AND kind = 'kejadian'"),
+            sqlite_where=text("is_current AND kind = 'kejadian'"),
+        ),
     )

@@ -10,12 +10,14 @@ from functools import cache
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.figures import COVERAGE_KINDS
+from domain.figures import COVERAGE_KINDS, SERIOUS
 from domain.masterdata import MasterData
 from domain.outbox import Outgoing, OutStatus
+from domain.regions import NATION
 from domain.slots import SlotDef, SlotKind
 from storage import coverage, digest, outbox, regions, schedules
-from storage.models import Checkin, CheckinCount, Tps
+from storage import figures as counting
+from storage.models import Checkin, CheckinCount, Tps, Village
 from storage.outbox import Outcome
 from tests.checkins_seed import add_checkin
 from tests.conftest import kpu_data
@@ -30,15 +32,16 @@ def _cilegon() -> MasterData:
 
 
 async def _seed(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], data: MasterData | None = None, every: int = 1
 ) -> dict[tuple[str, str], tuple[str, dict]]:
-    """File a pattern of check-ins (with corrections); return the current one per TPS/kind."""
+    """File a pattern of check-ins (with corrections) at 400 TPS (every `every`-th, Cilegon's
+    by default); return the current one per TPS/kind."""
     async with sessions.begin() as session:
-        await regions.import_masterdata(session, _cilegon())
+        await regions.import_masterdata(session, data or _cilegon())
         ids = list((await session.execute(select(Tps.id).order_by(Tps.id))).scalars())
     current: dict[tuple[str, str], tuple[str, dict]] = {}
     async with sessions.begin() as session:
-        for n, tps in enumerate(ids[:400]):
+        for n, tps in enumerate(ids[::every][:400]):
             filings: list[tuple[str, str, dict]] = [("logistik", "ok", {})]
             if n % 2:
                 filings.append(("siap", "warn" if n % 7 == 0 else "ok", {}))
@@ -98,6 +101,44 @@ async def test_counts_match_the_stored_checkins(sessions: async_sessionmaker[Asy
         total, page = await coverage.missing_tps(session, "siap", CITY, limit=5)
     assert total == len(all_tps) - sum(1 for (_, k) in current if k == "siap")
     assert len(page) == 5 and all((p.tps_id, "siap") not in current for p in page)
+
+
+async def test_national_counts_per_district_match_the_stored_checkins(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """At the nation's scope (two provinces), each district's tally and the province rows equal
+    a plain count of the current check-ins; severe floods carry their village's name."""
+    current = await _seed(sessions, kpu_data(regencies=("3272", CITY)), every=3)
+    async with sessions.begin() as session:
+        counts = await counting.load_counts(session, NATION, length=2)
+        setup = await digest.desk_setup(session)
+        figures = await digest.build(session, NATION, setup=setup, now=AT)
+        villages = dict((await session.execute(select(Village.code, Village.name))).all())
+    assert setup.scope == NATION and {t[:2] for t, _ in current} == {"32", "36"}
+    expected: dict[str, dict[str, Counter[str]]] = {}
+    for (tps, kind), (severity, _) in current.items():
+        tally = expected.setdefault(tps[:6], {"filed": Counter(), "problems": Counter(),
+                                               "serious": Counter()})  # fmt: skip
+        tally["filed"][kind] += 1
+        tally["problems"][kind] += severity != "ok"
+        tally["serious"][kind] += severity in ("severe", "critical")
+    parts = ("filed", "problems", "serious")
+    assert {d: (t.filed, t.problems, t.serious) for d, t in counts.by_district.items()} == {
+        d: tuple({k: n for k, n in t[part].items() if n} for part in parts)
+        for d, t in expected.items()
+    }
+    assert counts.open_incidents == dict(
+        Counter(t[:6] for (t, k), v in current.items() if k == "kejadian" and not v[1]["resolved"])
+    )
+    severe = sorted(t for (t, k), v in current.items() if k == "banjir" and v[0] in SERIOUS)
+    assert counts.severe_flood_tps == [(t, villages[t[:10]]) for t in severe] and severe
+    assert [r.code for r in figures.rows] == ["32", "36"]
+    for row in figures.rows:
+        mine = [(k, v) for (t, k), v in current.items() if t.startswith(row.code)]
+        for kind in COVERAGE_KINDS:
+            assert row.filed.get(kind, 0) == sum(1 for k, _ in mine if k == kind)
+        assert row.floods == sum(1 for k, v in mine if k == "banjir" and v[0] != "ok")
+        assert row.blank_spots == sum(1 for k, v in mine if k == "sinyal" and v[0] in SERIOUS)
 
 
 async def test_the_counter_follows_every_write_to_checkin(

@@ -135,7 +135,8 @@ async def test_village_counts_problems_and_marks(
         await people.set_reachable(session, 32, False, AT)
     async with sessions.begin() as session:
         counts = await dashboard.village_counts(session, "367201")
-        assert counts.by_district[(VILLAGE, "siap", "ok")] == 2
+        assert counts.by_district[VILLAGE].filed == {"siap": 2, "banjir": 1, "kejadian": 1}
+        assert counts.by_district[VILLAGE].serious == {"banjir": 1}
         assert counts.tps_by_district[VILLAGE] == 60
         assert counts.open_incidents == {}
         assert counts.severe_flood_tps == [(first, "CIBEBER")]

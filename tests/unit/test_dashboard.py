@@ -19,7 +19,7 @@ from domain.dashboard import (
     trail,
     unslug,
 )
-from domain.figures import Counts, RegionRow, build_figures
+from domain.figures import Counts, RegionRow, Tally, build_figures
 from domain.schedule import Day, Deadline, DeskSchedule, When
 from storage.dashboard import Event, Mark, Problem
 from views.texts import catalogue as bot_catalogue
@@ -81,7 +81,7 @@ def test_percent_rounds_down_like_the_digest(filed: int, tps: int, expected: int
 def _figures(count: int) -> Counts:
     return Counts(
         tps_by_district={f"3672{n:02d}": 10 for n in range(1, count + 1)},
-        by_district={(f"3672{n:02d}", "siap", "ok"): n % 11 for n in range(1, count + 1)},
+        by_district={f"3672{n:02d}": Tally({"siap": n % 11}) for n in range(1, count + 1)},
         open_incidents={},
         severe_flood_tps=[],
         names={f"3672{n:02d}": f"Kec {n}" for n in range(1, count + 1)},
@@ -104,7 +104,10 @@ def test_bars_follow_the_rows_and_keep_the_worst_when_there_are_too_many() -> No
 def test_village_rows_come_from_village_counts() -> None:
     counts = Counts(
         tps_by_district={"3672011001": 60, "3672011002": 20},
-        by_district={("3672011001", "siap", "ok"): 30, ("3672011002", "banjir", "severe"): 2},
+        by_district={
+            "3672011001": Tally({"siap": 30}),
+            "3672011002": Tally({"banjir": 2}, {"banjir": 2}, {"banjir": 2}),
+        },
         open_incidents={"3672011002": 1},
         severe_flood_tps=[("3672011002-001", "X"), ("3672011002-002", "X")],
         names={"3672011001": "Cibeber", "3672011002": "Kalitimbang"},

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.figures import Counts, build_figures, change, worst_rows
+from domain.figures import Counts, Tally, build_figures, change, worst_rows
 from storage.coverage import MissingTps
 from views.desk import (
     MESSAGE_LIMIT,
@@ -25,17 +25,21 @@ def _counts() -> Counts:
     return Counts(
         tps_by_district={"360101": 10, "360102": 20, "360201": 5},
         by_district={
-            ("360101", "logistik", "ok"): 8,
-            ("360101", "logistik", "warn"): 1,
-            ("360102", "logistik", "ok"): 5,
-            ("360201", "logistik", "ok"): 5,
-            ("360101", "banjir", "ok"): 6,
-            ("360101", "banjir", "warn"): 2,
-            ("360101", "banjir", "severe"): 1,
-            ("360201", "banjir", "critical"): 1,
-            ("360102", "sinyal", "severe"): 3,
-            ("360102", "sinyal", "warn"): 4,
-            ("360102", "kejadian", "warn"): 2,
+            "360101": Tally(
+                filed={"logistik": 9, "banjir": 9},
+                problems={"logistik": 1, "banjir": 3},
+                serious={"banjir": 1},
+            ),
+            "360102": Tally(
+                filed={"logistik": 5, "sinyal": 7, "kejadian": 2},
+                problems={"sinyal": 7, "kejadian": 2},
+                serious={"sinyal": 3},
+            ),
+            "360201": Tally(
+                filed={"logistik": 5, "banjir": 1},
+                problems={"banjir": 1},
+                serious={"banjir": 1},
+            ),
         },
         open_incidents={"360102": 1},
         severe_flood_tps=[("3601012001-001", "Desa A"), ("3602012001-004", "Desa <B>")],
@@ -81,8 +85,8 @@ def test_change_since_the_previous_digest() -> None:
         _counts(), scope="36", scope_name="Banten", at=AT, focus_kind="logistik", overdue_kinds=[]
     )
     counts = _counts()
-    counts.by_district[("360201", "siap", "ok")] = 4
-    counts.by_district[("360102", "logistik", "ok")] = 9
+    counts.by_district["360201"].filed["siap"] = 4
+    counts.by_district["360102"].filed["logistik"] = 9
     after = build_figures(
         counts, scope="36", scope_name="Banten", at=AT, focus_kind="logistik", overdue_kinds=[]
     )
@@ -128,7 +132,7 @@ def test_digest_text_escapes_names_and_shows_every_figure() -> None:
 def test_a_huge_desk_gets_a_few_messages_each_within_the_limit(regions: int) -> None:
     counts = Counts(
         tps_by_district={f"{3100 + i:04d}01": 100 for i in range(regions)},
-        by_district={(f"{3100 + i:04d}01", "logistik", "ok"): i % 100 for i in range(regions)},
+        by_district={f"{3100 + i:04d}01": Tally({"logistik": i % 100}) for i in range(regions)},
         open_incidents={},
         severe_flood_tps=[(f"3101012001-{i:03d}", "Desa & Co") for i in range(1, 400)],
         names={
