@@ -7,8 +7,8 @@ of the digest together. This index holds only current incidents, with the payloa
 district (PostgreSQL's INCLUDE), so the count reads the index alone (about 10 ms). SQLite has
 no INCLUDE; there the index is a small one on the district.
 
-Revision ID: 0014_open_incidents
-Revises: 0013_problem_lists
+Revision ID: 0015_open_incidents
+Revises: 0014_bots
 """
 
 from collections.abc import Sequence
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_open_incidents"
-down_revision: str | None = "0013_problem_lists"
+revision: str = "0015_open_incidents"
+down_revision: str | None = "0014_bots"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
