@@ -9,6 +9,8 @@
   (send/edit/copy/forward/answerCallbackQuery) and succeeded;
 - `deskbot_telegram_429_total{method}`: Telegram's flood control answers;
 - `deskbot_is_leader`: 1 while this process is the active instance;
+- `deskbot_broadcast_paid_messages_total`: broadcast messages sent paid
+  (`allow_paid_broadcast`, 0.1 Telegram Star each; defined in `reminders.broadcast_worker`);
 - `deskbot_sms_sent_total{purpose,outcome}`: SMS handed to the gateway phone (`sent`), refused
   for good (`failed`) or put back for a retry (`retry`), by purpose (receipt, problem, unknown,
   reminder): each `sent` is one SMS part on the desk's SIM bill;
