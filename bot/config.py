@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=30.0, gt=0, le=1000)
     # Broadcast messages a second; below Telegram's ~30/s so receipts and reminders still fit.
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
+    # Paid broadcasts (Telegram Stars, Bot API allow_paid_broadcast): when on, a broadcast's
+    # preview also offers to send it paid: up to 1000 messages a second instead of ~30, for
+    # 0.1 Star a message drawn from the bot's balance. Off: broadcasts only go at the free pace.
+    paid_broadcasts: bool = False
     # Seconds between edits of a broadcast's progress message to its sender.
     broadcast_progress_seconds: float = Field(default=3.0, ge=1)
     # SMS filing through an Android phone running SMS Gateway for Android (docs/sms-gateway.md).

@@ -11,6 +11,8 @@
   (`bot`: the bot's numeric id, the public part of its token: a desk may run several bots,
   each with its own limits; `deskbot bots` names them)
 - `deskbot_is_leader`: 1 while this process is the active instance;
+- `deskbot_broadcast_paid_messages_total`: broadcast messages sent paid
+  (`allow_paid_broadcast`, 0.1 Telegram Star each; defined in `reminders.broadcast_worker`);
 - `deskbot_sms_sent_total{purpose,outcome}`: SMS handed to the gateway phone (`sent`), refused
   for good (`failed`) or put back for a retry (`retry`), by purpose (receipt, problem, unknown,
   reminder): each `sent` is one SMS part on the desk's SIM bill;

@@ -106,6 +106,7 @@ async def prepare(
                 rate=min(settings.broadcast_rate, settings.send_rate),
                 progress_every=settings.broadcast_progress_seconds,
             ),
+            paid_broadcasts=settings.paid_broadcasts,
             desk_config_file=settings.desk_config_file,
             schedule_tick_seconds=settings.schedule_tick_seconds,
             web_base_url=settings.web_base_url,

@@ -3,6 +3,7 @@ sqlalchemy). Formatting is in `domain.richtext`, pacing in `domain.pacing`."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -26,13 +27,58 @@ class DeliveryStatus(StrEnum):
     UNCERTAIN = "uncertain"
 
 
+# Paid broadcasts. Bot API `allow_paid_broadcast` (https://core.telegram.org/bots/api#sendmessage):
+# "Pass True to allow up to 1000 messages per second, ignoring broadcasting limits for a fee
+# of 0.1 Telegram Stars per message. The relevant Stars will be withdrawn from the bot's
+# balance." The bot sends them a tenth below Telegram's figure: arrivals are jittered.
+PAID_RATE = 900.0  # messages a second
+STAR_TENTHS_PER_MESSAGE = 1  # 0.1 Star a message, kept in tenths of a Star (whole numbers)
+
+
 @dataclass(frozen=True, slots=True)
 class Pace:
-    """How fast the worker sends; `rate` stays below Telegram's 30/s so replies still fit."""
+    """How fast the worker sends; `rate` stays below Telegram's 30/s so replies still fit.
+    `paid_rate` is the pace of a paid broadcast's messages (a second, see `PAID_RATE`)."""
 
     rate: float = 25.0
     progress_every: float = 3.0  # seconds between edits of the sender's status message
     max_in_flight: int = 64
+    paid_rate: float = PAID_RATE
+
+
+@dataclass(frozen=True, slots=True)
+class PaidEstimate:
+    """What sending to `recipients` people paid costs and saves, shown before Send.
+
+    `star_tenths`: the fee in tenths of a Telegram Star (recipients x 0.1 Star);
+    `free_seconds` / `paid_seconds`: how long delivery takes at the free and the paid pace.
+    """
+
+    recipients: int
+    star_tenths: int
+    free_seconds: int
+    paid_seconds: int
+
+    @property
+    def saved_seconds(self) -> int:
+        return max(0, self.free_seconds - self.paid_seconds)
+
+
+def paid_estimate(
+    recipients: int, *, free_rate: float, paid_rate: float = PAID_RATE
+) -> PaidEstimate:
+    """Cost and times of a broadcast to `recipients` people: rates in messages a second,
+    times rounded up to whole seconds (at least 1 when anyone is sent to)."""
+
+    def seconds(rate: float) -> int:
+        return 0 if recipients <= 0 else max(1, math.ceil(recipients / rate))
+
+    return PaidEstimate(
+        recipients=recipients,
+        star_tenths=recipients * STAR_TENTHS_PER_MESSAGE,
+        free_seconds=seconds(free_rate),
+        paid_seconds=seconds(paid_rate),
+    )
 
 
 class BroadcastStatus(StrEnum):
@@ -137,11 +183,12 @@ class Tally:
     blocked: int = 0
     uncertain: int = 0
     acked: int = 0
+    paid: int = 0  # sent with allow_paid_broadcast (each drew 0.1 Star)
 
     @classmethod
-    def of(cls, counts: dict[str, int], *, acked: int = 0) -> Tally:
+    def of(cls, counts: dict[str, int], *, acked: int = 0, paid: int = 0) -> Tally:
         known = {s.value: counts.get(s.value, 0) for s in DeliveryStatus}
-        return cls(total=sum(counts.values()), acked=acked, **known)
+        return cls(total=sum(counts.values()), acked=acked, paid=paid, **known)
 
     @property
     def finished(self) -> bool:
@@ -181,6 +228,10 @@ class BroadcastView:
     status_message_id: int | None
     total: int
     created_at: datetime
+    # Sent with `allow_paid_broadcast` at the paid pace; `stars_out_at`: when the bot's Stars
+    # ran out and the rest went at the free pace.
+    paid: bool = False
+    stars_out_at: datetime | None = None
 
     @property
     def caption(self) -> bool:

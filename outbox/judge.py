@@ -9,6 +9,10 @@
     BadRequest "TOPIC_CLOSED" / "message thread not found"
                                   the forum topic was closed or deleted: send to the group's
                                   General topic instead, without `message_thread_id` (NO_TOPIC)
+    BadRequest "BALANCE_TOO_LOW" / "not enough stars"
+                                  a paid broadcast's send (`allow_paid_broadcast`) the bot's
+                                  Stars cannot pay: the broadcast worker sends it again free
+                                  (`stars_ran_out`); elsewhere as any other BadRequest
     BadRequest (other)            refused for good; the same request fails the same way (FAILED)
     NetworkError / TimedOut       before the request left (connect error, pool timeout) or
                                   answered with a 5xx: not delivered, again with back-off
@@ -49,6 +53,12 @@ _GONE = (
     "have no rights to send",
 )
 _NOT_MODIFIED = "message is not modified"
+# Telegram's refusal of a paid send (`allow_paid_broadcast`) the bot's Stars balance cannot pay.
+# Telegram documents no Bot API text; BALANCE_TOO_LOW is the MTProto error for a Stars balance
+# too low ("The transaction cannot be completed because the current Telegram Stars balance is
+# too low"), which the Bot API passes on as "Bad Request: BALANCE_TOO_LOW"; the plain-English
+# forms are matched too.
+_NO_STARS = ("balance_too_low", "not enough stars", "stars_insufficient", "insufficient stars")
 # Telegram's refusals of a send into a forum topic that was closed or deleted.
 _NO_TOPIC = ("topic_closed", "message thread not found", "topic_deleted")
 
@@ -85,6 +95,11 @@ def never_arrived(exc: NetworkError) -> bool:
     """True when Telegram certainly did not act on the request (or answered 5xx)."""
     cause = exc.__cause__
     return cause is None or isinstance(cause, _NOT_SENT)
+
+
+def stars_ran_out(exc: Exception) -> bool:
+    """Whether Telegram refused a paid send because the bot's Stars balance is too low."""
+    return isinstance(exc, BadRequest) and any(text in exc.message.lower() for text in _NO_STARS)
 
 
 def judge(

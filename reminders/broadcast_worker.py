@@ -4,8 +4,9 @@ Three loops share one worker (only the active instance runs it):
 
 - the claimer keeps a small stock of claimed deliveries (half a second's worth):
   claimed in a committed transaction, so a slow disk or a busy database never stalls sending;
-- the sender takes them at the pace (a token bucket, and never more than `rate` in any one
-  second), one per chat at a time, and sends each in
+- the sender takes them at the pace of their lane (`reminders.broadcast_lanes`: the free
+  lane's token bucket, never more than `rate` in any one second; a paid broadcast's lane at
+  the paid pace with `allow_paid_broadcast`), one per chat at a time, and sends each in
   its own task;
 - the bookkeeper writes outcomes back in small batches, edits the senders' status messages,
   and closes broadcasts with nothing left to send.
@@ -14,6 +15,11 @@ Pacing and retry times run on real time (Telegram's limits are real); recorded t
 (`sent_at`, `finished_at`) use the services clock. A stop finishes and records the sends in
 flight and gives unsent claims back, so a clean restart resends nothing and loses no one; a
 crash leaves at most the stock and the sends in flight as `uncertain` (never resent).
+
+Paid broadcasts: when Telegram refuses a paid send because the bot's Stars ran out, that send
+is given back untried, the broadcast is marked (`stars_out_at`, audited) and its sender told,
+and everything left of it goes through the free lane without `allow_paid_broadcast`: nobody
+is left out, it only takes longer.
 """
 
 from __future__ import annotations
@@ -25,20 +31,33 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from prometheus_client import Counter
 from telegram import Bot, Message
 
-from domain.broadcast import BroadcastStatus, BroadcastView, DeliveryStatus, Due, Pace
-from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
-from outbox.judge import Fate, judge
+from domain.broadcast import (
+    STAR_TENTHS_PER_MESSAGE,
+    BroadcastStatus,
+    BroadcastView,
+    DeliveryStatus,
+    Due,
+    Pace,
+)
+from domain.outbox import Priority
+from domain.pacing import ChatPacer
+from outbox import messages
+from outbox.judge import Fate, judge, stars_ran_out
 from outbox.limiter import Limiter
+from reminders.broadcast_lanes import Lane
 from reminders.broadcast_progress import Progress
 from services import Services, utc_now
 from storage import broadcasts, deliveries, people
 from storage.deliveries import Outcome
 from storage.outbox import Bots
 from views import broadcast_keyboards as keyboards
+from views.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +72,10 @@ _STATUS = {
     Fate.UNCERTAIN: DeliveryStatus.UNCERTAIN,
 }
 
-# A broadcast's pace counted over 1.1 s: its requests leave evenly, but arrive with the
-# network's and the event loop's jitter, and Telegram counts arrivals.
-BROADCAST_WINDOW_SPAN = 1.1
-CATCH_UP = 2  # sends a late departure may make up at once
+PAID_SENT = Counter(
+    "deskbot_broadcast_paid_messages_total",
+    "Broadcast messages sent paid (allow_paid_broadcast: 0.1 Telegram Star each)",
+)
 FLUSH_EVERY = 0.5  # seconds between writes of outcomes
 STOCK_SECONDS = 0.5  # claimed ahead of sending; topped up when half of it is gone
 BACKLOG = 500
@@ -84,21 +103,17 @@ class DeliveryWorker:
         # each with its own idea of when): the first bot's rows include those with no bot.
         self.shows_progress = bots is None or None in bots
         self._mono, self._wall = monotonic, wall
-        self._bucket = TokenBucket(pace.rate, burst_for(pace.rate))
-        # Counted when a request leaves (`_depart`), over a window a little over a second:
-        # Telegram counts arrivals, and requests leave a little jittered.
-        self._window = SlidingWindow(max(1, math.floor(pace.rate)), BROADCAST_WINDOW_SPAN)
-        self._reserved = 0  # sends picked whose request has not left yet
-        # ... and evenly spaced within it: a window filled in a burst lets a stalled arrival
-        # land in the next second beside a whole window's worth (26 in a second, seen under load).
-        self._spacing = BROADCAST_WINDOW_SPAN / self._window.limit
-        self._next_departure = 0.0
-        self._departures = asyncio.Lock()
+        # Counted when a request leaves (`_depart`): Telegram counts arrivals.
+        self._free = Lane(pace.rate)
+        self._paid = Lane(pace.paid_rate, paid=True)
+        self._stars_out: set[int] = set()  # paid broadcasts whose Stars ran out: free lane now
+        self._stars_news: list[int] = []  # ... not yet noted, audited and told to the sender
         self._chats = ChatPacer()
         self._progress = Progress(bot, services, every=pace.progress_every, monotonic=monotonic)
         # The one limiter all the bot's sends share (the sender's); broadcasts go last.
         self._limiter = limiter or services.out.limiter
-        self._depth = max(4, math.ceil(pace.rate * STOCK_SECONDS))
+        self._free_depth = max(4, math.ceil(pace.rate * STOCK_SECONDS))
+        self._paid_depth = max(4, math.ceil(pace.paid_rate * STOCK_SECONDS))
         self._stock: deque[Due] = deque()
         self._backlog: deque[Due] = deque()
         self._content: dict[int, BroadcastView] = {}
@@ -175,39 +190,39 @@ class DeliveryWorker:
             await asyncio.wait_for(event.wait(), max(0.0, seconds))
         event.clear()
 
-    def _room(self, now: float) -> float:
-        """Seconds until the window has room for one more beside the picked ones."""
-        self._window.wait_time(now)  # drops what left the window
-        taken = len(self._window.times) + self._reserved
-        if taken < self._window.limit:
-            return 0.0
-        index = taken - self._window.limit
-        if index >= len(self._window.times):
-            return 1.0 / self.pace.rate
-        return self._window.times[index] + self._window.span - now
+    def _lane(self, bid: int) -> Lane:
+        """The paid lane for a paid broadcast whose Stars have not run out; else the free one."""
+        b = self._content.get(bid)
+        if b is not None and b.paid and b.stars_out_at is None and bid not in self._stars_out:
+            return self._paid
+        return self._free
 
-    async def _depart(self, chat_id: int) -> None:
-        """Wait until this send may leave, then count it against the broadcast's pace and the
-        bot's one limiter as it leaves (not when it was picked: the issue's 26-28 a second)."""
-        async with self._departures:
+    @property
+    def _depth(self) -> int:
+        """Deliveries to keep claimed: half a second's worth at the fastest lane in use."""
+        if any(self._lane(bid).paid for bid in self._content):
+            return self._paid_depth
+        return self._free_depth
+
+    async def _depart(self, chat_id: int, lane: Lane) -> None:
+        """Wait until this send may leave, then count it against its lane and (free sends)
+        the bot's one limiter as it leaves (not when it was picked: the issue's 26-28 a
+        second). Paid sends are not held to the bulk cap (Telegram: "ignoring broadcasting
+        limits"), so only their chat is noted in the limiter."""
+        async with lane.departures:
             while True:
                 now = self._mono()
-                wait = max(
-                    self._window.wait_time(now),
-                    self._limiter.departure_wait(now),
-                    self._next_departure - now,
-                )
+                wait = lane.departure_wait(now)
+                if not lane.paid:
+                    wait = max(wait, self._limiter.departure_wait(now))
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
-            # Spaced from when the previous one was due, not from when the loop woke up: a
-            # late wake-up (a busy event loop oversleeps) is made up, at most CATCH_UP sends
-            # back to back, so the pace holds on average and the window still caps any second.
-            earliest = now - CATCH_UP * self._spacing
-            self._next_departure = max(self._next_departure, earliest) + self._spacing
-            self._window.note(now)
-            self._reserved = max(0, self._reserved - 1)
-            self._limiter.note(chat_id, proactive=True, now=now)
+            lane.left(now)
+            if lane.paid:
+                self._limiter.chats.note(chat_id, now)
+            else:
+                self._limiter.note(chat_id, proactive=True, now=now)
 
     def _pause(self, seconds: float) -> None:
         log.warning("Telegram asked to wait %.0f s; broadcast delivery pauses", seconds)
@@ -223,45 +238,60 @@ class DeliveryWorker:
         if len(self._tasks) >= self.pace.max_in_flight:
             await asyncio.wait(self._tasks, timeout=FLUSH_EVERY, return_when="FIRST_COMPLETED")
             return
-        wait = max(
-            self._bucket.wait_time(now),
-            self._room(now),
-            self._limiter.wait_time(0, proactive=True, now=now),
+        free_wait = max(
+            self._free.pick_wait(now), self._limiter.wait_time(0, proactive=True, now=now)
         )
         if self._limiter.waiting:  # reminders, digests, alerts waiting: they go first
-            wait = max(wait, 0.02)
-        if wait > 0:
-            await asyncio.sleep(wait)
-            return
-        due = self._take(now)
+            free_wait = max(free_wait, 0.02)
+        paid_wait = self._paid.pick_wait(now)
+        waits = {False: free_wait, True: paid_wait}  # by lane: paid or not
+        ready = {paid for paid, wait in waits.items() if wait <= 0}
+        due = self._take(now, ready) if ready else None
         if due is None:
-            await self._wait(self._stocked, 0.05 if self._stock else IDLE_POLL)
+            wanted = [waits[self._lane(d.broadcast_id).paid] for d in self._stock]
+            if wanted and min(wanted) > 0:
+                await asyncio.sleep(min(wanted))
+            else:
+                await self._wait(self._stocked, 0.05 if self._stock else IDLE_POLL)
             return
-        self._bucket.take(now)
-        self._reserved += 1
+        lane = self._lane(due.broadcast_id)
+        lane.pick(now)
         self._chats.note(due.telegram_id, now)
-        task = asyncio.create_task(self._deliver(due, self._content[due.broadcast_id]))
+        task = asyncio.create_task(self._deliver(due, self._content[due.broadcast_id], lane))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         self._wanted.set()
 
-    def _take(self, now: float) -> Due | None:
-        """The first stocked delivery whose chat may get a message now."""
+    def _take(self, now: float, ready: set[bool]) -> Due | None:
+        """The first stocked delivery whose lane (paid or not, in `ready`) may send now and
+        whose chat may get a message now."""
         for index, due in enumerate(self._stock):
             if (
-                self._chats.wait_time(due.telegram_id, now) <= 0
+                self._lane(due.broadcast_id).paid in ready
+                and self._chats.wait_time(due.telegram_id, now) <= 0
                 and self._limiter.blocked.get(due.telegram_id, 0.0) <= now
             ):
                 del self._stock[index]
                 return due
         return None
 
-    async def _deliver(self, due: Due, b: BroadcastView) -> None:
-        await self._depart(due.telegram_id)
+    async def _deliver(self, due: Due, b: BroadcastView, lane: Lane) -> None:
+        await self._depart(due.telegram_id, lane)
+        paid = lane.paid and self._lane(b.id).paid  # Stars may have run out meanwhile
         try:
-            message = await send_content(self.bot, due.telegram_id, b, with_ack=True)
-            outcome = Outcome(due.id, DeliveryStatus.SENT, message_id=message.message_id)
+            message = await send_content(self.bot, due.telegram_id, b, with_ack=True, paid=paid)
+            outcome = Outcome(due.id, DeliveryStatus.SENT, message_id=message.message_id, paid=paid)
+            if paid:
+                PAID_SENT.inc()
         except Exception as exc:
+            if paid and stars_ran_out(exc):
+                # Not sent, nothing drawn: given back untried, it goes again at the free pace.
+                log.info("broadcast %s: the bot's Stars ran out (%s)", b.id, exc)
+                if b.id not in self._stars_out:
+                    self._stars_out.add(b.id)
+                    self._stars_news.append(b.id)
+                self._outcomes.append(Outcome(due.id, DeliveryStatus.PENDING, undo_attempt=True))
+                return
             verdict = judge(exc, due.attempts + 1)
             status = _STATUS[verdict.fate]
             if verdict.fate is Fate.FLOOD:
@@ -322,6 +352,7 @@ class DeliveryWorker:
     async def _book_turn(self) -> None:
         await asyncio.sleep(FLUSH_EVERY)
         await self._flush()
+        await self._tell_stars_out()
         if self.shows_progress:
             await self._progress.tick(list(self._content.values()))
         now = self._mono()
@@ -348,6 +379,47 @@ class DeliveryWorker:
         if any(o.status is DeliveryStatus.PENDING for o in outcomes):
             self._wanted.set()  # given-back rows come round again
 
+    async def _tell_stars_out(self) -> None:
+        """Note, audit and tell the sender that a paid broadcast's Stars ran out (once each)."""
+        news, self._stars_news = self._stars_news, []
+        for bid in news:
+            now = self.services.clock()
+            async with self.services.transaction() as session:
+                first = await broadcasts.stars_ran_out(session, bid, now=now)
+                tally = await deliveries.tally_of(session, bid)
+                lang = await broadcasts.sender_language(session, bid)
+                fresh = await broadcasts.get(session, bid)
+                left = tally.pending + tally.sending
+                if first:
+                    await people.audit(
+                        session,
+                        actor_id=None,
+                        actor_label="bot",
+                        action="broadcast_stars_out",
+                        now=now,
+                        detail={
+                            "broadcast": bid,
+                            "paid_sent": tally.paid,
+                            "stars_spent": tally.paid * STAR_TENTHS_PER_MESSAGE / 10,
+                            "left_at_free_pace": left,
+                        },
+                    )
+            if fresh is None:
+                continue
+            if bid in self._content:
+                self._content[bid] = replace(self._content[bid], stars_out_at=fresh.stars_out_at)
+            if not first:
+                continue
+            body = text(lang, "broadcast.stars_out", id=bid, paid=tally.paid, left=left)
+            calls = messages.text_message(
+                fresh.sender_chat,
+                body,
+                priority=Priority.REMINDER,
+                proactive=True,
+                key=f"broadcast:{bid}:stars_out",
+            )
+            await self.services.out.send(*calls, wait=False)
+
     async def _finish_done(self) -> None:
         """Close broadcasts with nothing pending or claimed, and show their summary."""
         async with self.services.transaction() as session:
@@ -367,16 +439,33 @@ class DeliveryWorker:
             await self._progress.show(b, final=True)  # keyed: shown once, whichever worker
 
 
-async def send_content(bot: Bot, chat_id: int, b: BroadcastView, *, with_ack: bool) -> Message:
-    """Send the broadcast as recipients see it. Only the delivery worker calls this: its own
-    queue (`broadcast_delivery`) claims each send before it and records it after."""
+async def send_content(
+    bot: Bot, chat_id: int, b: BroadcastView, *, with_ack: bool, paid: bool = False
+) -> Message:
+    """Send the broadcast as recipients see it; `paid`: with `allow_paid_broadcast` (Telegram
+    draws 0.1 Star from the bot's balance for it and lets up to 1000 a second through). Only
+    the delivery worker calls this: its own queue (`broadcast_delivery`) claims each send
+    before it and records it after."""
     markup = keyboards.ack(b.id) if with_ack else None
+    allow_paid = True if paid else None  # None: left out of the request, as before
     if b.media_type == "photo" and b.media_file_id:
         return await bot.send_photo(
-            chat_id, b.media_file_id, caption=b.text or None, parse_mode="HTML", reply_markup=markup
+            chat_id,
+            b.media_file_id,
+            caption=b.text or None,
+            parse_mode="HTML",
+            reply_markup=markup,
+            allow_paid_broadcast=allow_paid,
         )
     if b.media_type == "document" and b.media_file_id:
         return await bot.send_document(
-            chat_id, b.media_file_id, caption=b.text or None, parse_mode="HTML", reply_markup=markup
+            chat_id,
+            b.media_file_id,
+            caption=b.text or None,
+            parse_mode="HTML",
+            reply_markup=markup,
+            allow_paid_broadcast=allow_paid,
         )
-    return await bot.send_message(chat_id, b.text, parse_mode="HTML", reply_markup=markup)
+    return await bot.send_message(
+        chat_id, b.text, parse_mode="HTML", reply_markup=markup, allow_paid_broadcast=allow_paid
+    )

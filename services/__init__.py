@@ -79,6 +79,7 @@ class Services:
     # The main-menu keyboard: per role, the text keys of its labels in order (`handlers.menu`).
     menus: dict[Role, list[str]] = field(default_factory=dict)
     broadcast_pace: Pace = field(default_factory=Pace)
+    paid_broadcasts: bool = False  # PAID_BROADCASTS: previews offer a paid send (Telegram Stars)
     desk_config_file: Path | None = None
     schedule_tick_seconds: float = 15.0
     # Set by the factory once the bot exists (tests that only need storage leave them unset):

@@ -46,6 +46,8 @@ def view_of(b: Broadcast) -> BroadcastView:
         status_message_id=b.status_message_id,
         total=b.total,
         created_at=b.created_at,
+        paid=bool(b.paid),
+        stars_out_at=b.stars_out_at,
     )
 
 
@@ -188,8 +190,10 @@ async def confirm(
     sender_id: int,
     status_message_id: int | None,
     now: datetime,
+    paid: bool = False,
 ) -> int | None:
-    """Queue a previewed draft: one pending delivery per recipient. None if not confirmable."""
+    """Queue a previewed draft: one pending delivery per recipient. None if not confirmable.
+    `paid`: send it with `allow_paid_broadcast` at the paid pace (0.1 Star a message)."""
     draft = await session.get(Broadcast, broadcast_id)
     if (
         draft is None
@@ -207,6 +211,7 @@ async def confirm(
             step=None,
             confirmed_at=now,
             status_message_id=status_message_id,
+            paid=paid,
         )
     )
     if not getattr(result, "rowcount", 0):
@@ -239,6 +244,17 @@ async def confirm(
     total = await count_deliveries(session, BroadcastDelivery.broadcast_id == broadcast_id)
     await session.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(total=total))
     return total
+
+
+async def stars_ran_out(session: AsyncSession, broadcast_id: int, *, now: datetime) -> bool:
+    """Note that the bot's Stars ran out during this paid broadcast (the rest goes at the free
+    pace); True the first time, False if it was already noted."""
+    result = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.stars_out_at.is_(None))
+        .values(stars_out_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def count_deliveries(session: AsyncSession, *where: Any) -> int:

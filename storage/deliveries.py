@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.broadcast import BroadcastStatus, BroadcastView, DeliveryStatus, Due, Tally
@@ -98,13 +98,14 @@ class Outcome:
     error: str | None = None
     next_attempt_at: datetime | None = None
     undo_attempt: bool = False  # given back without having been tried (429, shutdown)
+    paid: bool = False  # sent with allow_paid_broadcast (0.1 Star drawn for it)
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: datetime) -> None:
     for o in outcomes:
         values: dict[str, Any] = {"status": o.status.value, "error": o.error}
         if o.status is DeliveryStatus.SENT:
-            values.update(message_id=o.message_id, sent_at=now)
+            values.update(message_id=o.message_id, sent_at=now, paid=o.paid)
         if o.status is DeliveryStatus.PENDING:
             values["next_attempt_at"] = o.next_attempt_at
         if o.undo_attempt:
@@ -143,10 +144,20 @@ async def set_status(
 
 
 async def tally_of(session: AsyncSession, broadcast_id: int) -> Tally:
+    paid = func.coalesce(func.sum(case((BroadcastDelivery.paid.is_(True), 1), else_=0)), 0)
     stmt = (
-        select(BroadcastDelivery.status, func.count(), func.count(BroadcastDelivery.acked_at))
+        select(
+            BroadcastDelivery.status,
+            func.count(),
+            func.count(BroadcastDelivery.acked_at),
+            paid,
+        )
         .where(BroadcastDelivery.broadcast_id == broadcast_id)
         .group_by(BroadcastDelivery.status)
     )
     rows = (await session.execute(stmt)).all()
-    return Tally.of({s: n for s, n, _ in rows}, acked=sum(a for _, _, a in rows))
+    return Tally.of(
+        {s: n for s, n, _, _ in rows},
+        acked=sum(a for _, _, a, _ in rows),
+        paid=sum(int(p) for _, _, _, p in rows),
+    )

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.broadcast import AudienceKind, BroadcastView, RegionAcks, Tally, progress_bar
+from domain.broadcast import (
+    STAR_TENTHS_PER_MESSAGE,
+    AudienceKind,
+    BroadcastView,
+    PaidEstimate,
+    RegionAcks,
+    Tally,
+    progress_bar,
+)
 from domain.outbox import Outgoing
 from domain.roles import Role
 from domain.schedule import desk_time
@@ -41,9 +49,52 @@ async def audience_label(session: AsyncSession, lang: str, b: BroadcastView) -> 
     return text(lang, "broadcast.audience.all", scope=scope)
 
 
-def summary(lang: str, b: BroadcastView, audience: str, count: int) -> str:
+def stars(lang: str, tenths: int) -> str:
+    """Tenths of a Telegram Star as people write it: '12', '12,3' (id) or '12.3' (en)."""
+    whole, tenth = divmod(tenths, 10)
+    if not tenth:
+        return str(whole)
+    return f"{whole}{',' if lang == 'id' else '.'}{tenth}"
+
+
+def duration(lang: str, seconds: int) -> str:
+    """'45 detik', '12 menit', '1 jam 5 menit' (minutes rounded up from a minute on)."""
+    if seconds < 60:
+        return text(lang, "broadcast.duration.seconds", n=max(0, seconds))
+    minutes = -(-seconds // 60)
+    if minutes < 60:
+        return text(lang, "broadcast.duration.minutes", n=minutes)
+    return text(lang, "broadcast.duration.hours", h=minutes // 60, m=minutes % 60)
+
+
+def summary(
+    lang: str, b: BroadcastView, audience: str, count: int, paid: PaidEstimate | None = None
+) -> str:
+    """The summary before Send; with `paid` (the desk allows paid broadcasts) also the paid
+    option's cost, time and time saved."""
     key = "broadcast.summary" if count else "broadcast.summary_none"
-    return text(lang, key, id=b.id, audience=audience, count=count)
+    body = text(lang, key, id=b.id, audience=audience, count=count)
+    if paid is None or not count:
+        return body
+    offer = text(
+        lang,
+        "broadcast.paid_offer",
+        free_time=duration(lang, paid.free_seconds),
+        paid_time=duration(lang, paid.paid_seconds),
+        saved=duration(lang, paid.saved_seconds),
+        stars=stars(lang, paid.star_tenths),
+    )
+    return f"{body}\n{offer}"
+
+
+def _paid_lines(lang: str, b: BroadcastView, tally: Tally) -> str:
+    if not b.paid:
+        return ""
+    spent = stars(lang, tally.paid * STAR_TENTHS_PER_MESSAGE)
+    lines = "\n" + text(lang, "broadcast.paid_line", paid=tally.paid, stars=spent)
+    if b.stars_out_at is not None:
+        lines += "\n" + text(lang, "broadcast.stars_out_line")
+    return lines
 
 
 def progress(lang: str, b: BroadcastView, audience: str, tally: Tally) -> str:
@@ -58,9 +109,10 @@ def progress(lang: str, b: BroadcastView, audience: str, tally: Tally) -> str:
         "acked": tally.acked,
     }
     if tally.finished:
-        return text(lang, "broadcast.done", **values)
+        return text(lang, "broadcast.done", **values) + _paid_lines(lang, b, tally)
     bar = progress_bar(tally.percent)
-    return text(lang, "broadcast.progress", bar=bar, percent=tally.percent, **values)
+    body = text(lang, "broadcast.progress", bar=bar, percent=tally.percent, **values)
+    return body + _paid_lines(lang, b, tally)
 
 
 async def report(
@@ -82,7 +134,8 @@ async def report(
             total=tally.total,
             acked=tally.acked,
             not_acked=tally.total - tally.acked,
-        ),
+        )
+        + _paid_lines(lang, b, tally),
         "",
     ]
     for entry in by_region[:MAX_REPORT_LINES]:

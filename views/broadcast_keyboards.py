@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from domain.broadcast import ACK_LABEL
+from domain.broadcast import ACK_LABEL, PaidEstimate
 from domain.checkins.kinds import Kind
 from domain.regions import RegionRef
 from domain.roles import Role
+from views.broadcast import duration, stars
 from views.keyboards import paged_choices
 from views.texts import role_name, text
 
@@ -66,9 +67,25 @@ def regions(
     return InlineKeyboardMarkup(rows)
 
 
-def confirm(lang: str, bid: int, count: int) -> InlineKeyboardMarkup:
+def confirm(
+    lang: str, bid: int, count: int, paid: PaidEstimate | None = None
+) -> InlineKeyboardMarkup:
+    """Send, change, cancel; with `paid` (the desk allows paid broadcasts) Send is offered
+    twice: normally (`bc:ok:`) and paid (`bc:pd:`), each with its time (and the cost)."""
     rows = []
-    if count > 0:
+    if count > 0 and paid is not None:
+        free = text(
+            lang, "broadcast.send_free_button", count=count, time=duration(lang, paid.free_seconds)
+        )
+        fast = text(
+            lang,
+            "broadcast.send_paid_button",
+            stars=stars(lang, paid.star_tenths),
+            time=duration(lang, paid.paid_seconds),
+        )
+        rows.append([_button(free, f"bc:ok:{bid}")])
+        rows.append([_button(fast, f"bc:pd:{bid}")])
+    elif count > 0:
         rows.append([_button(text(lang, "broadcast.send_button", count=count), f"bc:ok:{bid}")])
     rows.append([_button(text(lang, "broadcast.change_button"), f"bc:ch:{bid}")])
     rows.append(_cancel(lang, bid))

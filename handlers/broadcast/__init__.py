@@ -48,6 +48,7 @@ def register(app: DeskApplication) -> None:
         (choose.change_chosen, rf"^bc:ch:{ID}$"),
         (choose.cancel_chosen, rf"^bc:x:{ID}$"),
         (choose.send_chosen, rf"^bc:ok:{ID}$"),
+        (choose.send_paid_chosen, rf"^bc:pd:{ID}$"),
         (status.status_pressed, rf"^bc:st:{ID}$"),
         (status.resend_pressed, rf"^bc:rs:{ID}$"),
         (status.ack_pressed, rf"^ack:{ID}$"),

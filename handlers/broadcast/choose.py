@@ -6,7 +6,14 @@ import logging
 
 from telegram import InlineKeyboardMarkup, Update
 
-from domain.broadcast import Audience, AudienceKind, BroadcastStatus, BroadcastView, DraftStep
+from domain.broadcast import (
+    STAR_TENTHS_PER_MESSAGE,
+    Audience,
+    AudienceKind,
+    BroadcastStatus,
+    BroadcastView,
+    DraftStep,
+)
 from domain.checkins.kinds import Kind
 from domain.people import Member
 from domain.regions import Level, RegionRef, contains, level_of
@@ -182,16 +189,33 @@ async def cancel_chosen(update: Update, context: DeskContext) -> None:
 
 async def send_chosen(update: Update, context: DeskContext) -> None:
     """Queue the broadcast for everyone it names; this message becomes its progress."""
+    await _send(update, context, paid=False)
+
+
+async def send_paid_chosen(update: Update, context: DeskContext) -> None:
+    """Queue it to go out paid: `allow_paid_broadcast`, at the paid pace, 0.1 Star a message."""
+    await _send(update, context, paid=True)
+
+
+async def _send(update: Update, context: DeskContext, *, paid: bool) -> None:
     found = await _own_draft(update, context)
     query = update.callback_query
     if found is None or query is None:
         return
     member, draft, _ = found
+    if paid and not context.services.paid_broadcasts:  # a button from before it was turned off
+        await answer_button(update, text(member.language, "broadcast.paid_off"))
+        return
     message_id = query.message.message_id if query.message else None
     now = context.now()
     async with context.services.transaction() as session:
         total = await broadcasts.confirm(
-            session, draft.id, sender_id=member.id, status_message_id=message_id, now=now
+            session,
+            draft.id,
+            sender_id=member.id,
+            status_message_id=message_id,
+            now=now,
+            paid=paid,
         )
         if total is not None:
             assert draft.audience is not None
@@ -207,6 +231,9 @@ async def send_chosen(update: Update, context: DeskContext) -> None:
                     "scope": draft.scope,
                     "recipients": total,
                     "media": draft.media_type,
+                    "paid": paid,
+                    # Telegram's price: 0.1 Star a message (allow_paid_broadcast)
+                    "stars_estimate": total * STAR_TENTHS_PER_MESSAGE / 10 if paid else 0,
                 },
             )
             fresh = await broadcasts.get(session, draft.id)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop
 
-from domain.broadcast import Audience, AudienceKind, BroadcastView, DraftStep
+from domain.broadcast import Audience, AudienceKind, BroadcastView, DraftStep, paid_estimate
 from domain.people import Member
 from domain.regions import Level, contains, level_of, parse_scope
 from domain.richtext import MAX_CAPTION, MAX_TEXT, sanitise, too_long
@@ -169,11 +169,18 @@ async def _take_region(
 async def preview(
     context: DeskContext, lang: str, draft: BroadcastView
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The summary before sending: who, how many, and the send/change/cancel buttons."""
+    """The summary before sending: who, how many, and the send/change/cancel buttons; where the
+    desk allows paid broadcasts, also what sending it paid costs and saves."""
     assert draft.audience is not None
     async with context.services.transaction() as session:
         count = await broadcasts.count_audience(
             session, draft.scope, draft.audience, exclude=draft.sender_id
         )
         label = await views.audience_label(session, lang, draft)
-    return views.summary(lang, draft, label, count), keyboards.confirm(lang, draft.id, count)
+    services = context.services
+    paid = None
+    if services.paid_broadcasts:
+        pace = services.broadcast_pace
+        paid = paid_estimate(count, free_rate=pace.rate, paid_rate=pace.paid_rate)
+    body = views.summary(lang, draft, label, count, paid)
+    return body, keyboards.confirm(lang, draft.id, count, paid)

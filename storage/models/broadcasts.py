@@ -8,12 +8,14 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -47,6 +49,10 @@ class Broadcast(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Composed while a rehearsal ran (deleted with its data); NULL when real.
     rehearsal_id: Mapped[int | None] = mapped_column(ForeignKey("rehearsal.id"), default=None)
+    # Sent with `allow_paid_broadcast` (0.1 Star a message) at the paid pace; `stars_out_at`:
+    # when the bot's Stars ran out and the rest went at the free pace.
+    paid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    stars_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         Index("ix_broadcast_sender_chat_status", "sender_chat", "status"),
@@ -72,6 +78,7 @@ class BroadcastDelivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
+    paid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # went paid
 
     __table_args__ = (
         UniqueConstraint("broadcast_id", "person_id", name="uq_broadcast_delivery_person"),

@@ -25,6 +25,11 @@ as is); inline-mode messages, sendMediaGroup and most methods not listed in
 ``server.METHODS`` answer 404 (and log a warning). Webhook URLs must be HTTPS as at
 Telegram unless ``FakeBotApi(allow_http_webhooks=True)`` (loopback tests).
 Helpers that queue updates must run on the event loop thread of the server.
+
+Paid broadcasts: a send with ``allow_paid_broadcast`` counts toward a paid window of 1000 a
+second instead of the per-bot cap and draws 0.1 Star from the bot's balance
+(``FakeBotApi(stars=...)``, ``state.star_tenths``); with too few Stars it is refused with
+``400 Bad Request: BALANCE_TOO_LOW``.
 """
 
 from .business import FakeBusinessConnection

@@ -81,9 +81,11 @@ def inline_only(markup: JSONDict | None) -> JSONDict | None:
     return None
 
 
-def flood_check(state: FakeState, call: Call, chat_id: int, *, is_edit: bool) -> None:
+def flood_check(
+    state: FakeState, call: Call, chat_id: int, *, is_edit: bool, paid: bool = False
+) -> None:
     """Count the send/edit (noted on ``call``) or raise Telegram's 429."""
-    judged = state.flood.acquire(chat_id, is_edit=is_edit)
+    judged = state.flood.acquire(chat_id, is_edit=is_edit, paid=paid)
     if isinstance(judged, Refusal):
         state.rate_limited_count += 1
         retry = judged.retry_after
@@ -137,7 +139,12 @@ def _finish_send(state: FakeState, call: Call, chat: JSONDict, fields: JSONDict)
         return business_send(state, business[1], chat, answer)  # type: ignore[no-any-return]
     reply = reply_target(state, chat_id, params)
     thread = thread_fields(state, chat, params)
-    flood_check(state, call, chat_id, is_edit=False)
+    paid = bool(params.get("allow_paid_broadcast"))
+    if paid:
+        state.check_stars()
+    flood_check(state, call, chat_id, is_edit=False, paid=paid)
+    if paid:
+        state.charge_paid_message()
     message = state.bot_message(
         chat, **fields, **thread, reply_to_message=reply, reply_markup=markup
     )

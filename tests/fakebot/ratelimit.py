@@ -11,6 +11,10 @@ Chosen model (Telegram does not publish exact algorithms):
 * per group/supergroup/channel (negative chat id): at most
   ``per_group_per_minute`` sends in any sliding 60 second window.
 
+Paid broadcasts (Bot API ``allow_paid_broadcast``: "up to 1000 messages per second, ignoring
+broadcasting limits for a fee of 0.1 Telegram Stars per message"): such a send counts toward
+its chat's window and a paid window of ``PAID_PER_SECOND`` a second, not the per-bot window.
+
 Edits count toward the per-chat/per-group windows; they count toward the per-bot
 window only if ``count_edits_per_bot`` is true. Rejected (429) calls are not counted.
 ``retry_after`` is the whole number of seconds (at least 1) until the blocking
@@ -37,6 +41,8 @@ from dataclasses import dataclass
 
 REPLY_WINDOW = 10.0  # seconds an incoming update makes sends to its chat replies
 REPLIES_PER_UPDATE = 3
+# https://core.telegram.org/bots/api#sendmessage, allow_paid_broadcast: up to 1000 a second.
+PAID_PER_SECOND = 1000
 
 
 class SlidingWindow:
@@ -74,6 +80,7 @@ class FloodNote:
     proactive: bool
     reply: bool
     is_edit: bool
+    paid: bool = False  # sent with allow_paid_broadcast: counted in the paid window
 
 
 @dataclass
@@ -136,6 +143,7 @@ class FloodControl:
         self.cap_replies = cap_replies
         self.penalties = Penalties()
         self._bot = SlidingWindow(math.floor(per_bot_rate), 1.0)
+        self._paid = SlidingWindow(PAID_PER_SECOND, 1.0)
         self._chats: dict[int, SlidingWindow] = {}
         # private chat id -> [time of the update, answers still covered]
         self._reply_credits: dict[int, deque[list[float]]] = {}
@@ -167,9 +175,10 @@ class FloodControl:
 
     # -- sends ---------------------------------------------------------------------
     def acquire(
-        self, chat_id: int, *, is_edit: bool, now: float | None = None
+        self, chat_id: int, *, is_edit: bool, paid: bool = False, now: float | None = None
     ) -> Refusal | FloodNote:
-        """Count one send; return the refusal (429) or how the send was counted.
+        """Count one send; return the refusal (429) or how the send was counted. A ``paid``
+        send (``allow_paid_broadcast``) counts toward the paid window instead of the bot's.
 
         A refusal also imposes Telegram's wait (``penalties``) on the bot or the chat.
         """
@@ -177,17 +186,21 @@ class FloodControl:
         credit = None if is_edit or chat_id < 0 else self._reply_credit(chat_id, moment)
         reply = credit is not None
         per_bot = self.count_edits_per_bot if is_edit else (self.cap_replies or not reply)
+        per_bot = per_bot and not paid
         if self.enabled:
             chat_wait = self._chat_window(chat_id).wait_time(moment)
-            bot_wait = self._bot.wait_time(moment) if per_bot else 0.0
+            lane = self._paid if paid else self._bot
+            bot_wait = lane.wait_time(moment) if per_bot or paid else 0.0
             if max(chat_wait, bot_wait) > 0:
                 return self._refuse(chat_id, chat_wait, bot_wait, moment)
             self._chat_window(chat_id).hit(moment)
-            if per_bot:
-                self._bot.hit(moment)
+            if per_bot or paid:
+                lane.hit(moment)
         if credit is not None:
             credit[1] -= 1
-        return FloodNote(chat_id, moment, proactive=per_bot, reply=reply, is_edit=is_edit)
+        return FloodNote(
+            chat_id, moment, proactive=per_bot, reply=reply, is_edit=is_edit, paid=paid
+        )
 
     def _refuse(self, chat_id: int, chat_wait: float, bot_wait: float, now: float) -> Refusal:
         if bot_wait > 0:
@@ -199,6 +212,7 @@ class FloodControl:
 
     def reset(self) -> None:
         self._bot.hits.clear()
+        self._paid.hits.clear()
         self._chats.clear()
         self._reply_credits.clear()
         self.penalties.clear()

@@ -29,7 +29,7 @@ from .helpers import InspectionMixin
 from .methods_misc import MISC_METHODS
 from .methods_send import SEND_METHODS, Handler
 from .ratelimit import FloodControl
-from .state import ApiError, Call, FakeState, JSONDict, RequestRecord
+from .state import DEFAULT_STARS, ApiError, Call, FakeState, JSONDict, RequestRecord
 from .topics import TOPIC_METHODS
 from .transport import read_params
 
@@ -75,13 +75,15 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         count_edits_per_bot: bool = False,
         cap_replies: bool = False,
         allow_http_webhooks: bool = False,
+        stars: float = DEFAULT_STARS,
         port: int = 0,
     ) -> None:
         """Telegram's flood windows are on by default, as on Telegram (see ``ratelimit``;
         ``TELEGRAM_DEFAULT_LIMITS`` spells them out, ``flood_limits=False`` turns them off for
         a benchmark of the process alone); ``cap_replies=False`` exempts replies from the
         per-bot window; ``allow_http_webhooks`` accepts ``http://`` webhook URLs (loopback
-        tests; Telegram itself requires HTTPS)."""
+        tests; Telegram itself requires HTTPS); ``stars`` is the bot's Telegram Stars balance,
+        from which each paid broadcast message (``allow_paid_broadcast``) draws 0.1."""
         self.token = token
         self._options: dict[str, Any] = {
             "flood_limits": flood_limits,
@@ -109,6 +111,7 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         )
         self.state = FakeState(token, bot_username, flood)
         self.state.allow_http_webhooks = allow_http_webhooks
+        self.state.star_tenths = round(stars * 10)
         self._outage_until: float | None = None
         self._outage_status: Status = 502
         self._records: list[RequestRecord] = []

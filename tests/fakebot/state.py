@@ -48,6 +48,16 @@ def bad_request(what: str) -> ApiError:
     return ApiError(400, f"Bad Request: {what}")
 
 
+# A paid broadcast's price: "a fee of 0.1 Telegram Stars per message"
+# (https://core.telegram.org/bots/api#sendmessage, allow_paid_broadcast), kept in tenths.
+PAID_MESSAGE_TENTHS = 1
+# Telegram's answer when the bot's balance cannot pay: the MTProto error BALANCE_TOO_LOW ("the
+# current Telegram Stars balance is too low"), which the Bot API passes on as a Bad Request.
+# Telegram documents no Bot API text for it; this one is the MTProto name.
+BALANCE_TOO_LOW = "BALANCE_TOO_LOW"
+DEFAULT_STARS = 400
+
+
 @dataclass
 class UploadedFile:
     """A file part of a multipart request."""
@@ -191,12 +201,25 @@ class FakeState:
         self.sent_files: list[SentFile] = []
         self.webhook: JSONDict | None = None
         self.rate_limited_count = 0
+        self.star_tenths = DEFAULT_STARS * 10  # the bot's Stars balance, in tenths of a Star
+        self.paid_messages = 0  # accepted sends with allow_paid_broadcast (each charged)
         self.allow_http_webhooks = False
         self.migrated: dict[int, int] = {}  # upgraded group id -> its supergroup's id
         self.topics: dict[int, dict[int, ForumTopic]] = {}  # chat id -> thread id -> topic
         self.business: dict[str, BusinessLink] = {}  # business connections by id
         self._ids = itertools.count(1)
         self.queue.on_push = self.note_update
+
+    # -- Stars -------------------------------------------------------------
+    def check_stars(self) -> None:
+        """Refuse a paid send the balance cannot pay, as Telegram does (400)."""
+        if self.star_tenths < PAID_MESSAGE_TENTHS:
+            raise bad_request(BALANCE_TOO_LOW)
+
+    def charge_paid_message(self) -> None:
+        """Withdraw one paid message's fee from the bot's balance."""
+        self.star_tenths -= PAID_MESSAGE_TENTHS
+        self.paid_messages += 1
 
     def note_update(self, update: JSONDict) -> None:
         """An update from a private chat makes the bot's next sends to it replies."""

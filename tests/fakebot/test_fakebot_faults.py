@@ -161,3 +161,26 @@ async def test_retry_after_zero_cannot_be_answered(fake_api: FakeBotApi, fake_bo
     await asyncio.sleep(1.05)
     with pytest.raises(BadRequest, match="Chat not found"):
         await fake_bot.get_chat(USER_ID)
+
+
+async def test_paid_broadcasts_skip_the_bot_cap_and_cost_a_tenth_of_a_star_each() -> None:
+    options = {**TELEGRAM_DEFAULT_LIMITS, "per_bot_rate": 2}
+    async with FakeBotApi(**options, stars=1.5) as api, make_bot(api) as bot:
+        chats = [USER_ID + i for i in range(20)]
+        for chat in chats:
+            api.add_chat(chat)
+        # Far above the free cap of 2 a second, in well under a second: no 429.
+        for chat in chats[:15]:
+            await bot.send_message(chat, "paid", allow_paid_broadcast=True)
+        assert api.count_429() == 0
+        assert api.state.paid_messages == 15 and api.state.star_tenths == 0
+        assert api.peak_sends(proactive_only=True) == 0  # none counted against the bot cap
+        with pytest.raises(BadRequest, match=r"(?i)balance_too_low"):
+            await bot.send_message(chats[15], "paid", allow_paid_broadcast=True)
+        assert api.requests[-1].status == 400
+        assert api.messages_to(chats[15]) == []
+        # Free sends still meet the bot cap.
+        await bot.send_message(chats[16], "free")
+        await bot.send_message(chats[17], "free")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(chats[18], "free")

@@ -1,0 +1,63 @@
+"""Paid broadcasts: the estimate shown before Send, its wording, and Telegram's refusal."""
+
+from __future__ import annotations
+
+import pytest
+from telegram.error import BadRequest
+
+from domain.broadcast import PAID_RATE, PaidEstimate, paid_estimate
+from outbox.judge import stars_ran_out
+from views.broadcast import duration, stars
+
+
+@pytest.mark.parametrize(
+    ("recipients", "expected"),
+    [
+        pytest.param(0, PaidEstimate(0, 0, 0, 0), id="nobody"),
+        pytest.param(1, PaidEstimate(1, 1, 1, 1), id="one-person"),
+        pytest.param(300, PaidEstimate(300, 300, 12, 1), id="a-district"),
+        pytest.param(3_000, PaidEstimate(3_000, 3_000, 120, 4), id="a-city"),
+        pytest.param(100_000, PaidEstimate(100_000, 100_000, 4_000, 112), id="a-province"),
+    ],
+)
+def test_estimate_from_recipients_and_paces(recipients: int, expected: PaidEstimate) -> None:
+    assert paid_estimate(recipients, free_rate=25, paid_rate=PAID_RATE) == expected
+
+
+def test_saved_time_is_the_difference() -> None:
+    assert paid_estimate(3_000, free_rate=25).saved_seconds == 116
+
+
+@pytest.mark.parametrize(
+    ("lang", "tenths", "shown"),
+    [("id", 300, "30"), ("id", 123, "12,3"), ("en", 123, "12.3"), ("en", 1, "0.1")],
+)
+def test_stars_as_people_write_them(lang: str, tenths: int, shown: str) -> None:
+    assert stars(lang, tenths) == shown
+
+
+@pytest.mark.parametrize(
+    ("lang", "seconds", "shown"),
+    [
+        ("id", 4, "4 detik"),
+        ("id", 120, "2 menit"),
+        ("id", 121, "3 menit"),
+        ("id", 4_000, "1 jam 7 menit"),
+        ("en", 45, "45 s"),
+        ("en", 600, "10 min"),
+    ],
+)
+def test_durations(lang: str, seconds: int, shown: str) -> None:
+    assert duration(lang, seconds) == shown
+
+
+@pytest.mark.parametrize(
+    ("message", "out"),
+    [
+        ("Bad Request: BALANCE_TOO_LOW", True),
+        ("Bad Request: not enough stars to send the message", True),
+        ("Bad Request: chat not found", False),
+    ],
+)
+def test_telegram_refusing_a_paid_send_for_lack_of_stars(message: str, out: bool) -> None:
+    assert stars_ran_out(BadRequest(message)) is out
