@@ -74,8 +74,10 @@ def _regencies(raw: str) -> list[str]:
 
 async def _desk_bots(settings: Settings) -> tuple[list[BotInfo], set[int]]:
     """The desk's bots in its order (the settings' first, then those added), as recorded at
-    their last start or when added; and the ids whose token comes from the settings."""
-    from_settings = [bot_id_of(settings.token()), *map(bot_id_of, settings.extra_tokens())]
+    their last start or when added (a settings bot never started: asked from Telegram); and
+    the ids whose token comes from the settings."""
+    tokens = [settings.token(), *settings.extra_tokens()]
+    from_settings = [bot_id_of(token) for token in tokens]
     async with database(settings) as sessions, sessions() as session:
         rows = {row.id: row for row in (await session.execute(select(DeskBot))).scalars()}
         added = sorted(
@@ -83,8 +85,8 @@ async def _desk_bots(settings: Settings) -> tuple[list[BotInfo], set[int]]:
             key=lambda row: row.added_at,
         )
     ordered = []
-    for bot_id in from_settings:
-        name = rows[bot_id].username if bot_id in rows else f"(id {bot_id}, not started yet)"
+    for token, bot_id in zip(tokens, from_settings, strict=True):
+        name = rows[bot_id].username if bot_id in rows else await _username(settings, token)
         ordered.append(BotInfo(bot_id, name))
     ordered += [BotInfo(row.id, row.username) for row in added]
     return ordered, set(from_settings)
@@ -100,6 +102,29 @@ async def desk_directory(settings: Settings) -> Directory | None:
         return None
     async with database(settings) as sessions, sessions() as session:
         return await bot_rows.directory(session, desk)
+
+
+async def _username(settings: Settings, token: str) -> str:
+    """A bot's username from Telegram (`getMe`); a `CliError` saying what to check."""
+    bot = Bot(
+        token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=file_base_url(settings.telegram_api_base_url),
+    )
+    try:
+        async with bot:
+            return bot.username
+    except InvalidToken:
+        raise CliError(
+            f"Telegram refused the token of bot {bot_id_of(token)} in the settings: copy it "
+            "again from @BotFather",
+            2,
+        ) from None
+    except NetworkError as exc:
+        raise CliError(
+            f"Telegram cannot be reached ({type(exc).__name__}): check the network and "
+            "TELEGRAM_API_BASE_URL"
+        ) from None
 
 
 def _find(desk: list[BotInfo], raw: str) -> BotInfo:
@@ -140,6 +165,7 @@ async def _list(settings: Settings) -> int:
 async def _add(settings: Settings, args: argparse.Namespace) -> int:
     regencies = _regencies(args.regions)
     token = _read_token()
+    bot_id = bot_id_of(token)
     bot = Bot(
         token,
         base_url=settings.telegram_api_base_url,
@@ -156,14 +182,21 @@ async def _add(settings: Settings, args: argparse.Namespace) -> int:
             "TELEGRAM_API_BASE_URL"
         ) from None
     from_settings = {bot_id_of(settings.token()), *map(bot_id_of, settings.extra_tokens())}
-    if bot.id in from_settings:
+    if bot_id in from_settings:
         raise CliError(f"@{username} is already one of the desk's bots (from the settings)")
     async with database(settings) as sessions, sessions() as session, session.begin():
+        known = await bot_rows.regency_tps(session)
+        unknown = [code for code in regencies if code not in known]
+        if unknown:
+            raise CliError(
+                f"no TPS loaded for regency {', '.join(unknown)}: check the code "
+                "(deskbot tps-lists shows what is loaded)"
+            )
         new = await bot_rows.register(
-            session, bot_id=bot.id, username=username, token=token, now=utc_now()
+            session, bot_id=bot_id, username=username, token=token, now=utc_now()
         )
-        await bot_rows.pin(session, bot.id, regencies)
-    print(f"{'added' if new else 'updated'} @{username} (id {bot.id})")
+        await bot_rows.pin(session, bot_id, regencies)
+    print(f"{'added' if new else 'updated'} @{username} (id {bot_id})")
     print("restart deskbot run to start it; deskbot bots shows its share of the regencies")
     return 0
 

@@ -184,8 +184,12 @@ async def activate(
     """Start receiving updates and background work for every bot and the desk: this instance
     is now the active one (one instance, or the holder of everything)."""
     for each in running.apps or [running.app]:
-        await activate_bot(running, each, poll_interval=poll_interval, poll_timeout=poll_timeout)
+        await activate_bot(
+            running, each, poll_interval=poll_interval, poll_timeout=poll_timeout, alone=False
+        )
     await activate_desk(running)
+    for each in running.apps or [running.app]:
+        await _announce(running, each)
 
 
 async def activate_bot(
@@ -194,9 +198,12 @@ async def activate_bot(
     *,
     poll_interval: float = 0.0,
     poll_timeout: int | None = None,
+    alone: bool = True,
 ) -> None:
     """This instance now holds one of the desk's bots: it receives that bot's updates, sends
-    what is owed through it, and delivers its broadcasts."""
+    what is owed through it, and delivers its broadcasts. `alone` False: the desk's work
+    follows (`activate`), and the instance says it is active only once that runs too (the SMS
+    webhook answers from then on)."""
     settings, services = running.settings, running.services
     await receive(app, settings, poll_interval=poll_interval, poll_timeout=poll_timeout)
     # The door out once receiving works: the calls owed from before start going out (a burst
@@ -205,7 +212,13 @@ async def activate_bot(
     await album.resume(app, on_message)  # albums stored before a stop are finished
     await start_bot_work(app)
     running.held.add(app.bot_data.bot_id)
-    # Active once it runs: Telegram's webhook is taken now (the first bot's).
+    if alone:
+        await _announce(running, app)
+
+
+async def _announce(running: Running, app: DeskApplication) -> None:
+    """Active once the bot runs: Telegram's webhook (the first bot's) is taken now."""
+    settings = running.settings
     running.health.role = Role.ACTIVE
     webhook = app.updater is None and settings.webhook_url is not None
     if webhook and settings.webhook_secret is not None:

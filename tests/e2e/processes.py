@@ -116,9 +116,10 @@ def metric(text: str, name: str) -> float:
 
 
 async def run_cli(
-    *args: str, env: dict[str, str], cwd: Path, wait: float = 60
+    *args: str, env: dict[str, str], cwd: Path, wait: float = 60, stdin: str | None = None
 ) -> tuple[int, str, str]:
-    """Run `python -m bot ARGS` to completion; return (exit code, stdout, stderr)."""
+    """Run `python -m bot ARGS` to completion (with `stdin` as its standard input, if given);
+    return (exit code, stdout, stderr)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -126,9 +127,11 @@ async def run_cli(
         *args,
         env=env,
         cwd=cwd,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(proc.communicate(), wait)
+    given = stdin.encode() if stdin is not None else None
+    out, err = await asyncio.wait_for(proc.communicate(given), wait)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()

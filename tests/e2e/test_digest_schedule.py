@@ -93,7 +93,7 @@ async def test_a_restart_in_the_middle_of_sending_neither_repeats_nor_skips(
         await desk.member(officer, Role.TPS, tps_id)
     desk.clock.advance(hours=7)  # the 3-hour logistics reminder is due
     # Two a second, so the stop surely falls in the middle of the round.
-    desk.running.services.out.limiter = Limiter(rate=2)
+    desk.running.services.out.first.limiter = Limiter(rate=2)
     mark = desk.api.mark()
     await tick(desk.running.app)  # the slot owes its 8 reminders; the sender works them off
     await desk.api.wait_for_all("sendMessage", count=3, after=mark, timeout=10)
