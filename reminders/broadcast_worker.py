@@ -108,6 +108,7 @@ class DeliveryWorker:
         self._paid = Lane(pace.paid_rate, paid=True)
         self._stars_out: set[int] = set()  # paid broadcasts whose Stars ran out: free lane now
         self._stars_news: list[int] = []  # ... not yet noted, audited and told to the sender
+        self._paid_in_flight = 0  # paid requests on their way: the count told waits for them
         self._chats = ChatPacer()
         self._progress = Progress(bot, services, every=pace.progress_every, monotonic=monotonic)
         # The one limiter all the bot's sends share (the sender's); broadcasts go last.
@@ -278,12 +279,15 @@ class DeliveryWorker:
     async def _deliver(self, due: Due, b: BroadcastView, lane: Lane) -> None:
         await self._depart(due.telegram_id, lane)
         paid = lane.paid and self._lane(b.id).paid  # Stars may have run out meanwhile
+        self._paid_in_flight += paid
         try:
             message = await send_content(self.bot, due.telegram_id, b, with_ack=True, paid=paid)
             outcome = Outcome(due.id, DeliveryStatus.SENT, message_id=message.message_id, paid=paid)
+            self._paid_in_flight -= paid
             if paid:
                 PAID_SENT.inc()
         except Exception as exc:
+            self._paid_in_flight -= paid
             if paid and stars_ran_out(exc):
                 # Not sent, nothing drawn: given back untried, it goes again at the free pace.
                 log.info("broadcast %s: the bot's Stars ran out (%s)", b.id, exc)
@@ -380,7 +384,11 @@ class DeliveryWorker:
             self._wanted.set()  # given-back rows come round again
 
     async def _tell_stars_out(self) -> None:
-        """Note, audit and tell the sender that a paid broadcast's Stars ran out (once each)."""
+        """Note, audit and tell the sender that a paid broadcast's Stars ran out (once each),
+        once the paid requests still on their way came back and were recorded: the count told
+        is the number that went out paid."""
+        if self._paid_in_flight or self._outcomes:
+            return
         news, self._stars_news = self._stars_news, []
         for bid in news:
             now = self.services.clock()
