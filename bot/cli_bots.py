@@ -97,6 +97,10 @@ async def desk_directory(settings: Settings) -> Directory | None:
     made on the command line link to the bot serving their scope."""
     if settings.telegram_bot_token is None:
         return None  # the one-bot path says how to set the token
+    if not settings.extra_tokens():
+        async with database(settings) as sessions, sessions() as session:
+            if not await bot_rows.stored_tokens(session):
+                return None  # one bot: the invite path asks Telegram for its name itself
     desk, _ = await _desk_bots(settings)
     if len(desk) < 2:
         return None

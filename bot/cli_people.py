@@ -86,7 +86,14 @@ async def _handover(settings: Settings, args: argparse.Namespace) -> int:
     async with database(settings) as sessions:
         async with sessions() as session:
             await require_region(session, tps, args.tps)
-        username = args.bot_username or await bot_username(settings)
+        from bot.cli_bots import desk_directory
+
+        desk = None if args.bot_username else await desk_directory(settings)
+        username = (
+            desk.for_scope(tps).username  # the bot serving the TPS: the new officer opens it
+            if desk
+            else args.bot_username or await bot_username(settings)
+        )
         async with sessions() as session, session.begin():
             done = await staff.hand_over(
                 session,

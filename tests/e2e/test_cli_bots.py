@@ -85,6 +85,9 @@ async def test_bots_are_listed_added_pinned_and_removed(
     )
     assert code == 0, err
     assert out.startswith(f"https://t.me/{FIRST}?start=")
+    code, out, err = await run_cli("people", "handover", "3672011001-001", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert out.splitlines()[-1].startswith(f"https://t.me/{SECOND}?start=")
 
     # Pinned elsewhere: Kota Serang to the second bot as well.
     code, out, err = await run_cli("bots", "pin", f"@{SECOND}", "3673", env=env, cwd=tmp_path)
