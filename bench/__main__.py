@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from . import broadcast, ceiling, checkins, digest, memory, outbox, web
+from . import broadcast, ceiling, checkins, digest, memory, outbox, scaling, web
 from .common import Options, Section, table
 
 SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
@@ -22,6 +22,7 @@ SECTIONS: dict[str, Callable[[Options], Awaitable[Section]]] = {
     "digest": digest.run,
     "broadcast": broadcast.run,
     "outbox": outbox.run,
+    "scaling": scaling.run,
     "web": web.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -48,6 +49,9 @@ def main() -> int:
     )
     parser.add_argument("--cap", type=float, default=2.0, help="outbox: send cap, per second")
     parser.add_argument("--runs", type=int, default=None, help="web: interleaved rounds")
+    parser.add_argument(
+        "--bot-cap", type=float, default=5.0, help="scaling: each bot's cap, per second"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     options = Options(
@@ -58,17 +62,23 @@ def main() -> int:
         country=args.country,
         cap=args.cap,
         runs=args.runs,
+        bot_cap=args.bot_cap,
     )
     chosen = args.sections or list(SECTIONS)
     results = []
     for name in chosen:
         print(f"running {name}{' (quick)' if args.quick else ''} ...", flush=True)
         results.append(asyncio.run(SECTIONS[name](options)))
+        if name == "ceiling":  # the scaling section prints it beside its table
+            options.ceiling_per_s = ceiling.line_rate_of(results[-1])
     print()
     print(table(results))
     for section in results:
         for key, value in section.notes.items():
             print(f"  {section.name}.{key} = {value}")
+    for section in results:
+        if section.report:
+            print(f"\n{section.report}")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     payload = {

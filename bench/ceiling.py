@@ -128,9 +128,31 @@ async def _echo(users: int, lines: int) -> tuple[int, float, float]:
     return users * lines, wall, cpu
 
 
+LINE_RATE = "sqlite: one-line check-ins per second"
+
+
+def _sizes(quick: bool) -> tuple[int, int]:
+    """(officers, lines each) of a measurement."""
+    return (20, 3) if quick else (100, 30)
+
+
+async def line_rate(*, quick: bool) -> float:
+    """The process ceiling, measured now: one-line check-ins a second that one bot process
+    stores and receipts on SQLite with nothing else holding it back (the figure `LINE_RATE`
+    of this section)."""
+    async with _database("sqlite") as url:
+        got = await _desk(url, *_sizes(quick))
+    return got.lines / got.line_s
+
+
+def line_rate_of(section: Section) -> float | None:
+    """The process ceiling (check-ins a second) as this section measured it; None if absent."""
+    found = [f.value for f in section.figures if f.name == LINE_RATE]
+    return found[0] if found else None
+
+
 async def run(options: Options) -> Section:
-    users = 20 if options.quick else 100
-    lines = 3 if options.quick else 30
+    users, lines = _sizes(options.quick)
     section = Section("ceiling")
     echo_updates, echo_s, echo_cpu = await _echo(users, lines)
     echo_ms = 1000 * echo_cpu / echo_updates
@@ -144,7 +166,7 @@ async def run(options: Options) -> Section:
         line_ms = 1000 * got.line_cpu / got.lines
         step_ms = 1000 * got.step_cpu / got.steps
         section.figures += [
-            Figure(f"{backend}: one-line check-ins per second", got.lines / got.line_s, "/s",
+            Figure(LINE_RATE.replace("sqlite", backend), got.lines / got.line_s, "/s",
                    target=rate_target),
             Figure(f"{backend}: one-line CPU ms per check-in", line_ms, "ms", target="<= 5"),
             Figure(f"{backend}: one-line CPU vs echo CPU per update", line_ms, "ms",

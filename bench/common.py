@@ -23,6 +23,10 @@ class Options:
     country: bool = False  # memory and digest sections: the whole country instead of a province
     cap: float = 2.0  # outbox section: the bot's send rate and the fake's per-bot limit, /s
     runs: int | None = None  # web section: interleaved rounds (default 9; 7 with --quick)
+    bot_cap: float = 5.0  # scaling section: each bot's cap at the fake and in the bot, /s
+    # The process ceiling (one-line check-ins /s) when the ceiling section ran earlier in this
+    # run (set by `bench.__main__`); the scaling section measures one itself otherwise.
+    ceiling_per_s: float | None = None
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Section:
     name: str
     figures: list[Figure] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
+    report: str = ""  # a table of the section's own, printed after the common one
 
 
 class BenchApi(FakeBotApi):

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot import runner
 from bot.config import Settings
+from domain.bots import BotInfo
 from domain.masterdata import parse_tps_file
+from storage import bots as bot_rows
 from storage import regions
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
@@ -35,8 +38,10 @@ async def prepare_database(
     regencies: list[str] = (),
     provinces: list[str] = (),
     officers: int,  # type: ignore[assignment]
+    bots: Sequence[BotInfo] = (),
 ) -> list[str]:
-    """Migrate, import the region, register `officers` officers on distinct TPS; their TPS ids."""
+    """Migrate, import the region, register `officers` officers on distinct TPS; their TPS ids
+    (see `register_officers` for `bots`)."""
     engine = create_engine(url)
     try:
         await upgrade(engine)
@@ -46,9 +51,27 @@ async def prepare_database(
         sessions = create_sessionmaker(engine)
         async with sessions.begin() as session:
             await regions.import_masterdata(session, data)
-            tps_ids = list(
-                (await session.execute(select(Tps.id).order_by(Tps.id).limit(officers))).scalars()
-            )
+    finally:
+        await engine.dispose()
+    return await register_officers(url, officers, bots=bots)
+
+
+async def register_officers(url: str, officers: int, *, bots: Sequence[BotInfo] = ()) -> list[str]:
+    """Register officers `FIRST_USER + i` on distinct TPS of a migrated, imported database;
+    their TPS ids, officer i's at index i.
+
+    Without `bots`: the first TPS by id, no bot recorded (the desk's first bot). With `bots`
+    (the desk's, in its order): officer i is bound to bot `bots[i % len(bots)]` and sits on a
+    TPS of a regency that bot serves, as the desk spreads them (`storage.bots.directory`)."""
+    engine = create_engine(url)
+    try:
+        sessions = create_sessionmaker(engine)
+        async with sessions.begin() as session:
+            if bots:
+                seats = await _seats_by_bot(session, bots, officers)
+            else:
+                found = await session.execute(select(Tps.id).order_by(Tps.id).limit(officers))
+                seats = [(tps, None) for tps in found.scalars()]
             rows = [
                 {
                     "telegram_id": FIRST_USER + i,
@@ -57,21 +80,51 @@ async def prepare_database(
                     "scope_code": tps,
                     "language": "id",
                     "reachable": True,
+                    "bot_id": bot_id,
                     "created_at": NOW,
                     "updated_at": NOW,
                 }
-                for i, tps in enumerate(tps_ids)
+                for i, (tps, bot_id) in enumerate(seats)
             ]
             for start in range(0, len(rows), 2000):
                 await session.execute(insert(Person), rows[start : start + 2000])
-        return tps_ids
+        return [tps for tps, _ in seats]
     finally:
         await engine.dispose()
 
 
+async def _seats_by_bot(
+    session: AsyncSession, bots: Sequence[BotInfo], officers: int
+) -> list[tuple[str, int]]:
+    """(TPS id, bot id) for officers 0..officers-1, taking turns over the bots; each bot's
+    TPS taken from its regencies in turn (so every regency it serves has officers)."""
+    desk = await bot_rows.directory(session, bots)
+    per_bot: dict[int, list[str]] = {}
+    for bot in bots:
+        codes = sorted(code for code, owner in desk.regencies.items() if owner == bot.id)
+        need = -(-officers // len(bots))
+        columns = [
+            list(
+                (
+                    await session.execute(
+                        select(Tps.id).where(Tps.regency_code == code).order_by(Tps.id).limit(need)
+                    )
+                ).scalars()
+            )
+            for code in codes
+        ]
+        per_bot[bot.id] = [tps for row in zip_longest(*columns) for tps in row if tps][:need]
+    seats = []
+    for i in range(officers):
+        bot = bots[i % len(bots)].id
+        seats.append((per_bot[bot][i // len(bots)], bot))
+    return seats
+
+
 @asynccontextmanager
-async def desk_bot(api: BenchApi, url: str, **extra: Any) -> AsyncIterator[AsyncEngine]:
-    """The real bot (`bot.runner`) polling `api` on `url`; `extra` are more `Settings` fields."""
+async def desk_bot(api: BenchApi, url: str, **extra: Any) -> AsyncIterator[runner.Running]:
+    """The real bot (`bot.runner`) polling `api` on `url`; `extra` are more `Settings` fields
+    (e.g. `telegram_extra_bot_tokens` for bots added to `api` with `add_bot`)."""
     settings = Settings(
         _env_file=None,
         telegram_bot_token=api.token,  # type: ignore[call-arg]
@@ -82,7 +135,7 @@ async def desk_bot(api: BenchApi, url: str, **extra: Any) -> AsyncIterator[Async
     )
     running = await runner.start(settings, clock=lambda: NOW, poll_timeout=1)
     try:
-        yield running.engine
+        yield running
     finally:
         await runner.stop(running)
 

@@ -13,6 +13,7 @@ import bisect
 import re
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -60,10 +61,18 @@ async def offer(officers: list[FakeUser], *, rate: float, seconds: float) -> lis
     return lines
 
 
-def receipt_times(api: FakeBotApi) -> dict[int, list[float]]:
-    """Check-in id -> arrival times (wall clock) of the accepted receipts naming it."""
+Apis = FakeBotApi | Sequence[FakeBotApi]  # one bot's fake, or every bot's of a desk
+
+
+def _each(api: Apis) -> Sequence[FakeBotApi]:
+    return [api] if isinstance(api, FakeBotApi) else api
+
+
+def receipt_times(api: Apis) -> dict[int, list[float]]:
+    """Check-in id -> arrival times (wall clock) of the accepted receipts naming it, at any
+    of the given bots."""
     found: dict[int, list[float]] = defaultdict(list)
-    for record in api.requests:
+    for record in (r for each in _each(api) for r in each.requests):
         if record.method.lower() != "sendmessage" or record.status != 200:
             continue
         match = RECEIPT.search(str(record.params.get("text", "")))
@@ -72,7 +81,8 @@ def receipt_times(api: FakeBotApi) -> dict[int, list[float]]:
     return found
 
 
-def receipts_sent(api: FakeBotApi) -> int:
+def receipts_sent(api: Apis) -> int:
+    """Accepted receipts so far (a receipt sent twice counts twice)."""
     return sum(len(times) for times in receipt_times(api).values())
 
 
@@ -97,8 +107,9 @@ class Tally:
     last_receipt: float = 0.0
 
 
-async def tally(url: str, api: FakeBotApi, lines: list[Line], *, cap: float = 0.0) -> Tally:
-    """Count, from the database and the fake's records, what became of each line."""
+async def tally(url: str, api: Apis, lines: list[Line], *, cap: float = 0.0) -> Tally:
+    """Count, from the database and the fakes' records, what became of each line; `cap`
+    (per second, the whole desk's) gives each line's latency bound (`Tally.bounds`)."""
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
