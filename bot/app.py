@@ -144,7 +144,7 @@ def attach_outbox(
         bot,
         services.sessions,
         clock=services.clock,
-        limiter=Limiter(rate=settings.send_rate),
+        limiter=Limiter(rate=settings.send_rate, pace_replies=settings.pace_replies),
         on_unreachable=unreachable,
         on_moved=moved,
         bot_id=bot_id,

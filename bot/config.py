@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     invite_ttl_days: int = Field(default=30, ge=1, le=365)
     # The bulk cap: proactive calls a second for all of them together (Telegram: about 30).
     send_rate: float = Field(default=30.0, gt=0, le=1000)
+    # Replies (receipts, answers) go out at once and are paced only after Telegram answers 429
+    # on one. A desk that sees Telegram hold replies to the bulk cap too (429s on replies in
+    # /metrics) sets this to pace them under SEND_RATE from the start.
+    pace_replies: bool = False
     # Broadcast messages a second; below Telegram's ~30/s so receipts and reminders still fit.
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     # Paid broadcasts (Telegram Stars, Bot API allow_paid_broadcast): when on, a broadcast's

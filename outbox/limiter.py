@@ -46,6 +46,9 @@ class Limiter:
     """
 
     rate: float = 30.0
+    # Replies under the bulk cap from the start (PACE_REPLIES): for a Telegram seen holding
+    # replies to it, where waiting for its first 429 costs a refusal per call then in flight.
+    pace_replies: bool = False
     window: SlidingWindow = field(init=False)
     bucket: TokenBucket = field(init=False)
     chats: ChatPacer = field(default_factory=ChatPacer)
@@ -63,6 +66,8 @@ class Limiter:
         # Even spacing, catching up at most `burst_for(rate)` after a late wake-up (a loaded
         # event loop): the window alone decides how many fit in Telegram's second.
         self.bucket = TokenBucket(self.rate, burst_for(self.rate))
+        if self.pace_replies:
+            self.replies_paced_until = math.inf
 
     def paced(self, *, proactive: bool, now: float) -> bool:
         """Whether a call goes under the bulk cap: proactive ones, and replies after a 429

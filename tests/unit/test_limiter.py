@@ -71,3 +71,11 @@ def test_after_the_paced_while_replies_probe_and_a_429_there_doubles_the_while()
     calm = limiter.replies_paced_until + PROBE_SECONDS + 600
     limiter.flooded(13, 1.0, proactive=False, now=calm)
     assert limiter.replies_paced_until == calm + FLOOD_MODE_SECONDS
+
+
+def test_pace_replies_holds_replies_to_the_cap_from_the_start_and_after_a_429() -> None:
+    limiter = Limiter(rate=5, pace_replies=True)
+    assert limiter.paced(proactive=False, now=0.0)
+    assert not limiter.probing(1_000.0)
+    limiter.flooded(1, 1.0, proactive=False, now=2.0)
+    assert limiter.paced(proactive=False, now=10_000.0)  # never lapses into unpaced replies
