@@ -35,15 +35,6 @@ class Steps:
         """Seconds of durable steps in the round trip of `chat_id`'s answer."""
         released = self.released_at.get(chat_id, arrived)
         departed = self.departed_at.get(chat_id, arrived)
-        import sys
-
-        print(
-            "inbox",
-            round(self.inbox_seconds.get(chat_id, 0.0) * 1000, 2),
-            "claim",
-            round((departed - released) * 1000, 2),
-            file=sys.stderr,
-        )
         return self.inbox_seconds.get(chat_id, 0.0) + max(0.0, departed - released)
 
 
