@@ -119,11 +119,9 @@ async def _username(settings: Settings, token: str) -> str:
         async with bot:
             return bot.username
     except InvalidToken:
-        raise CliError(
-            f"Telegram refused the token of bot {bot_id_of(token)} in the settings: copy it "
-            "again from @BotFather",
-            2,
-        ) from None
+        from bot.runner import refused_bot
+
+        raise CliError(refused_bot(token), 2) from None
     except NetworkError as exc:
         raise CliError(
             f"Telegram cannot be reached ({type(exc).__name__}): check the network and "
@@ -242,8 +240,10 @@ async def _pin(settings: Settings, args: argparse.Namespace) -> int:
     desk, _ = await _desk_bots(settings)
     info = _find(desk, args.bot)
     async with database(settings) as sessions, sessions() as session, session.begin():
-        if await session.get(DeskBot, info.id) is None:
-            raise CliError(f"bot {info.id} has not started yet: run deskbot run once, then pin")
+        if await session.get(DeskBot, info.id) is None:  # a settings bot never started yet
+            await bot_rows.register(
+                session, bot_id=info.id, username=info.username, token=None, now=utc_now()
+            )
         known = await bot_rows.regency_tps(session)
         unknown = [code for code in regencies if code not in known]
         if unknown:
@@ -252,5 +252,12 @@ async def _pin(settings: Settings, args: argparse.Namespace) -> int:
                 "(deskbot tps-lists shows what is loaded)"
             )
         await bot_rows.pin(session, info.id, regencies)
-    print(f"@{info.username} serves {', '.join(regencies)}; restart deskbot run")
+        pinned = sorted(
+            code for code, bot in (await bot_rows.pins(session)).items() if bot == info.id
+        )
+    print(
+        f"@{info.username} now serves the pinned regencies {', '.join(pinned)} (and its share of "
+        "the others); restart deskbot run. People already registered stay with their bot: "
+        "new invites link to the one serving them now"
+    )
     return 0

@@ -24,11 +24,11 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import BaseRoute
 from telegram import Update
-from telegram.error import Conflict, NetworkError, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
 from bot import logs, metrics
 from bot.app import bot_id_of, build_application
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.health import Health, Role
 from bot.leader import DESK_KEY, FileLeadership, PgLeadership, leadership_for, lock_key
 from bot.sms_wiring import install_sms, own_server, routes_for, start_sms, stop_sms
@@ -120,8 +120,12 @@ async def prepare(
             build_application(settings, services, token=token)
             for token in await more_tokens(settings, services)
         ]
-        for each in apps:
-            await each.initialize()
+        await app.initialize()
+        for each in apps[1:]:
+            try:
+                await each.initialize()
+            except InvalidToken:
+                raise ConfigError(refused_bot(each.bot.token)) from None
         await load_desk(services, apps)
     except BaseException:
         await dispose_read_engine(reader, engine)
@@ -138,6 +142,21 @@ async def prepare(
         settings=settings,
         health=health,
         apps=apps,
+    )
+
+
+def refused_bot(token: str) -> str:
+    """What to do when Telegram refuses one of the desk's extra bots (never its token)."""
+    bot_id = bot_id_of(token)
+    if not bot_id:
+        return (
+            "an entry of TELEGRAM_EXTRA_BOT_TOKENS is not a bot token (it looks like "
+            "123456789:AA...): copy it again from @BotFather"
+        )
+    return (
+        f"Telegram refused the token of the desk's bot {bot_id}: copy it again from @BotFather "
+        f"into TELEGRAM_EXTRA_BOT_TOKENS, or (a bot added with 'deskbot bots add') add it again "
+        f"with its new token, or remove it: deskbot bots remove {bot_id}"
     )
 
 

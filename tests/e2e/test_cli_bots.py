@@ -45,6 +45,11 @@ async def test_bots_are_listed_added_pinned_and_removed(
     assert code == 0, err
     assert f"1. @{FIRST}" in out and "regencies: 2 (3672, 3673)" in out and "TPS: " in out
 
+    # The first bot may be given regencies before the desk ever ran.
+    code, out, err = await run_cli("bots", "pin", f"@{FIRST}", "3673", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert f"@{FIRST} now serves the pinned regencies 3673" in out
+
     # Mistakes change nothing.
     code, out, err = await run_cli("bots", "add", "--regions", "36", env=env, cwd=tmp_path)
     assert code != 0 and "4 digits" in one_line(out, err)
@@ -69,7 +74,7 @@ async def test_bots_are_listed_added_pinned_and_removed(
     code, out, err = await run_cli("bots", env=env, cwd=tmp_path)
     assert code == 0, err
     first, second = out.split("2. ")
-    assert "regencies: 1 (3673)" in first
+    assert "regencies: 1 (3673*)" in first
     assert f"@{SECOND}" in second and "regencies: 1 (3672*)" in second
     assert "* pinned" in out and SECOND_TOKEN not in out
 
@@ -92,6 +97,7 @@ async def test_bots_are_listed_added_pinned_and_removed(
     # Pinned elsewhere: Kota Serang to the second bot as well.
     code, out, err = await run_cli("bots", "pin", f"@{SECOND}", "3673", env=env, cwd=tmp_path)
     assert code == 0, err
+    assert f"@{SECOND} now serves the pinned regencies 3672, 3673" in out
     code, out, err = await run_cli("bots", env=env, cwd=tmp_path)
     assert "regencies: 2 (3672*, 3673*)" in out.split("2. ")[1]
     code, out, err = await run_cli("bots", "pin", "@nobody_bot", "3673", env=env, cwd=tmp_path)
@@ -104,3 +110,21 @@ async def test_bots_are_listed_added_pinned_and_removed(
     assert code == 0 and f"removed @{SECOND}" in out, err
     code, out, err = await run_cli("bots", env=env, cwd=tmp_path)
     assert SECOND not in out and "regencies: 2 (3672, 3673)" in out
+
+
+async def test_a_refused_extra_token_is_named_by_its_bot_not_as_the_first(
+    api: FakeBotApi, db_url: str, tmp_path: Path
+) -> None:
+    env = clean_env(
+        DATABASE_URL=db_url,
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        TELEGRAM_EXTRA_BOT_TOKENS="999999:BAD-secret-zzzzzz",
+    )
+    code, out, err = await run_cli("run", env=env, cwd=tmp_path, wait=60)
+    line = [x for x in err.splitlines() if x.strip()][-1]
+    assert code == 2, err
+    assert "999999" in line and "deskbot bots remove 999999" in line
+    assert "BAD-secret" not in out + err and "Traceback" not in out + err
+    code, out, err = await run_cli("bots", env=env, cwd=tmp_path)
+    assert code == 2 and "999999" in one_line(out, err)
