@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
+
 log = logging.getLogger(__name__)
 
 
@@ -43,6 +45,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             kwargs.setdefault("pool_size", 1)
             kwargs.setdefault("max_overflow", 0)
             kwargs.setdefault("pool_timeout", 30)
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", sqlite_driver.dbapi())  # one thread hop per statement
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # Take the write lock at BEGIN so concurrent writers queue instead of failing to upgrade.
