@@ -37,7 +37,7 @@ from domain.bots import BotInfo
 from domain.broadcast import Pace
 from handlers.checkins import album, on_message
 from handlers.commands import publish_default_commands
-from reminders.alerts import alert_checkin
+from reminders.alerts import alert_filed
 from reminders.setup import start_background, start_bot_work, stop_background, stop_bot_work
 from services import Clock, DeskApplication, Services, services_of, utc_now
 from storage import bots as bot_rows
@@ -111,7 +111,7 @@ async def prepare(
             schedule_tick_seconds=settings.schedule_tick_seconds,
             web_base_url=settings.web_base_url,
         )
-        services.checkin_listeners.append(alert_checkin)
+        services.checkin_listeners.append(alert_filed)
         app = build_application(settings, services)
         install_sms(settings, services, app)
         if on_built is not None:

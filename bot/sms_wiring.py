@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 from bot import metrics
 from bot.config import Settings
 from bot.webhook import HttpServer, build_http_app
+from domain.checkins.records import Filed
 from domain.outbox import Priority
 from domain.phone import try_normalise
 from handlers.context import DeskApplication, Services
@@ -83,9 +84,9 @@ def install_sms(
     settings.check_sms()
     options = options or options_from(settings)
 
-    async def on_filed(checkin_id: int) -> None:
+    async def on_filed(filed: Filed) -> None:
         for listener in services.checkin_listeners:
-            await listener(app, services, checkin_id)
+            await listener(app, services, filed)
 
     async def notify(key: str, values: dict[str, Any]) -> None:
         await notify_desk_group(app, services, key, zone=options.timezone, **values)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.checkins.kinds import Kind, Severity
+from domain.checkins.records import Filed
 from domain.figures import SERIOUS
 from domain.outbox import Priority
 from domain.regions import contains
@@ -37,6 +38,14 @@ def is_alert(kind: str, severity: str) -> bool:
     if kind == Kind.KEJADIAN:
         return severity == Severity.CRITICAL
     return kind == Kind.BANJIR and severity in SERIOUS
+
+
+async def alert_filed(app: Any, services: Services, filed: Filed) -> bool:
+    """The check-in listener (`Services.checkin_listeners`): `alert_checkin` for a check-in
+    that warrants an alert, nothing (not even a read) for the others; True if it alerted."""
+    if not is_alert(filed.kind, filed.severity):
+        return False
+    return await alert_checkin(app, services, filed.id)
 
 
 async def alert_checkin(_app: Any, services: Services, checkin_id: int) -> bool:

@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from domain.bots import Directory
 from domain.broadcast import Pace
+from domain.checkins.records import Filed
 from domain.roles import Role
 from outbox.inbox import Inbox
 from outbox.post import Post
@@ -25,9 +26,9 @@ from outbox.sender import Sender
 from storage.db import read_sessionmaker
 
 Clock = Callable[[], datetime]
-# Called in the background with (application, services, check-in id) after a new check-in is
+# Called in the background with (application, services, the check-in) after a new check-in is
 # committed and receipted; the desk's alerts hook in here.
-CheckinListener = Callable[[Any, "Services", int], Awaitable[Any]]
+CheckinListener = Callable[[Any, "Services", Filed], Awaitable[Any]]
 
 
 def utc_now() -> datetime:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.checkins.kinds import Source
 from domain.checkins.quick import parse_quick
+from domain.checkins.records import Filed
 from domain.checkins.rules import Problem
 from domain.checkins.scope import FILERS, scope_refusal
 from domain.people import Member
@@ -63,6 +64,7 @@ class Outcome:
     checkin_id: int | None = None
     person_id: int | None = None
     new_checkin: bool = False
+    filed: Filed | None = None  # the check-in stored (or found stored before)
 
 
 class InboundProcessor:
@@ -112,9 +114,9 @@ class InboundProcessor:
                     ttl=self._options.receipt_ttl,
                 )
         log.info("sms %s: %s (%s)", inbound_id, outcome.status.value, outcome.reason)
-        if outcome.new_checkin and outcome.checkin_id and self._hooks.on_filed is not None:
+        if outcome.new_checkin and outcome.filed and self._hooks.on_filed is not None:
             try:
-                await self._hooks.on_filed(outcome.checkin_id)
+                await self._hooks.on_filed(outcome.filed)
             except Exception:
                 log.exception("check-in listener failed for SMS check-in %s", outcome.checkin_id)
         return outcome
@@ -200,4 +202,5 @@ class InboundProcessor:
             checkin_id=filed.id,
             person_id=member.id,
             new_checkin=not filed.duplicate,
+            filed=filed,
         )

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from domain.checkins.records import Filed
+
 Clock = Callable[[], datetime]
-# (check-in id) -> None: the desk's listeners (alerts) for a newly stored check-in.
-OnFiled = Callable[[int], Awaitable[None]]
+# (the check-in) -> None: the desk's listeners (alerts) for a newly stored check-in.
+OnFiled = Callable[[Filed], Awaitable[None]]
 # (text key, values) -> None: tell the desk groups (the bot renders the text catalogue).
 NotifyDesk = Callable[[str, dict[str, Any]], Awaitable[None]]
 # (purpose, outcome) -> None: count an outgoing SMS for /metrics.

@@ -29,12 +29,13 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-Ran = tuple[Any, int, int | None, list[Any] | None]
+Ran = tuple[Any, int, int | None, list[Any] | None, bool]
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Ran:
     """On the connection's thread: execute, read everything, close. (description, rowcount,
-    lastrowid, rows or None when the statement returns no rows)."""
+    lastrowid, rows or None when the statement returns no rows, whether a transaction is open
+    after it)."""
     cursor = conn.cursor()
     try:
         if many:
@@ -45,7 +46,7 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else None
-        return description, cursor.rowcount, cursor.lastrowid, rows
+        return description, cursor.rowcount, cursor.lastrowid, rows, conn.in_transaction
     finally:
         cursor.close()
 
@@ -95,10 +96,13 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            description, rowcount, lastrowid, rows = await connection._execute(
+        adapted = self._adapt_connection
+        async with adapted._execute_mutex:
+            description, rowcount, lastrowid, rows, open_ = await connection._execute(
                 _run, connection._conn, operation, parameters, many
             )
+        if isinstance(adapted, OneCallConnection):
+            adapted.open = open_
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows or ())
 
@@ -122,10 +126,31 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneCallConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection adapter with `OneCallCursor` as its cursor."""
+    """SQLAlchemy's aiosqlite connection adapter with `OneCallCursor` as its cursor, which
+    skips the call to SQLite for a COMMIT or ROLLBACK when no transaction is open.
 
-    __slots__ = ()
+    The pool rolls every connection back as it returns (`reset_on_return`), after the commit
+    that ended its session: that was one more call per session. Transactions here begin only
+    by an explicit BEGIN (`storage.db` turns pysqlite's implicit ones off) run through this
+    cursor, which notes after each statement, on SQLite's thread, whether one is open.
+    """
+
+    __slots__ = ("open",)
     _cursor_cls = OneCallCursor  # type: ignore[assignment]
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.open = True  # not known until the first statement: ask SQLite
+
+    def commit(self) -> None:
+        if self.open:
+            super().commit()
+            self.open = False
+
+    def rollback(self) -> None:
+        if self.open:
+            super().rollback()
+            self.open = False
 
 
 class OneCallDbapi(AsyncAdapt_aiosqlite_dbapi):

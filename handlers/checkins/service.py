@@ -177,16 +177,16 @@ def after_filed(context: DeskContext, filed: Filed) -> None:
         return
     for listener in context.services.checkin_listeners:
         context.application.create_task(
-            _notify(listener, context, filed.id), name=f"checkin-listener-{filed.id}"
+            _notify(listener, context, filed), name=f"checkin-listener-{filed.id}"
         )
     schedule_downloads(context, filed)
 
 
-async def _notify(listener: CheckinListener, context: DeskContext, checkin_id: int) -> None:
+async def _notify(listener: CheckinListener, context: DeskContext, filed: Filed) -> None:
     try:
-        await listener(context.application, context.services, checkin_id)
+        await listener(context.application, context.services, filed)
     except Exception:
-        log.exception("check-in listener failed for check-in %s", checkin_id)
+        log.exception("check-in listener failed for check-in %s", filed.id)
 
 
 def schedule_downloads(context: DeskContext, filed: Filed) -> None:

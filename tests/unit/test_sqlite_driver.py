@@ -96,3 +96,29 @@ async def test_a_statement_is_one_call_on_the_connection_thread(
         assert len(calls) == 1
         await conn.execute(insert(ITEM), [{"name": "x"}, {"name": "y"}])
         assert len(calls) == 2
+
+
+async def test_a_transaction_is_begin_statements_commit_and_nothing_more(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool's rollback as a connection comes back after a commit is not sent to SQLite
+    (no transaction is open); a transaction left open is still rolled back."""
+    calls: list[Any] = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(fn)
+        return await real(self, fn, *args, **kwargs)
+
+    async with engine.connect() as conn:
+        await conn.execute(select(ITEM))
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with engine.begin() as conn:  # BEGIN IMMEDIATE, INSERT, COMMIT; then back to the pool
+        await conn.execute(insert(ITEM).values(name="kept"))
+    assert len(calls) == 3
+    async with engine.connect() as conn:  # BEGIN IMMEDIATE, INSERT, no commit: rolled back
+        await conn.execute(insert(ITEM).values(name="dropped"))
+    assert len(calls) == 6
+    async with engine.connect() as conn:
+        names = (await conn.execute(select(ITEM.c.name))).scalars().all()
+    assert names == ["kept"]
