@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
+from domain.checkins.records import Draft
 from domain.outbox import Priority
 from domain.people import Member
 from domain.regions import Level
@@ -20,7 +21,7 @@ from outbox import inbox, messages
 from outbox.inbox import UpdateScope
 from outbox.messages import Markup
 from outbox.sender import Result, Sender
-from storage import people, regions
+from storage import conversations, people, regions
 from views.texts import language_of, text
 
 log = logging.getLogger(__name__)
@@ -178,10 +179,28 @@ async def current_member(context: DeskContext, update: Update) -> Member | None:
     scope = inbox.current()
     if scope is not None and scope.member_of == user.id:
         return scope.member
+    with_draft = scope is not None and is_private(update)
+    draft: Draft | None = None
     async with context.services.reading() as session:
         member = await people.member_by_telegram_id(session, user.id)
+        # Most private messages go on to ask for the draft: read it in the same transaction.
+        if with_draft and member is not None:
+            draft = await conversations.get(session, user.id)
     remember_member(user.id, member)
+    if scope is not None and with_draft and member is not None:
+        scope.draft, scope.draft_of = draft, user.id
     return member
+
+
+async def opening_draft(context: DeskContext, telegram_id: int) -> Draft | None:
+    """This person's open draft as the update's handling begins: the one `current_member`
+    read with them, handed out once; after that (a step may have changed it) read again."""
+    scope = inbox.current()
+    if scope is not None and scope.draft_of == telegram_id:
+        draft, scope.draft, scope.draft_of = scope.draft, None, None
+        return draft
+    async with context.services.reading() as session:
+        return await conversations.get(session, telegram_id)
 
 
 def remember_member(telegram_id: int, member: Member | None) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.checkins.records import Draft
 from domain.people import Member
 from outbox.sender import Sender
 from storage import inbox as rows
@@ -54,6 +55,10 @@ class UpdateScope:
     # while `member_of` is the sender's Telegram id; a handler changing them sets it to None.
     member: Member | None = None
     member_of: int | None = None
+    # Their open draft, read in the same transaction as `member` (private chats): handed out
+    # once, to the first handler that asks (`handlers.common.opening_draft`), then read again.
+    draft: Draft | None = None
+    draft_of: int | None = None
 
     def answer_key(self) -> str:
         """A key for the next answer to this update: handling it again sends nothing twice."""

@@ -46,6 +46,8 @@ _BEFORE_FILING = select(
     .where(_CHECKIN.c.tps_id == bindparam("tps"), _CHECKIN.c.kind == bindparam("kind"))
     .scalar_subquery(),
 )
+# Both in one round trip, for storing a check-in (`storage.filing`): no row if no such TPS.
+_TPS_AND_BEFORE = _TPS_INFO.add_columns(*_BEFORE_FILING.selected_columns)
 _RETIRE = (
     update(_CHECKIN)
     .where(
@@ -61,11 +63,34 @@ _KIND_AND_SEVERITY = select(_CHECKIN.c.kind, _CHECKIN.c.severity).where(
 )
 
 
+# What `file_checkin` reads first (check-in id stored under the key, running rehearsal id,
+# newest version of the TPS and kind), when the caller read it already (`tps_for_filing`).
+Before = tuple[int | None, int | None, int | None]
+
+
 async def tps_info(session: AsyncSession, tps_id: str) -> TpsInfo | None:
     """A TPS with its village and district names; None if there is no such TPS."""
     row = (await session.execute(_TPS_INFO, {"tps": tps_id})).first()
+    return _tps_of(row) if row is not None else None
+
+
+async def tps_for_filing(
+    session: AsyncSession, tps_id: str, kind: Kind, dedupe_key: str
+) -> tuple[TpsInfo, Before] | None:
+    """`tps_info` and what `file_checkin` must know before filing this kind under this key,
+    in one statement (hand the second to `file_checkin(before=...)` in the same transaction);
+    None if there is no such TPS."""
+    row = (
+        await session.execute(
+            _TPS_AND_BEFORE, {"tps": tps_id, "key": dedupe_key, "kind": kind.value}
+        )
+    ).first()
     if row is None:
         return None
+    return _tps_of(row[:7]), (row[7], row[8], row[9])
+
+
+def _tps_of(row: Any) -> TpsInfo:
     id_, number, village, district, district_code, regency_code, province_code = row
     return TpsInfo(
         id=id_,
@@ -136,8 +161,10 @@ async def file_checkin(
     sent_at: datetime,
     received_at: datetime,
     dedupe_key: str,
+    before: Before | None = None,
 ) -> Filed:
     """Store a new current version (earlier ones stay), or return the one this key made.
+    `before`: what `tps_for_filing` read in this transaction (else it is read here).
 
     Two writers racing for the same TPS and kind collide on the version's unique constraint;
     the caller retries the transaction (`IntegrityError`).
@@ -146,10 +173,12 @@ async def file_checkin(
     number like any other (so the unique constraint still settles races), but it is never
     current and leaves the real current version alone.
     """
-    found = await session.execute(
-        _BEFORE_FILING, {"key": dedupe_key, "tps": tps.id, "kind": kind.value}
-    )
-    existing, rehearsal, latest = found.one()
+    if before is None:
+        found = await session.execute(
+            _BEFORE_FILING, {"key": dedupe_key, "tps": tps.id, "kind": kind.value}
+        )
+        before = cast(Before, tuple(found.one()))
+    existing, rehearsal, latest = before
     if existing is not None:
         stored = await _by_id(session, existing)
         assert stored is not None  # found by this transaction a moment ago

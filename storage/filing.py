@@ -54,9 +54,10 @@ async def store_checkin(
     for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
             async with sessions() as session, session.begin():
-                tps = await checkins.tps_info(session, tps_id)
-                if tps is None:
+                found = await checkins.tps_for_filing(session, tps_id, kind, dedupe_key)
+                if found is None:
                     return None
+                tps, before = found
                 filed = await checkins.file_checkin(
                     session,
                     tps=tps,
@@ -70,6 +71,7 @@ async def store_checkin(
                     sent_at=sent_at,
                     received_at=received_at,
                     dedupe_key=dedupe_key,
+                    before=before,
                 )
                 if finished_draft is not None:
                     await conversations.drop(session, finished_draft)

@@ -27,6 +27,7 @@ from handlers.common import (
     HandlerCallback,
     answer_button,
     current_member,
+    opening_draft,
     registered,
     reply,
     tell_unregistered,
@@ -48,9 +49,7 @@ async def _member_and_draft(
     member = await current_member(context, update)
     if member is None:
         return None, None
-    async with context.services.reading() as session:
-        draft = await conversations.get(session, member.telegram_id)
-    return member, draft
+    return member, await opening_draft(context, member.telegram_id)
 
 
 async def begin(update: Update, context: DeskContext, member: Member, kind: Kind) -> None:

@@ -77,6 +77,25 @@ async def test_a_duplicate_key_returns_the_first_check_in(
 async def test_unknown_tps_has_no_info(loaded: async_sessionmaker[AsyncSession]) -> None:
     async with loaded.begin() as session:
         assert await checkins.tps_info(session, "3672011001-999") is None
+        assert await checkins.tps_for_filing(session, "3672011001-999", Kind.SIAP, "k") is None
+
+
+async def test_filing_reads_the_tps_and_what_came_before_in_one_go(
+    loaded: async_sessionmaker[AsyncSession],
+) -> None:
+    async with loaded.begin() as session:
+        tps = await checkins.tps_info(session, TPS)
+        assert tps is not None
+        fresh = await checkins.tps_for_filing(session, TPS, Kind.BANJIR, "q:1:1")
+        assert fresh == (tps, (None, None, None))
+        await _file(session, tps, "q:1:1", 10, T0)
+        await _file(session, tps, "q:1:2", 20, T0)
+        found = await checkins.tps_for_filing(session, TPS, Kind.BANJIR, "q:1:1")
+        assert found is not None and found[0] == tps
+        first = await checkins.by_dedupe_key(session, "q:1:1")
+        assert first is not None and found[1] == (first.id, None, 2)
+        other_kind = await checkins.tps_for_filing(session, TPS, Kind.SIAP, "q:1:9")
+        assert other_kind == (tps, (None, None, None))
 
 
 async def test_a_draft_round_trips_and_is_replaced(
