@@ -29,8 +29,8 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
 from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest
 
+from bot.request import AiohttpRequest
 from storage.counters import CHECKINS
 
 log = logging.getLogger(__name__)
@@ -112,8 +112,8 @@ def bot_of(url: str) -> str:
     return head if head.isdigit() else ""
 
 
-class CountingRequest(HTTPXRequest):
-    """PTB's HTTP client, counting every Bot API call with its outcome."""
+class CountingRequest(AiohttpRequest):
+    """The bot's HTTP client (`bot.request`), counting every Bot API call with its outcome."""
 
     async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
         name, bot = method_of(url), bot_of(url)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+import aiohttp
 import httpx
 from telegram.error import (
     BadRequest,
@@ -41,8 +42,16 @@ from telegram.error import (
 
 from domain.pacing import MAX_ATTEMPTS, retry_delay
 
-# httpx failures that mean the request never reached Telegram.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# HTTP client failures that mean the request never reached Telegram: no connection was made
+# (refused, unreachable, DNS) or none became free in time. aiohttp is the bot's client
+# (`bot.request`); httpx is PTB's own, which a bot built without ours would use.
+_NOT_SENT = (
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
 _GONE = (
     "chat not found",
     "user is deactivated",

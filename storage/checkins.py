@@ -183,7 +183,7 @@ async def file_checkin(
         stored = await _by_id(session, existing)
         assert stored is not None  # found by this transaction a moment ago
         return stored
-    if rehearsal is None:
+    if rehearsal is None and latest is not None:  # no version yet: nothing to retire
         await session.execute(_RETIRE, {"tps": tps.id, "old_kind": kind.value})
     version = (latest or 0) + 1
     inserted = await session.execute(

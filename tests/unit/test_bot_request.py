@@ -1,0 +1,135 @@
+"""The Bot API's HTTP client (`bot.request.AiohttpRequest`) over real HTTP on loopback: what it
+sends, what it answers, and how its failures are judged (`outbox.judge`): a request that never
+left is sent again, one that may have arrived never is."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from telegram import InputFile
+from telegram.error import NetworkError, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from bot.request import AiohttpRequest
+from outbox.judge import Fate, judge
+
+TOKEN_PATH = "/bot123456:SECRET-token_x/"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
+    """A loopback server that records each request and answers like the Bot API; the path
+    `slow` answers after 1 s."""
+    seen: list[dict[str, Any]] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        if request.content_type.startswith("multipart/"):
+            fields: dict[str, Any] = {}
+            async for part in await request.multipart():
+                body = await part.read()  # type: ignore[union-attr]
+                fields[part.name or ""] = (part.filename, body)  # type: ignore[union-attr]
+        else:
+            fields = dict(await request.post())
+        seen.append({"method": request.method, "type": request.content_type, "fields": fields})
+        if request.path.endswith("/slow"):
+            await asyncio.sleep(1)
+        return web.json_response({"ok": True, "result": {"message_id": 7}})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}{TOKEN_PATH}", seen
+    await runner.cleanup()
+
+
+def _data(**fields: Any) -> RequestData:
+    return RequestData([RequestParameter.from_input(k, v) for k, v in fields.items()])
+
+
+async def test_fields_go_urlencoded_and_files_as_multipart(
+    server: tuple[str, list[dict[str, Any]]],
+) -> None:
+    base, seen = server
+    request = AiohttpRequest(connection_pool_size=4)
+    await request.initialize()
+    try:
+        answer = await request.post(base + "sendMessage", _data(chat_id=42, text="Siap ✅"))
+        assert answer == {"message_id": 7}
+        document = InputFile(b"PK\x03\x04xlsx", filename="rekap.xlsx")
+        await request.post(base + "sendDocument", _data(chat_id=42, document=document))
+    finally:
+        await request.shutdown()
+    assert seen[0]["type"] == "application/x-www-form-urlencoded"
+    assert seen[0]["fields"] == {"chat_id": "42", "text": "Siap ✅"}
+    assert seen[1]["type"] == "multipart/form-data"
+    assert seen[1]["fields"] == {
+        "chat_id": (None, b"42"),
+        "document": ("rekap.xlsx", b"PK\x03\x04xlsx"),  # the file itself, with its name
+    }
+
+
+async def test_no_answer_in_time_may_have_arrived_so_it_is_never_sent_again(
+    server: tuple[str, list[dict[str, Any]]],
+) -> None:
+    base, seen = server
+    request = AiohttpRequest(read_timeout=0.3)
+    await request.initialize()
+    try:
+        with pytest.raises(TimedOut) as caught:
+            await request.post(base + "slow", _data(chat_id=1, text="x"))
+    finally:
+        await request.shutdown()
+    assert len(seen) == 1  # it did arrive
+    assert judge(caught.value, 1).fate is Fate.UNCERTAIN
+    assert "SECRET" not in str(caught.value)
+
+
+async def test_no_connection_never_left_so_it_is_sent_again() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    request = AiohttpRequest(connect_timeout=1)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await request.post(f"http://127.0.0.1:{port}{TOKEN_PATH}sendMessage", _data(a=1))
+    finally:
+        await request.shutdown()
+    assert not isinstance(caught.value, TimedOut)
+    assert judge(caught.value, 1).fate is Fate.RETRY
+    assert "SECRET" not in str(caught.value)
+
+
+async def test_no_free_connection_in_time_never_left_so_it_is_sent_again(
+    server: tuple[str, list[dict[str, Any]]],
+) -> None:
+    base, seen = server
+    request = AiohttpRequest(
+        connection_pool_size=1, pool_timeout=0.1, connect_timeout=0.1, read_timeout=5
+    )
+    await request.initialize()
+    try:
+        slow = asyncio.create_task(request.post(base + "slow", _data(chat_id=1)))
+        await asyncio.sleep(0.2)  # it holds the one connection
+        with pytest.raises(TimedOut) as caught:
+            await request.post(base + "sendMessage", _data(chat_id=2))
+        await slow
+    finally:
+        await request.shutdown()
+    assert [s["fields"]["chat_id"] for s in seen] == ["1"]  # the second never arrived
+    assert judge(caught.value, 1).fate is Fate.RETRY
+
+
+async def test_a_request_before_initialize_is_refused() -> None:
+    with pytest.raises(RuntimeError):
+        await AiohttpRequest().do_request("http://127.0.0.1:9/x", "POST")
