@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -148,17 +148,22 @@ async def supersede_edits(
     """Pending edits of one message are moot once a newer edit of it (row `before`) is
     queued: those queued before it are superseded (a keyed edit queued again is not queued, so
     it supersedes nothing: two instances finishing one broadcast keep its summary)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id < before,
-            OutboxMessage.chat_id == chat_id,
-            OutboxMessage.status == OutStatus.PENDING.value,
-            OutboxMessage.method.in_(("editMessageText", "editMessageReplyMarkup")),
-            OutboxMessage.params["message_id"].as_integer() == message_id,
-        )
-        .values(status=OutStatus.SUPERSEDED.value)
+    await session.execute(_SUPERSEDE, {"below": before, "chat": chat_id, "message": message_id})
+
+
+# Every guided step queues an edit: a prebuilt Core statement (compiled once, no ORM
+# evaluation of the rows it changes).
+_SUPERSEDE = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id < bindparam("below"),
+        _TABLE.c.chat_id == bindparam("chat"),
+        _TABLE.c.status == OutStatus.PENDING.value,
+        _TABLE.c.method.in_(("editMessageText", "editMessageReplyMarkup")),
+        _TABLE.c.params["message_id"].as_integer() == bindparam("message"),
     )
+    .values(status=OutStatus.SUPERSEDED.value)
+)
 
 
 async def due(
