@@ -181,9 +181,9 @@ async def current_member(context: DeskContext, update: Update) -> Member | None:
         return scope.member
     with_draft = scope is not None and is_private(update)
     draft: Draft | None = None
-    async with context.services.reading() as session:
+    async with context.services.glance() as session:
         member = await people.member_by_telegram_id(session, user.id)
-        # Most private messages go on to ask for the draft: read it in the same transaction.
+        # Most private messages go on to ask for the draft: read it in the same go.
         if with_draft and member is not None:
             draft = await conversations.get(session, user.id)
     remember_member(user.id, member)
@@ -199,7 +199,7 @@ async def opening_draft(context: DeskContext, telegram_id: int) -> Draft | None:
     if scope is not None and scope.draft_of == telegram_id:
         draft, scope.draft, scope.draft_of = scope.draft, None, None
         return draft
-    async with context.services.reading() as session:
+    async with context.services.glance() as session:
         return await conversations.get(session, telegram_id)
 
 

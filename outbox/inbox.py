@@ -55,7 +55,7 @@ class UpdateScope:
     # while `member_of` is the sender's Telegram id; a handler changing them sets it to None.
     member: Member | None = None
     member_of: int | None = None
-    # Their open draft, read in the same transaction as `member` (private chats): handed out
+    # Their open draft, read together with `member` (private chats): handed out
     # once, to the first handler that asks (`handlers.common.opening_draft`), then read again.
     draft: Draft | None = None
     draft_of: int | None = None

@@ -23,7 +23,7 @@ from domain.roles import Role
 from outbox.inbox import Inbox
 from outbox.post import Post
 from outbox.sender import Sender
-from storage.db import read_sessionmaker
+from storage.db import glance_sessionmaker, read_sessionmaker
 
 Clock = Callable[[], datetime]
 # Called in the background with (application, services, the check-in) after a new check-in is
@@ -67,6 +67,7 @@ class Services:
     # Sessions that only read and never wait for a writer (`storage.db.read_sessionmaker`);
     # tests that build services by hand may leave it out: reads then share `sessions`' pool.
     reads: async_sessionmaker[AsyncSession] | None = None
+    glances: async_sessionmaker[AsyncSession] | None = None  # built from `reads` when first used
     clock: Clock = utc_now
     invite_ttl_days: int = 30
     bot_username: str = ""
@@ -111,6 +112,17 @@ class Services:
         if self.reads is None:
             self.reads = read_sessionmaker(self.sessions)
         async with self.reads() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def glance(self) -> AsyncIterator[AsyncSession]:
+        """Reads outside any transaction (`storage.db.glance_sessionmaker`): for the lookups
+        every update makes, where no two statements need to agree. Never write here."""
+        if self.glances is None:
+            if self.reads is None:
+                self.reads = read_sessionmaker(self.sessions)
+            self.glances = glance_sessionmaker(self.reads)
+        async with self.glances() as session:
             yield session
 
     @property

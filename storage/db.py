@@ -101,7 +101,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    if connection.get_execution_options().get(READ_ONLY):
+    options = connection.get_execution_options()
+    if options.get(NO_TRANSACTION):
+        return  # each statement on its own (`glance_sessionmaker`)
+    if options.get(READ_ONLY):
         connection.exec_driver_sql("BEGIN")  # a reader: never holds up the writers
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -129,6 +132,7 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 READ_ONLY = "desk_read_only"
+NO_TRANSACTION = "desk_no_transaction"
 
 
 def read_sessionmaker(
@@ -138,4 +142,19 @@ def read_sessionmaker(
     the write lock at BEGIN (the desk page must never queue a check-in). On `reader` (from
     `create_read_engine`) when given; otherwise on the writing engine's own pool."""
     engine = reader or sessions.kw["bind"].execution_options(**{READ_ONLY: True})
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def glance_sessionmaker(
+    reads: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for a lookup or two that need no common snapshot (who sent an update, their
+    open draft): no BEGIN and no COMMIT, each statement sees the last commit on its own
+    (SQLite's autocommit statements, PostgreSQL's AUTOCOMMIT). Two round trips fewer than a
+    transaction; never for writes, nor for reads that must agree with each other."""
+    engine: AsyncEngine = reads.kw["bind"]
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(**{NO_TRANSACTION: True})
+    else:
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -242,7 +242,16 @@ async def claim(session: AsyncSession, ids: Sequence[int], *, now: datetime) -> 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: datetime) -> None:
     """Write outcomes of claimed rows (rows no longer `sending` are left alone)."""
+    # Nearly all are plain "sent": those in one prebuilt statement executed for many rows.
+    plain = [o for o in outcomes if _is_plain_sent(o)]
+    if plain:
+        await session.execute(
+            _SENT,
+            [{"row": o.id, "message": o.message_id, "finished": now} for o in plain],
+        )
     for o in outcomes:
+        if _is_plain_sent(o):
+            continue
         values: dict[str, Any] = {"status": o.status.value, "error": (o.error or "")[:200] or None}
         if o.status is OutStatus.PENDING:
             values["not_before"] = o.not_before
@@ -273,6 +282,30 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome], *, now: dat
         if o.drop_thread:
             params.pop("message_thread_id", None)
         row.params = params
+
+
+def _is_plain_sent(o: Outcome) -> bool:
+    return (
+        o.status is OutStatus.SENT
+        and not o.error
+        and not o.undo_attempt
+        and o.chat_id is None
+        and not o.drop_thread
+    )
+
+
+_SENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row"), _TABLE.c.status == OutStatus.SENDING.value)
+    .values(
+        status=OutStatus.SENT.value,
+        error=None,
+        finished_at=bindparam("finished", type_=_TABLE.c.finished_at.type),
+        message_id=func.coalesce(
+            bindparam("message", type_=_TABLE.c.message_id.type), _TABLE.c.message_id
+        ),
+    )
+)
 
 
 async def recover(session: AsyncSession, *, now: datetime, bots: Bots = None) -> int:

@@ -63,3 +63,38 @@ async def test_a_keyed_call_is_queued_once_and_supersedes_nothing_the_second_tim
     status = await _statuses(sessions)
     assert status[once[0].id] == OutStatus.SUPERSEDED
     assert status[later[0].id] == OutStatus.PENDING
+
+
+async def test_outcomes_are_recorded_for_claimed_rows_only(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    later = datetime(2024, 2, 14, 0, 31, tzinfo=UTC)
+    async with sessions.begin() as session:
+        rows = await outbox.enqueue(
+            session,
+            [messages.edit_text(7, n, f"pesan {n}") for n in (1, 2, 3, 4)],
+            now=NOW,
+            claim=lambda item: item.params["message_id"] != 4,
+        )
+    sent_with_id, sent_without, retry, unclaimed = (r.id for r in rows)
+    async with sessions.begin() as session:
+        await outbox.record(
+            session,
+            [
+                outbox.Outcome(sent_with_id, OutStatus.SENT, message_id=555),
+                outbox.Outcome(sent_without, OutStatus.SENT),
+                outbox.Outcome(retry, OutStatus.PENDING, error="502", not_before=later),
+                outbox.Outcome(unclaimed, OutStatus.SENT, message_id=9),  # not `sending`
+            ],
+            now=later,
+        )
+    async with sessions() as session:
+        found = {
+            row.id: row for row in (await session.execute(select(OutboxMessage))).scalars().all()
+        }
+    assert (found[sent_with_id].status, found[sent_with_id].message_id) == ("sent", 555)
+    assert found[sent_with_id].finished_at is not None
+    assert found[sent_with_id].finished_at.replace(tzinfo=UTC) == later
+    assert (found[sent_without].status, found[sent_without].message_id) == ("sent", None)
+    assert (found[retry].status, found[retry].error) == ("pending", "502")
+    assert (found[unclaimed].status, found[unclaimed].message_id) == ("pending", None)

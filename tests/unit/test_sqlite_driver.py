@@ -15,7 +15,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import sqlite_driver
-from storage.db import create_engine
+from storage.db import (
+    create_engine,
+    create_read_engine,
+    create_sessionmaker,
+    glance_sessionmaker,
+    read_sessionmaker,
+)
 
 META = MetaData()
 ITEM = Table(
@@ -122,3 +128,28 @@ async def test_a_transaction_is_begin_statements_commit_and_nothing_more(
     async with engine.connect() as conn:
         names = (await conn.execute(select(ITEM.c.name))).scalars().all()
     assert names == ["kept"]
+
+
+async def test_a_glance_is_its_statements_alone(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`glance_sessionmaker`: no BEGIN, no COMMIT; each statement sees the last commit."""
+    reader = create_read_engine(engine)  # as the bot has it: reads on a pool of their own
+    glances = glance_sessionmaker(read_sessionmaker(create_sessionmaker(engine), reader))
+    async with glances() as session:
+        await session.execute(select(ITEM))  # the connection is set up before counting
+    calls: list[Any] = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(fn)
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with glances() as session:
+        assert (await session.execute(select(ITEM.c.name))).all() == []
+        async with engine.begin() as conn:  # committed by another connection meanwhile
+            await conn.execute(insert(ITEM).values(name="baru"))
+        assert (await session.execute(select(ITEM.c.name))).scalars().all() == ["baru"]
+    assert len(calls) == 2 + 3  # two SELECTs; the writer's BEGIN, INSERT, COMMIT
+    await reader.dispose()
