@@ -14,6 +14,7 @@ from bot.metrics import CountingRequest
 from bot.processor import PerPersonProcessor
 from handlers.fallback import apologise
 from handlers.setup import register_all
+from outbox.backlog import Backlog
 from outbox.inbox import Inbox
 from outbox.limiter import Limiter
 from outbox.post import Post
@@ -23,6 +24,9 @@ from storage import desk_groups, people
 from storage.db import is_sqlite
 
 log = logging.getLogger(__name__)
+# Updates taken from Telegram and not yet handled, at most (`outbox.backlog`).
+BACKLOG_PER_SLOT = 8
+BACKLOG_MIN = 256
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -156,8 +160,11 @@ def attach_outbox(
     if services.sender is None:  # the desk's first bot
         services.sender, services.inbox = sender, inbox
     app.bot_data.bot_id, app.bot_data.sender, app.bot_data.inbox = bot_id, sender, inbox
-    bot.use_inbox(inbox)
-    processor.inbox, processor.sender = inbox, sender
+    # Updates in hand at most: the processor's concurrency many times over keeps it busy.
+    backlog = Backlog(max(BACKLOG_MIN, BACKLOG_PER_SLOT * processor.max_concurrent_updates))
+    app.bot_data.backlog = backlog
+    bot.use_inbox(inbox, backlog)
+    processor.inbox, processor.sender, processor.backlog = inbox, sender, backlog
     processor.on_set_aside = apologise
 
 

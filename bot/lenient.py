@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import ExtBot
 
+from outbox.backlog import Backlog
 from outbox.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -28,15 +29,29 @@ log = logging.getLogger(__name__)
 
 class LenientExtBot(ExtBot[None]):
     _inbox: Inbox | None = None
+    _backlog: Backlog | None = None
 
-    def use_inbox(self, inbox: Inbox) -> None:
-        """Commit every `getUpdates` answer to `inbox` before handing it over."""
+    def use_inbox(self, inbox: Inbox, backlog: Backlog | None = None) -> None:
+        """Commit every `getUpdates` answer to `inbox` before handing it over; with a
+        `backlog`, ask for more only while it has room (`outbox.backlog`)."""
         self._inbox = inbox
+        self._backlog = backlog
 
     async def _post(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any:
+        if endpoint == "getUpdates" and self._backlog is not None:
+            await self._backlog.room()
+            # No more than there is room for (Telegram sends up to `limit`, 1-100, a call).
+            asked = int((data or {}).get("limit") or 100)
+            data = {**(data or {}), "limit": max(1, min(asked, self._backlog.free()))}
         result = await super()._post(endpoint, data, **kwargs)
         if endpoint != "getUpdates" or not isinstance(result, list):
             return result
+        handed = await self._checked(result)
+        if self._backlog is not None and isinstance(handed, list):
+            self._backlog.took(len(handed))
+        return handed
+
+    async def _checked(self, result: list[Any]) -> Any:
         checked: list[dict[str, Any]] = []
         for raw in result:
             if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int):

@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from handlers.common import answer_unanswered
+from outbox.backlog import Backlog
 from outbox.inbox import CURRENT, Inbox, UpdateScope
 from outbox.sender import Sender
 
@@ -47,8 +48,16 @@ class PerPersonProcessor(BaseUpdateProcessor):
         self.inbox: Inbox | None = None
         self.sender: Sender | None = None
         self.on_set_aside: SetAsideHook | None = None
+        self.backlog: Backlog | None = None  # told when each update's handling ends
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await self._process(update, coroutine)
+        finally:
+            if self.backlog is not None:
+                self.backlog.done()
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         scope = None
         if isinstance(update, Update):
             bot_id = self.inbox.bot_id if self.inbox is not None else 0

@@ -100,6 +100,9 @@ async def receive(request: Request, hook: WebhookRoute, health: Health) -> Respo
         return Response(status_code=200)
     app = hook.app
     inbox = services_of(app).inbox
+    backlog = app.bot_data.backlog
+    if backlog is not None:
+        await backlog.room()  # Telegram waits for the answer, holding what comes after
     try:
         update = Update.de_json(data, app.bot)
     except Exception as exc:
@@ -115,6 +118,8 @@ async def receive(request: Request, hook: WebhookRoute, health: Health) -> Respo
             log.warning("webhook: inbox unavailable (%s); Telegram will retry", type(exc).__name__)
             return Response(status_code=500)
     if update is not None:
+        if backlog is not None:
+            backlog.took(1)
         await app.update_queue.put(update)
     return Response(status_code=200)
 

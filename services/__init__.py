@@ -20,6 +20,7 @@ from domain.bots import Directory
 from domain.broadcast import Pace
 from domain.checkins.records import Filed
 from domain.roles import Role
+from outbox.backlog import Backlog
 from outbox.inbox import Inbox
 from outbox.post import Post
 from outbox.sender import Sender
@@ -143,7 +144,7 @@ class Services:
 class BotData:
     """`application.bot_data`: holds the services (PTB builds it with no arguments)."""
 
-    __slots__ = ("albums", "bot_id", "inbox", "sender", "services", "worker")
+    __slots__ = ("albums", "backlog", "bot_id", "inbox", "sender", "services", "worker")
 
     def __init__(self) -> None:
         self.services: Services | None = None
@@ -152,6 +153,7 @@ class BotData:
         self.bot_id: int = 0
         self.sender: Sender | None = None
         self.inbox: Inbox | None = None
+        self.backlog: Backlog | None = None  # its updates taken and not yet handled
         self.albums: object = None
         self.worker: object = None  # its broadcast delivery worker while it is held
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot import app as app_module
 from domain.outbox import MAX_TEXT, OutStatus
 from domain.roles import Role
 from storage import desk_groups
@@ -74,6 +75,29 @@ async def test_200_officers_at_once_each_get_one_receipt(
         assert [len(receipts_to(desk, u)) for u in people] == [1] * 200
         assert not any("coba lagi" in t for u in people for t in desk.texts_to(u.id))
         assert await outbox_statuses(desk) == {OutStatus.SENT.value: 200}
+
+
+async def test_a_burst_is_taken_from_telegram_only_as_fast_as_it_is_handled(
+    db_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Backpressure (`outbox.backlog`): with room for 20 updates in hand, 200 lines at once
+    are fetched in many small rounds, never more than 20 waiting in memory; all are stored and
+    receipted once."""
+    monkeypatch.setattr(app_module, "BACKLOG_MIN", 20)
+    monkeypatch.setattr(app_module, "BACKLOG_PER_SLOT", 0)
+    async with open_desk(db_url, clock) as desk:
+        people = await officers(desk, 200)
+        now = clock().timestamp()
+        for user in people:
+            user.send_text(LINE, date=now)
+        await desk.settle(timeout=120)
+        backlog = desk.running.app.bot_data.backlog
+        assert backlog is not None and backlog.limit == 20
+        assert 0 < backlog.peak <= 20
+        assert backlog.count == 0
+        assert desk.api.count("getUpdates") >= 200 // 20
+        assert await checkin_count(desk) == 200
+        assert [len(receipts_to(desk, u)) for u in people] == [1] * 200
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
