@@ -37,6 +37,16 @@ class LenientExtBot(ExtBot[None]):
         self._inbox = inbox
         self._backlog = backlog
 
+    async def initialize(self) -> None:
+        """PTB's, but a bot that fails to start (a token Telegram refuses, no network) closes
+        the HTTP sessions it opened: nothing is left for the garbage collector to complain of."""
+        try:
+            await super().initialize()
+        except BaseException:
+            for request in (self.request, self._request[0]):
+                await request.shutdown()
+            raise
+
     async def _post(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any:
         if endpoint == "getUpdates" and self._backlog is not None:
             await self._backlog.room()

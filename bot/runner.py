@@ -91,6 +91,7 @@ async def prepare(
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url, **settings.engine_options())
     reader = create_read_engine(engine)
+    started: list[DeskApplication] = []
     try:
         if migrate:
             await upgrade(engine)
@@ -121,13 +122,18 @@ async def prepare(
             for token in await more_tokens(settings, services)
         ]
         await app.initialize()
+        started.append(app)
         for each in apps[1:]:
             try:
                 await each.initialize()
             except InvalidToken:
                 raise ConfigError(refused_bot(each.bot.token)) from None
+            started.append(each)
         await load_desk(services, apps)
     except BaseException:
+        for each in started:  # their HTTP sessions closed, not left to the garbage collector
+            with contextlib.suppress(Exception):
+                await each.shutdown()
         await dispose_read_engine(reader, engine)
         if own_engine:
             await engine.dispose()

@@ -278,7 +278,13 @@ class DeliveryWorker:
 
     async def _deliver(self, due: Due, b: BroadcastView, lane: Lane) -> None:
         await self._depart(due.telegram_id, lane)
-        paid = lane.paid and self._lane(b.id).paid  # Stars may have run out meanwhile
+        if lane.paid and not self._lane(b.id).paid:
+            # The Stars ran out while it waited at the paid pace: it goes free, so it leaves
+            # at the free pace and under the bulk cap like every free send (not 900 a second).
+            lane = self._free
+            lane.pick(self._mono())
+            await self._depart(due.telegram_id, lane)
+        paid = lane.paid
         self._paid_in_flight += paid
         try:
             message = await send_content(self.bot, due.telegram_id, b, with_ack=True, paid=paid)
