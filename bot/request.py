@@ -73,6 +73,9 @@ class AiohttpRequest(BaseRequest):
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
                 cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets no cookies
+                # HTTP(S)_PROXY / NO_PROXY from the environment, as PTB's httpx client honours
+                # them: a desk behind a proxy keeps working.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:

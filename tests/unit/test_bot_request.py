@@ -130,6 +130,28 @@ async def test_no_free_connection_in_time_never_left_so_it_is_sent_again(
     assert judge(caught.value, 1).fate is Fate.RETRY
 
 
+async def test_the_environments_proxy_is_used_as_with_ptbs_own_client(
+    server: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A desk behind a proxy sets HTTPS_PROXY/HTTP_PROXY; the request goes through it (here the
+    loopback server stands in for the proxy: the Bot API host itself does not resolve)."""
+    base, seen = server
+    proxy = base.split("/bot", 1)[0]
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        answer = await request.post(
+            f"http://api.telegram.invalid{TOKEN_PATH}sendMessage", _data(chat_id=5)
+        )
+    finally:
+        await request.shutdown()
+    assert answer == {"message_id": 7}
+    assert seen[-1]["fields"] == {"chat_id": "5"}
+
+
 async def test_a_request_before_initialize_is_refused() -> None:
     with pytest.raises(RuntimeError):
         await AiohttpRequest().do_request("http://127.0.0.1:9/x", "POST")
