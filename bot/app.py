@@ -142,6 +142,8 @@ def attach_outbox(
     def resubmit(raw: dict[str, object]) -> None:
         update = Update.de_json(dict(raw), bot)
         if update is not None:
+            if app.bot_data.backlog is not None:
+                app.bot_data.backlog.took(1)  # in hand again until its handling ends
             app.update_queue.put_nowait(update)
 
     sender = Sender(

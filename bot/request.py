@@ -113,15 +113,23 @@ class AiohttpRequest(BaseRequest):
             elif fields:
                 data = fields  # urlencoded, as HTTPXRequest sends them
         read = self._timeout(read_timeout, "read")
-        write = self._media_write_timeout if has_files else self._timeout(write_timeout, "write")
+        write: float | None
+        if write_timeout is BaseRequest.DEFAULT_NONE and has_files:
+            write = self._media_write_timeout  # as HTTPXRequest: uploads get the media time
+        else:
+            write = self._timeout(write_timeout, "write")
         connect = self._timeout(connect_timeout, "connect")
         pool = self._timeout(pool_timeout, "pool")
+        waited = None if pool is None or connect is None else pool + connect
+        # aiohttp has no write timeout (its read timer starts once the body is written): the
+        # whole call is held to waiting + writing + reading, so a stalled upload ends. `total`
+        # outlasts `connect`, so a call cut by it had left (judged uncertain, never resent).
+        parts = (waited, write, read)
         timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=None if pool is None or connect is None else pool + connect,
+            total=None if None in parts else sum(p for p in parts if p is not None),
+            connect=waited,
             sock_connect=connect,
-            # The answer to an upload comes once it is written: its write time counts too.
-            sock_read=None if read is None else read + ((write or 0) if has_files else 0),
+            sock_read=read,
         )
         try:
             async with self._session.request(method, url, data=data, timeout=timeout) as res:

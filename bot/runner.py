@@ -289,6 +289,8 @@ async def receive(
     for raw in replayed:
         update = Update.de_json(raw, app.bot)
         if update is not None:
+            if app.bot_data.backlog is not None:
+                app.bot_data.backlog.took(1)
             app.update_queue.put_nowait(update)
     if replayed:
         log.warning(
@@ -355,6 +357,8 @@ async def halt(running: Running) -> None:
     for each in held:
         await stop_bot_work(each)
     for each in held:
+        if each.bot_data.backlog is not None:
+            each.bot_data.backlog.open_up()  # the updater's last call must not wait for room
         if each.updater is not None and each.updater.running:
             await each.updater.stop()
     if not app.running and app.job_queue is not None and app.job_queue.scheduler.running:

@@ -17,9 +17,9 @@ import asyncio
 class Backlog:
     """Updates handed to the application and not yet handled (`took`, then `done` each).
 
-    `room()` returns once fewer than `limit` are in hand. Updates put in the queue by other
-    paths (replayed from the inbox at start) are not counted; their `done` never takes the
-    count below zero.
+    `room()` returns once fewer than `limit` are in hand. Every path that hands an update
+    over counts it (polling, the webhook, the inbox's replay and retries); `done` never takes
+    the count below zero. `open_up()` stops holding back, for good (the bot is stopping).
     """
 
     __slots__ = ("_room", "count", "limit", "peak")
@@ -46,6 +46,13 @@ class Backlog:
     def free(self) -> int:
         """How many more may be taken now (0 when full)."""
         return max(0, self.limit - self.count)
+
+    def open_up(self) -> None:
+        """Hold nothing back any more: the updater's last call as it stops (it confirms the
+        offset to Telegram) must not wait for handlers that may be stuck."""
+        self.limit = 2**62
+        if self._room is not None:
+            self._room.set()
 
     async def room(self) -> None:
         """Wait until fewer than `limit` updates are in hand."""

@@ -23,8 +23,19 @@ async def test_room_waits_at_the_limit_and_opens_when_one_is_done() -> None:
 
 async def test_done_without_took_never_goes_below_zero() -> None:
     backlog = Backlog(1)
-    backlog.done()  # an update replayed from the inbox: not counted when it went in
+    backlog.done()  # an update that went in by a path that did not count it
     assert backlog.count == 0
+    await asyncio.wait_for(backlog.room(), 1)
+
+
+async def test_opened_up_it_holds_nothing_back_any_more() -> None:
+    backlog = Backlog(1)
+    backlog.took(1)
+    waiting = asyncio.create_task(backlog.room())
+    await asyncio.sleep(0.01)
+    backlog.open_up()
+    await asyncio.wait_for(waiting, 1)
+    backlog.took(1000)
     await asyncio.wait_for(backlog.room(), 1)
 
 

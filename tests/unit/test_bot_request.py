@@ -29,6 +29,8 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
     seen: list[dict[str, Any]] = []
 
     async def handle(request: web.Request) -> web.Response:
+        if request.path.endswith("/stall"):
+            await asyncio.sleep(2)  # not reading the upload: the sender's writes stall
         if request.content_type.startswith("multipart/"):
             fields: dict[str, Any] = {}
             async for part in await request.multipart():
@@ -92,6 +94,24 @@ async def test_no_answer_in_time_may_have_arrived_so_it_is_never_sent_again(
     assert len(seen) == 1  # it did arrive
     assert judge(caught.value, 1).fate is Fate.UNCERTAIN
     assert "SECRET" not in str(caught.value)
+
+
+async def test_a_stalled_upload_ends_in_its_write_time_and_is_not_sent_again(
+    server: tuple[str, list[dict[str, Any]]],
+) -> None:
+    """aiohttp has no write timeout of its own: the whole call is held to its times."""
+    base, _ = server
+    request = AiohttpRequest(
+        connect_timeout=0.2, pool_timeout=0.1, read_timeout=0.2, media_write_timeout=0.3
+    )
+    await request.initialize()
+    big = InputFile(b"x" * (48 * 2**20), filename="rekap.xlsx")  # beyond the socket buffers
+    try:
+        with pytest.raises(TimedOut) as caught:  # before the server reads it (after 2 s)
+            await request.post(base + "stall", _data(chat_id=1, document=big))
+    finally:
+        await request.shutdown()
+    assert judge(caught.value, 1).fate is Fate.UNCERTAIN
 
 
 async def test_no_connection_never_left_so_it_is_sent_again() -> None:
