@@ -14,11 +14,9 @@ import getpass
 import sys
 
 from sqlalchemy import select
-from telegram import Bot
-from telegram.error import InvalidToken, NetworkError
 
-from bot.app import bot_id_of, file_base_url
-from bot.cli_tasks import CliError, database
+from bot.app import bot_id_of
+from bot.cli_tasks import CliError, database, telegram_username
 from bot.config import Settings
 from domain.bots import BotInfo, Directory
 from handlers.context import utc_now
@@ -110,23 +108,9 @@ async def desk_directory(settings: Settings) -> Directory | None:
 
 async def _username(settings: Settings, token: str) -> str:
     """A bot's username from Telegram (`getMe`); a `CliError` saying what to check."""
-    bot = Bot(
-        token,
-        base_url=settings.telegram_api_base_url,
-        base_file_url=file_base_url(settings.telegram_api_base_url),
-    )
-    try:
-        async with bot:
-            return bot.username
-    except InvalidToken:
-        from bot.runner import refused_bot
+    from bot.runner import refused_bot
 
-        raise CliError(refused_bot(token), 2) from None
-    except NetworkError as exc:
-        raise CliError(
-            f"Telegram cannot be reached ({type(exc).__name__}): check the network and "
-            "TELEGRAM_API_BASE_URL"
-        ) from None
+    return await telegram_username(settings, token, refused=refused_bot(token))
 
 
 def _find(desk: list[BotInfo], raw: str) -> BotInfo:
@@ -168,21 +152,9 @@ async def _add(settings: Settings, args: argparse.Namespace) -> int:
     regencies = _regencies(args.regions)
     token = _read_token()
     bot_id = bot_id_of(token)
-    bot = Bot(
-        token,
-        base_url=settings.telegram_api_base_url,
-        base_file_url=file_base_url(settings.telegram_api_base_url),
+    username = await telegram_username(
+        settings, token, refused="Telegram refused that token: copy it again from @BotFather"
     )
-    try:
-        async with bot:
-            username = bot.username
-    except InvalidToken:
-        raise CliError("Telegram refused that token: copy it again from @BotFather", 2) from None
-    except NetworkError as exc:
-        raise CliError(
-            f"Telegram cannot be reached ({type(exc).__name__}): check the network and "
-            "TELEGRAM_API_BASE_URL"
-        ) from None
     from_settings = {bot_id_of(settings.token()), *map(bot_id_of, settings.extra_tokens())}
     if bot_id in from_settings:
         raise CliError(f"@{username} is already one of the desk's bots (from the settings)")

@@ -182,16 +182,27 @@ async def show_lists(settings: Settings) -> int:
 
 async def bot_username(settings: Settings) -> str:
     """The bot's username from Telegram (`getMe`), or a `CliError` saying what to do."""
-    from telegram import Bot
-
-    from bot.app import file_base_url
-
     try:
         token = settings.token()
     except MissingTokenError:
         raise CliError(
             f"TELEGRAM_BOT_TOKEN is not set: put it in .env, {ASK_USERNAME}", 2
         ) from None
+    return await telegram_username(
+        settings,
+        token,
+        refused=f"Telegram refused TELEGRAM_BOT_TOKEN: check the token in .env, {ASK_USERNAME}",
+        then=ASK_USERNAME,
+    )
+
+
+async def telegram_username(settings: Settings, token: str, *, refused: str, then: str = "") -> str:
+    """A bot's username from Telegram (`getMe`). A `CliError`: `refused` (exit code 2) when
+    Telegram refuses the token; when Telegram cannot be reached, that, with `then` after it."""
+    from telegram import Bot
+
+    from bot.app import file_base_url
+
     bot = Bot(
         token,
         base_url=settings.telegram_api_base_url,
@@ -201,13 +212,11 @@ async def bot_username(settings: Settings) -> str:
         async with bot:
             return bot.username
     except InvalidToken:
-        raise CliError(
-            f"Telegram refused TELEGRAM_BOT_TOKEN: check the token in .env, {ASK_USERNAME}", 2
-        ) from None
+        raise CliError(refused, 2) from None
     except NetworkError as exc:
         raise CliError(
             f"Telegram cannot be reached ({type(exc).__name__}): check the network and "
-            f"TELEGRAM_API_BASE_URL, {ASK_USERNAME}"
+            "TELEGRAM_API_BASE_URL" + (f", {then}" if then else "")
         ) from None
 
 

@@ -29,7 +29,7 @@ class Backlog:
             raise ValueError("a backlog limit is at least 1")
         self.limit = limit
         self.count = 0
-        self.peak = 0  # the most in hand at once, for /metrics and the benchmark
+        self.peak = 0  # the most in hand at once (what the tests check the limit by)
         self._room: asyncio.Event | None = None
 
     def took(self, n: int) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -54,6 +55,17 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
     await runner.cleanup()
 
 
+@asynccontextmanager
+async def opened(**options: Any) -> AsyncIterator[AiohttpRequest]:
+    """An initialized client, shut down after."""
+    request = AiohttpRequest(**options)
+    await request.initialize()
+    try:
+        yield request
+    finally:
+        await request.shutdown()
+
+
 def _data(**fields: Any) -> RequestData:
     return RequestData([RequestParameter.from_input(k, v) for k, v in fields.items()])
 
@@ -62,15 +74,11 @@ async def test_fields_go_urlencoded_and_files_as_multipart(
     server: tuple[str, list[dict[str, Any]]],
 ) -> None:
     base, seen = server
-    request = AiohttpRequest(connection_pool_size=4)
-    await request.initialize()
-    try:
+    async with opened(connection_pool_size=4) as request:
         answer = await request.post(base + "sendMessage", _data(chat_id=42, text="Siap ✅"))
         assert answer == {"message_id": 7}
         document = InputFile(b"PK\x03\x04xlsx", filename="rekap.xlsx")
         await request.post(base + "sendDocument", _data(chat_id=42, document=document))
-    finally:
-        await request.shutdown()
     assert seen[0]["type"] == "application/x-www-form-urlencoded"
     assert seen[0]["fields"] == {"chat_id": "42", "text": "Siap ✅"}
     assert seen[1]["type"] == "multipart/form-data"
@@ -84,13 +92,9 @@ async def test_no_answer_in_time_may_have_arrived_so_it_is_never_sent_again(
     server: tuple[str, list[dict[str, Any]]],
 ) -> None:
     base, seen = server
-    request = AiohttpRequest(read_timeout=0.3)
-    await request.initialize()
-    try:
+    async with opened(read_timeout=0.3) as request:
         with pytest.raises(TimedOut) as caught:
             await request.post(base + "slow", _data(chat_id=1, text="x"))
-    finally:
-        await request.shutdown()
     assert len(seen) == 1  # it did arrive
     assert judge(caught.value, 1).fate is Fate.UNCERTAIN
     assert "SECRET" not in str(caught.value)
@@ -101,16 +105,12 @@ async def test_a_stalled_upload_ends_in_its_write_time_and_is_not_sent_again(
 ) -> None:
     """aiohttp has no write timeout of its own: the whole call is held to its times."""
     base, _ = server
-    request = AiohttpRequest(
-        connect_timeout=0.2, pool_timeout=0.1, read_timeout=0.2, media_write_timeout=0.3
-    )
-    await request.initialize()
     big = InputFile(b"x" * (48 * 2**20), filename="rekap.xlsx")  # beyond the socket buffers
-    try:
+    async with opened(
+        connect_timeout=0.2, pool_timeout=0.1, read_timeout=0.2, media_write_timeout=0.3
+    ) as request:
         with pytest.raises(TimedOut) as caught:  # before the server reads it (after 2 s)
             await request.post(base + "stall", _data(chat_id=1, document=big))
-    finally:
-        await request.shutdown()
     assert judge(caught.value, 1).fate is Fate.UNCERTAIN
 
 
@@ -118,13 +118,9 @@ async def test_no_connection_never_left_so_it_is_sent_again() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    request = AiohttpRequest(connect_timeout=1)
-    await request.initialize()
-    try:
+    async with opened(connect_timeout=1) as request:
         with pytest.raises(NetworkError) as caught:
             await request.post(f"http://127.0.0.1:{port}{TOKEN_PATH}sendMessage", _data(a=1))
-    finally:
-        await request.shutdown()
     assert not isinstance(caught.value, TimedOut)
     assert judge(caught.value, 1).fate is Fate.RETRY
     assert "SECRET" not in str(caught.value)
@@ -134,18 +130,14 @@ async def test_no_free_connection_in_time_never_left_so_it_is_sent_again(
     server: tuple[str, list[dict[str, Any]]],
 ) -> None:
     base, seen = server
-    request = AiohttpRequest(
+    async with opened(
         connection_pool_size=1, pool_timeout=0.1, connect_timeout=0.1, read_timeout=5
-    )
-    await request.initialize()
-    try:
+    ) as request:
         slow = asyncio.create_task(request.post(base + "slow", _data(chat_id=1)))
         await asyncio.sleep(0.2)  # it holds the one connection
         with pytest.raises(TimedOut) as caught:
             await request.post(base + "sendMessage", _data(chat_id=2))
         await slow
-    finally:
-        await request.shutdown()
     assert [s["fields"]["chat_id"] for s in seen] == ["1"]  # the second never arrived
     assert judge(caught.value, 1).fate is Fate.RETRY
 
@@ -160,14 +152,10 @@ async def test_the_environments_proxy_is_used_as_with_ptbs_own_client(
     for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", proxy)
-    request = AiohttpRequest()
-    await request.initialize()
-    try:
+    async with opened() as request:
         answer = await request.post(
             f"http://api.telegram.invalid{TOKEN_PATH}sendMessage", _data(chat_id=5)
         )
-    finally:
-        await request.shutdown()
     assert answer == {"message_id": 7}
     assert seen[-1]["fields"] == {"chat_id": "5"}
 

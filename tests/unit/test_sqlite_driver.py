@@ -29,6 +29,19 @@ ITEM = Table(
 )
 
 
+def count_thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """From now on, every call made on an aiosqlite connection's thread, in order."""
+    calls: list[Any] = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(fn)
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return calls
+
+
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     made = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
@@ -88,16 +101,9 @@ async def test_errors_are_sqlalchemys_and_the_transaction_rolls_back(engine: Asy
 async def test_a_statement_is_one_call_on_the_connection_thread(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[Any] = []
-    real = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(fn)
-        return await real(self, fn, *args, **kwargs)
-
     async with engine.connect() as conn:
         await conn.execute(select(ITEM))  # the connection is set up before counting
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        calls = count_thread_calls(monkeypatch)
         await conn.execute(select(ITEM).where(ITEM.c.id == 1))
         assert len(calls) == 1
         await conn.execute(insert(ITEM), [{"name": "x"}, {"name": "y"}])
@@ -109,16 +115,9 @@ async def test_a_transaction_is_begin_statements_commit_and_nothing_more(
 ) -> None:
     """The pool's rollback as a connection comes back after a commit is not sent to SQLite
     (no transaction is open); a transaction left open is still rolled back."""
-    calls: list[Any] = []
-    real = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(fn)
-        return await real(self, fn, *args, **kwargs)
-
     async with engine.connect() as conn:
         await conn.execute(select(ITEM))
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    calls = count_thread_calls(monkeypatch)
     async with engine.begin() as conn:  # BEGIN IMMEDIATE, INSERT, COMMIT; then back to the pool
         await conn.execute(insert(ITEM).values(name="kept"))
     assert len(calls) == 3
@@ -138,14 +137,7 @@ async def test_a_glance_is_its_statements_alone(
     glances = glance_sessionmaker(read_sessionmaker(create_sessionmaker(engine), reader))
     async with glances() as session:
         await session.execute(select(ITEM))  # the connection is set up before counting
-    calls: list[Any] = []
-    real = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(fn)
-        return await real(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    calls = count_thread_calls(monkeypatch)
     async with glances() as session:
         assert (await session.execute(select(ITEM.c.name))).all() == []
         async with engine.begin() as conn:  # committed by another connection meanwhile
