@@ -163,3 +163,19 @@ async def test_the_environments_proxy_is_used_as_with_ptbs_own_client(
 async def test_a_request_before_initialize_is_refused() -> None:
     with pytest.raises(RuntimeError):
         await AiohttpRequest().do_request("http://127.0.0.1:9/x", "POST")
+
+
+async def test_no_proxy_hosts_are_reached_directly(
+    server: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_PROXY names hosts the proxy is not used for (a Bot API server on the desk's own
+    network): with a proxy that answers nothing, the request still arrives."""
+    base, seen = server
+    for name in ("no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # discard: nothing listens
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    async with opened() as request:
+        answer = await request.post(f"{base}sendMessage", _data(chat_id=6))
+    assert answer == {"message_id": 7}
+    assert seen[-1]["fields"] == {"chat_id": "6"}
