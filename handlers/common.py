@@ -182,10 +182,10 @@ async def current_member(context: DeskContext, update: Update) -> Member | None:
     with_draft = scope is not None and is_private(update)
     draft: Draft | None = None
     async with context.services.glance() as session:
-        member = await people.member_by_telegram_id(session, user.id)
-        # Most private messages go on to ask for the draft: read it in the same go.
-        if with_draft and member is not None:
-            draft = await conversations.get(session, user.id)
+        if with_draft:  # most private messages go on to ask for the draft: read it with them
+            member, draft = await conversations.member_and_draft(session, user.id)
+        else:
+            member = await people.member_by_telegram_id(session, user.id)
     remember_member(user.id, member)
     if scope is not None and with_draft and member is not None:
         scope.draft, scope.draft_of = draft, user.id

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.checkins.kinds import Kind, Severity, Source
 from domain.checkins.records import Draft, TpsInfo
-from storage import checkins, conversations, digest, regions
+from domain.roles import Role
+from storage import checkins, conversations, digest, people, regions, staff
 from tests.conftest import kpu_data
 
 TPS = "3672011001-003"
@@ -131,3 +132,38 @@ async def test_a_draft_round_trips_and_is_replaced(
     async with loaded.begin() as session:
         await conversations.drop(session, draft.telegram_id)
         assert await conversations.get(session, draft.telegram_id) is None
+
+
+async def test_the_sender_and_their_draft_are_read_in_one_go(
+    loaded: async_sessionmaker[AsyncSession],
+) -> None:
+    """`member_and_draft` answers as `member_by_telegram_id` and `get` would together: a person
+    without a draft, with one, a stranger (even one with a leftover draft), a revoked person."""
+    siti_id, stranger_id = 5_000_000_002, 5_000_000_003
+    async with loaded.begin() as session:
+        siti = await people.upsert_member(
+            session, telegram_id=siti_id, name="Siti", username="siti", role=Role.TPS,
+            scope=TPS, language="id", now=T0,
+        )  # fmt: skip
+    async with loaded() as session:
+        assert await conversations.member_and_draft(session, siti_id) == (siti, None)
+        assert await conversations.member_and_draft(session, stranger_id) == (None, None)
+    drafts = [
+        Draft(telegram_id=who, chat_id=who, flow="banjir", step="usable", started_at=T0,
+              updated_at=T0, tps_id=TPS, answers={"water_cm": 40}, message_id=12)
+        for who in (siti_id, stranger_id)
+    ]  # fmt: skip
+    async with loaded.begin() as session:
+        for draft in drafts:
+            await conversations.save(session, draft)
+    async with loaded() as session:
+        member, draft = await conversations.member_and_draft(session, siti_id)
+        assert member == siti
+        assert draft == await conversations.get(session, siti_id)
+        assert draft is not None and (draft.step, draft.answers) == ("usable", {"water_cm": 40})
+        assert await conversations.member_and_draft(session, stranger_id) == (None, None)
+    async with loaded.begin() as session:
+        await staff.revoke(session, siti.id, actor_id=None, actor_label="test", now=T0)
+    async with loaded() as session:
+        assert await conversations.member_and_draft(session, siti_id) == (None, None)
+        assert await people.member_by_telegram_id(session, siti_id) is None
