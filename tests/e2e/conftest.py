@@ -40,6 +40,11 @@ SEND_METHODS = {
 }
 
 
+# Longer than the fake's longest wait for a private chat (a burst of 10, then one a second:
+# `retry_after` up to 10 s), which an admin clicking through menus quickly can meet.
+SETTLE_SECONDS = 20.0
+
+
 @dataclass
 class Desk:
     """One running bot with its fake Telegram and database, and ways to act on them."""
@@ -96,9 +101,9 @@ class Desk:
             )
         return codes[0]
 
-    async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def settle(self, timeout: float = SETTLE_SECONDS) -> None:  # noqa: ASYNC109
         """Wait until every pushed update is fetched and fully handled, and every call the
-        bot owes has left (or waits for a time to try again)."""
+        bot owes has left (a call Telegram answered 429 is waited for: it is owed)."""
         apps = self.running.apps or [self.running.app]
         sender = self.running.services.out
         fakes = [self.api, *self.api._bots.values()]  # every bot the fake server serves
