@@ -26,8 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.app import bot_id_of
-from domain.bots import BotInfo
+from domain.bots import BotInfo, bot_id_of
 from tests.fakebot import TELEGRAM_STRICT_LIMITS, FakeBotApi
 
 from . import ceiling

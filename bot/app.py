@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.lenient import LenientExtBot
 from bot.metrics import CountingRequest
 from bot.processor import PerPersonProcessor
+from domain.bots import bot_id_of
 from handlers.fallback import apologise
 from handlers.setup import register_all
 from outbox.backlog import Backlog
@@ -90,12 +91,6 @@ def update_concurrency(settings: Settings) -> int:
     if is_sqlite(settings.database_url):
         return 64
     return max(4, settings.db_pool_size + settings.db_max_overflow - 4)
-
-
-def bot_id_of(token: str) -> int:
-    """The bot's numeric id: the part of its token before the colon (0 if there is none)."""
-    head = token.split(":", 1)[0]
-    return int(head) if head.isdigit() else 0
 
 
 def group_gone(reason: str) -> bool:

@@ -15,11 +15,10 @@ import sys
 
 from sqlalchemy import select
 
-from bot.app import bot_id_of
 from bot.cli_tasks import CliError, database, telegram_username
 from bot.config import Settings
-from domain.bots import BotInfo, Directory
-from handlers.context import utc_now
+from domain.bots import BotInfo, Directory, bot_id_of
+from domain.clock import utc_now
 from storage import bots as bot_rows
 from storage.models import DeskBot
 

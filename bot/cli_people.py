@@ -13,9 +13,9 @@ from datetime import timedelta
 from bot import cli_phone
 from bot.cli_tasks import CliError, bot_username, database, require_region, scope_arg
 from bot.config import Settings
+from domain.clock import utc_now
 from domain.invites import deep_link
 from domain.regions import Level, level_of
-from handlers.context import utc_now
 from storage import staff
 
 

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from domain.clock import utc_now
 from domain.phone import PhoneError, normalise_phone
-from services import utc_now
 from storage import people
 from storage import sms as sms_repo
 from storage.db import create_engine, create_sessionmaker

@@ -22,12 +22,12 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.config import MissingTokenError, Settings
 from domain.checkins.kinds import Kind
+from domain.clock import utc_now
 from domain.invites import deep_link
 from domain.masterdata import MasterDataError, parse_tps_file
 from domain.regions import Level, level_of, parse_scope
 from domain.roles import Role, ScopeError, check_scope
 from domain.schedule import desk_time
-from handlers.context import utc_now
 from storage import digest, export, people, regions, staff, tpslists
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade

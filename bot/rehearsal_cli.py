@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from domain.clock import utc_now
 from domain.rehearsal import DEFAULT_PLAN, RehearsalPlan, RehearsalStatus
 from domain.schedule import ScheduleError, desk_time
-from services import utc_now
 from storage import people, rehearsals, xlsx
 from storage.db import create_engine, create_sessionmaker
 from storage.digest import desk_setup

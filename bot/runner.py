@@ -27,13 +27,13 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
 from bot import logs, metrics
-from bot.app import bot_id_of, build_application
+from bot.app import build_application
 from bot.config import ConfigError, Settings
 from bot.health import Health, Role
 from bot.leader import DESK_KEY, FileLeadership, PgLeadership, leadership_for, lock_key
 from bot.sms_wiring import install_sms, own_server, routes_for, start_sms, stop_sms
 from bot.webhook import HttpServer, WebhookRoute, build_http_app
-from domain.bots import BotInfo
+from domain.bots import BotInfo, bot_id_of
 from domain.broadcast import Pace
 from handlers.checkins import album, on_message
 from handlers.commands import publish_default_commands

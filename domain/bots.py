@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 REGENCY_DIGITS = 4  # Kemendagri code: 2 digits province, 2 regency (`domain.regions`)
 
 
+def bot_id_of(token: str) -> int:
+    """The bot's numeric id: the part of its token before the colon (0 if there is none).
+    Bot API tokens are `<bot id>:<secret>` (https://core.telegram.org/bots/api#authorizing-your-bot)."""
+    head = token.split(":", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
 def spread(
     regencies: Iterable[tuple[str, int]],
     bots: Sequence[int],

@@ -12,10 +12,13 @@ import hashlib
 import logging
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.schedule import DeskSchedule, ScheduleError
-from services import Services
 from storage import people, schedules
+
+if TYPE_CHECKING:  # the running bot's; `deskbot` commands read the file without it
+    from services import Services
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from domain.bots import Directory
 from domain.broadcast import Pace
 from domain.checkins.records import Filed
+from domain.clock import utc_now as utc_now  # the clock of the running bot, for its parts
 from domain.roles import Role
 from outbox.backlog import Backlog
 from outbox.inbox import Inbox
@@ -30,10 +31,6 @@ Clock = Callable[[], datetime]
 # Called in the background with (application, services, the check-in) after a new check-in is
 # committed and receipted; the desk's alerts hook in here.
 CheckinListener = Callable[[Any, "Services", Filed], Awaitable[Any]]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Waker(Protocol):

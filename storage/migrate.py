@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(url: str | None = None) -> Config:
+    """Alembic's configuration for this project's migrations (imported when first needed:
+    Alembic and its templates cost 0.12 s, which `deskbot --help` need not pay)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -43,6 +48,9 @@ async def upgrade(engine: AsyncEngine) -> bool:
 
 
 def _upgrade_sync(connection: Connection) -> tuple[str | None, str | None]:
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     config = alembic_config()
     config.attributes["connection"] = connection
     before = MigrationContext.configure(connection).get_current_revision()
