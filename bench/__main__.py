@@ -48,7 +48,7 @@ def main() -> int:
         "(digest: on PostgreSQL, seeded once in about two minutes)",
     )
     parser.add_argument("--cap", type=float, default=2.0, help="outbox: send cap, per second")
-    parser.add_argument("--runs", type=int, default=None, help="web: interleaved rounds")
+    parser.add_argument("--runs", type=int, default=None, help="web, ceiling: interleaved rounds")
     parser.add_argument(
         "--bot-cap", type=float, default=5.0, help="scaling: each bot's cap, per second"
     )
