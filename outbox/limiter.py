@@ -17,18 +17,34 @@ and neither it nor PTB's `AIORateLimiter` (no per-private-chat limit, re-raises 
 knows priorities. `domain.pacing` has the sliding window Telegram counts by, already tested.
 
 Counting happens when the request is about to leave (`note`), not when it was queued.
+
+Telegram counts arrivals, and requests arrive a little earlier or later than they left: the
+window is a second plus a *margin* for that jitter, measured rather than guessed. A request's
+arrival can be off by no more than the spread of recent round trips (slowest less fastest of
+the last `ROUND_TRIPS` answered calls, each counted from the moment it was counted), so that
+spread is the margin, at least `MIN_MARGIN` and at most `MAX_MARGIN`; before enough calls were
+answered, `FIRST_MARGIN` (the fixed margin this replaced). A 429 on a paced call says Telegram
+counted more than the bot did: the margin then gets `WIDEN` more, an extra that halves every
+`WIDEN_HALF_LIFE` seconds.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
 
-# Telegram counts arrivals; requests leave a little jittered. A window slightly longer than a
-# second keeps the arrivals of any one second under the rate.
-WINDOW_SPAN = 1.02
+# The window: a second plus a margin for the jitter between leaving and arriving (module doc).
+SECOND = 1.0
+FIRST_MARGIN = 0.02  # until `MIN_ROUND_TRIPS` calls were answered
+MIN_MARGIN = 0.002
+MAX_MARGIN = 0.1
+WIDEN = 0.01  # more margin after a paced call's 429 ...
+WIDEN_HALF_LIFE = 600.0  # ... halving every ten minutes
+ROUND_TRIPS = 64
+MIN_ROUND_TRIPS = 8
 FLOOD_MODE_SECONDS = 60.0  # replies paced after a 429 on one: the first while
 MAX_FLOOD_MODE_SECONDS = 960.0  # ... doubled each time the probe after it meets a 429
 PROBE_SECONDS = 10.0  # then replies at twice the cap before they go unpaced
@@ -60,14 +76,32 @@ class Limiter:
     reserved: int = 0  # picked, not yet left
     flood_count: int = 0
     waiting: int = 0  # proactive calls of the sender held back right now (they outrank broadcasts)
+    round_trips: deque[float] = field(default_factory=lambda: deque(maxlen=ROUND_TRIPS))
+    widened: float = 0.0  # extra margin after paced calls' 429s, as of `widened_at`
+    widened_at: float = 0.0
 
     def __post_init__(self) -> None:
-        self.window = SlidingWindow(max(1, math.floor(self.rate)), WINDOW_SPAN)
+        self.window = SlidingWindow(max(1, math.floor(self.rate)), SECOND + FIRST_MARGIN)
         # Even spacing, catching up at most `burst_for(rate)` after a late wake-up (a loaded
         # event loop): the window alone decides how many fit in Telegram's second.
         self.bucket = TokenBucket(self.rate, burst_for(self.rate))
         if self.pace_replies:
             self.replies_paced_until = math.inf
+
+    def margin(self, now: float) -> float:
+        """Seconds the window outlasts a second (module doc): the round trips' spread, plus
+        what 429s added (fading), within `MIN_MARGIN`..`MAX_MARGIN`."""
+        trips = self.round_trips
+        spread = max(trips) - min(trips) if len(trips) >= MIN_ROUND_TRIPS else FIRST_MARGIN
+        return min(MAX_MARGIN, max(MIN_MARGIN, spread) + self._widened(now))
+
+    def _widened(self, now: float) -> float:
+        return self.widened * 0.5 ** (max(0.0, now - self.widened_at) / WIDEN_HALF_LIFE)
+
+    def note_round_trip(self, seconds: float, *, now: float) -> None:
+        """A call answered `seconds` after it was counted (`depart`): the window follows."""
+        self.round_trips.append(seconds)
+        self.window.span = SECOND + self.margin(now)
 
     def paced(self, *, proactive: bool, now: float) -> bool:
         """Whether a call goes under the bulk cap: proactive ones, and replies after a 429
@@ -157,6 +191,10 @@ class Limiter:
         """Telegram answered 429 with `retry_after` seconds for a call to `chat_id`. Telegram
         then refuses more than that chat, so the lane waits too."""
         self.flood_count += 1
+        if proactive or (self.paced(proactive=False, now=now) and not self.probing(now)):
+            # a paced call was refused: Telegram counted more in its second than the bot did
+            self.widened, self.widened_at = self._widened(now) + WIDEN, now
+            self.window.span = SECOND + self.margin(now)
         until = now + retry_after
         self.blocked[chat_id] = max(self.blocked.get(chat_id, 0.0), until)
         if proactive:

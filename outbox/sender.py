@@ -401,7 +401,10 @@ class Sender:
         retry_in: float | None = None
         try:
             await self._depart(item)
+            left = self._mono()
             result = await self._call(item)
+            answered = self._mono()
+            self.limiter.note_round_trip(answered - left, now=answered)
             message_id = result.get("message_id") if isinstance(result, dict) else None
             outcome = Outcome(item.id, OutStatus.SENT, message_id=message_id)
             self.sent_count += 1

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from domain.pacing import burst_for
-from outbox.limiter import FLOOD_MODE_SECONDS, PROBE_SECONDS, WINDOW_SPAN, Limiter
+from outbox.limiter import (
+    FIRST_MARGIN,
+    FLOOD_MODE_SECONDS,
+    MAX_MARGIN,
+    MIN_MARGIN,
+    MIN_ROUND_TRIPS,
+    PROBE_SECONDS,
+    WIDEN,
+    WIDEN_HALF_LIFE,
+    Limiter,
+)
 
 
 def test_picks_never_exceed_the_window_even_before_anything_left() -> None:
@@ -29,7 +39,7 @@ def test_requests_are_counted_when_they_leave_not_when_picked() -> None:
     limiter.depart(paced=True, now=1.4)
     limiter.reserve(5, proactive=True, now=1.5)
     # Four left within the window that started at 0.9: the fifth waits until it slides past.
-    assert abs(limiter.departure_wait(1.5) - (0.9 + WINDOW_SPAN - 1.5)) < 1e-9
+    assert abs(limiter.departure_wait(1.5) - (0.9 + 1 + FIRST_MARGIN - 1.5)) < 1e-9
 
 
 def test_replies_go_at_once_until_a_429_then_are_paced() -> None:
@@ -79,3 +89,55 @@ def test_pace_replies_holds_replies_to_the_cap_from_the_start_and_after_a_429() 
     assert not limiter.probing(1_000.0)
     limiter.flooded(1, 1.0, proactive=False, now=2.0)
     assert limiter.paced(proactive=False, now=10_000.0)  # never lapses into unpaced replies
+
+
+def test_the_window_outlasts_a_second_by_the_round_trips_spread() -> None:
+    """Telegram counts arrivals: a request arrives early or late by at most the spread of the
+    round trips, so that is the margin (`FIRST_MARGIN` before there are enough of them)."""
+    limiter = Limiter(rate=30)
+    assert limiter.window.span == 1 + FIRST_MARGIN
+    for k in range(MIN_ROUND_TRIPS - 1):
+        limiter.note_round_trip(0.010 + k * 0.001, now=1.0)
+    assert limiter.window.span == 1 + FIRST_MARGIN  # too few to tell yet
+    limiter.note_round_trip(0.017, now=1.0)  # round trips from 10 to 17 ms
+    assert abs(limiter.window.span - 1.007) < 1e-9
+    for _ in range(64):  # the old ones age out: a steady network, the smallest margin
+        limiter.note_round_trip(0.012, now=2.0)
+    assert limiter.window.span == 1 + MIN_MARGIN
+    limiter.note_round_trip(0.9, now=3.0)  # one stalled answer: never more than the ceiling
+    assert limiter.window.span == 1 + MAX_MARGIN
+    # departures are held to the window as it is now
+    for _ in range(30):
+        limiter.depart(paced=False, now=10.0)
+    assert abs(limiter.departure_wait(10.5) - (10.0 + 1 + MAX_MARGIN - 10.5)) < 1e-9
+
+
+def test_a_paced_calls_429_widens_the_margin_and_the_extra_fades() -> None:
+    limiter = Limiter(rate=30)
+    for _ in range(MIN_ROUND_TRIPS):
+        limiter.note_round_trip(0.010, now=0.0)
+    assert limiter.margin(0.0) == MIN_MARGIN
+    limiter.flooded(7, 1.0, proactive=True, now=100.0)  # Telegram counted more than we did
+    assert abs(limiter.window.span - (1 + MIN_MARGIN + WIDEN)) < 1e-9
+    later = 100.0 + WIDEN_HALF_LIFE
+    assert abs(limiter.margin(later) - (MIN_MARGIN + WIDEN / 2)) < 1e-9
+    limiter.flooded(7, 1.0, proactive=True, now=later)  # the extra adds up
+    assert abs(limiter.margin(later) - (MIN_MARGIN + WIDEN * 1.5)) < 1e-9
+
+
+def test_an_unpaced_or_probing_replys_429_leaves_the_margin_alone() -> None:
+    """Replies go unpaced until Telegram's first 429, and probe at twice the cap after their
+    paced while: those 429s say nothing about the margin."""
+    limiter = Limiter(rate=2)
+    for _ in range(MIN_ROUND_TRIPS):
+        limiter.note_round_trip(0.010, now=0.0)
+    limiter.flooded(1, 1.0, proactive=False, now=0.0)  # unpaced until now
+    assert limiter.margin(0.0) == MIN_MARGIN
+    probe = FLOOD_MODE_SECONDS + PROBE_SECONDS / 2
+    assert limiter.probing(probe)
+    limiter.flooded(1, 1.0, proactive=False, now=probe)
+    assert limiter.margin(probe) == MIN_MARGIN
+    paced = probe + 5.0  # the probe's 429 paced replies again, twice as long
+    assert limiter.paced(proactive=False, now=paced) and not limiter.probing(paced)
+    limiter.flooded(1, 1.0, proactive=False, now=paced)
+    assert abs(limiter.margin(paced) - (MIN_MARGIN + WIDEN)) < 1e-9
