@@ -18,13 +18,15 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from domain.bots import Directory
 from domain.broadcast import Pace
-from domain.checkins.records import Filed
+from domain.checkins.records import Filed, TpsInfo
 from domain.clock import utc_now as utc_now  # the clock of the running bot, for its parts
 from domain.roles import Role
 from outbox.backlog import Backlog
 from outbox.inbox import Inbox
 from outbox.post import Post
 from outbox.sender import Sender
+from services.tps_cache import TpsInfoCache
+from storage import checkins
 from storage.db import glance_sessionmaker, read_sessionmaker
 
 Clock = Callable[[], datetime]
@@ -96,6 +98,7 @@ class Services:
     # SMS reminders to officers whose TPS declared no signal: (slot id, kind, scope, deadline).
     sms_reminders: Callable[[int, str, str, datetime], Awaitable[object]] | None = None
     albums: object = None  # handlers.checkins.album.Albums, set when the bot becomes active
+    tps_cache: TpsInfoCache | None = None  # made when first asked (`tps_info`)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -122,6 +125,18 @@ class Services:
             self.glances = glance_sessionmaker(self.reads)
         async with self.glances() as session:
             yield session
+
+    async def tps_info(self, tps_id: str) -> TpsInfo | None:
+        """A TPS as shown to people (its label, its province's time): kept a while per process
+        (`services.tps_cache`), never for filing; None if there is no such TPS."""
+        if self.tps_cache is None:
+
+            async def load(wanted: str) -> TpsInfo | None:
+                async with self.glance() as session:
+                    return await checkins.tps_info(session, wanted)
+
+            self.tps_cache = TpsInfoCache(load)
+        return await self.tps_cache.get(tps_id)
 
     @property
     def out(self) -> Post:

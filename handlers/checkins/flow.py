@@ -38,7 +38,7 @@ from handlers.checkins.service import after_filed, queue_edit, receipt_in_place,
 from handlers.common import answer_button, answer_key
 from handlers.context import DeskContext
 from outbox import messages
-from storage import checkins, conversations, rehearsals
+from storage import conversations, rehearsals
 from views import checkins as render
 from views.texts import text
 
@@ -79,9 +79,9 @@ async def advance(
     assert kind is not None and draft.tps_id is not None
     election = context.services.election
     draft.updated_at = context.now()
+    tps = await context.services.tps_info(draft.tps_id)  # shown only: kept a while
+    assert tps is not None, "drafts only ever name TPS that exist"
     async with context.services.transaction() as session:
-        tps = await checkins.tps_info(session, draft.tps_id)
-        assert tps is not None, "drafts only ever name TPS that exist"
         step = step_of(kind, draft.step) if problem is not None else None
         payload: dict[str, Any] | None = None
         if step is None:
@@ -178,15 +178,14 @@ async def on_button(
 
 
 async def _local_now(context: DeskContext, draft: Draft) -> str:
-    async with context.services.transaction() as session:
-        tps = await checkins.tps_info(session, draft.tps_id or "")
+    tps = await context.services.tps_info(draft.tps_id or "")
     return render.when_text(context.now(), tps.province_code if tps else "")[:5]
 
 
 async def _show_change(context: DeskContext, member: Member, draft: Draft) -> None:
     draft.updated_at = context.now()
+    tps = await context.services.tps_info(draft.tps_id or "")
     async with context.services.transaction() as session:
-        tps = await checkins.tps_info(session, draft.tps_id or "")
         await conversations.save(session, draft)
     assert tps is not None
     body, markup = render.change_view(
