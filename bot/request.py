@@ -14,6 +14,7 @@ request that never left from one that may have arrived.
 
 from __future__ import annotations
 
+import logging
 import re
 import urllib.parse
 import urllib.request
@@ -22,14 +23,44 @@ from typing import Any
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
+
+log = logging.getLogger(__name__)
 
 _FORM = "application/x-www-form-urlencoded"
 _TOKEN = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+_CREDENTIALS = re.compile(r"//[^/@\s]+@")
+# aiohttp speaks HTTP to a proxy (plain, or TLS to an https:// one); SOCKS it does not.
+_PROXY_SCHEMES = ("http", "https")
+
+Proxy = tuple[URL, dict[str, str] | None]  # the proxy's URL, its Proxy-Authorization header
 
 
 def _redacted(err: BaseException) -> str:
-    """aiohttp's message without a bot token (some carry the request's URL)."""
-    return _TOKEN.sub("bot<token>", f"aiohttp.{type(err).__name__}: {err}")
+    """aiohttp's message without a bot token (some carry the request's URL) or the
+    user:password of a URL (a proxy's)."""
+    text = _TOKEN.sub("bot<token>", f"aiohttp.{type(err).__name__}: {err}")
+    return _CREDENTIALS.sub("//<credentials>@", text)
+
+
+def proxy_from(value: str, variable: str) -> Proxy | None:
+    """An environment proxy setting as aiohttp takes it: the URL without its user:password,
+    and those as a Basic Proxy-Authorization header (so no error aiohttp raises carries
+    them). A value without a scheme is an http:// proxy, as httpx reads it; a scheme aiohttp
+    cannot speak (socks5://) is ignored with a warning naming the variable (never its value).
+    """
+    url = URL(value if "://" in value else f"http://{value}")
+    if url.scheme not in _PROXY_SCHEMES or not url.host:
+        log.warning(
+            "%s names a %s proxy, which the bot cannot use; connecting directly",
+            variable,
+            url.scheme or "malformed",
+        )
+        return None
+    headers = None
+    if url.user is not None:
+        headers = {"Proxy-Authorization": aiohttp.encode_basic_auth(url.user, url.password or "")}
+    return url.with_user(None), headers
 
 
 class AiohttpRequest(BaseRequest):
@@ -71,7 +102,7 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
         self._env_proxies: dict[str, str] = {}
-        self._proxy_of: dict[tuple[str, str], str | None] = {}
+        self._proxy_of: dict[tuple[str, str], Proxy | None] = {}
 
     @property
     def read_timeout(self) -> float:
@@ -98,14 +129,17 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
-    def _proxy(self, url: str) -> str | None:
-        """The proxy the environment names for `url`'s scheme and host, or None (direct)."""
+    def _proxy(self, url: str) -> Proxy | None:
+        """The proxy the environment names for `url`'s scheme and host (HTTPS_PROXY,
+        HTTP_PROXY, then ALL_PROXY; none for a NO_PROXY host), or None (direct)."""
         parts = urllib.parse.urlsplit(url)
         where = (parts.scheme, parts.netloc)
         if where not in self._proxy_of:
             env = self._env_proxies
             bypass = bool(env) and bool(urllib.request.proxy_bypass(parts.netloc))
-            self._proxy_of[where] = None if bypass else env.get(parts.scheme) or env.get("all")
+            name = parts.scheme if parts.scheme in env else "all"
+            value = None if bypass else env.get(name)
+            self._proxy_of[where] = None if value is None else proxy_from(value, f"{name}_proxy")
         return self._proxy_of[where]
 
     def _timeout(self, given: Any, name: str) -> float | None:
@@ -161,8 +195,18 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         try:
+            proxy, proxy_headers = self._proxy(url) or (None, None)
+            # aiohttp sends `proxy_headers` with the CONNECT of an https:// request; a plain
+            # http:// one goes to the proxy as it is, so its Proxy-Authorization rides along.
+            plain = proxy_headers if url.startswith("http:") else None
             async with self._session.request(
-                method, url, data=data, timeout=timeout, proxy=self._proxy(url)
+                method,
+                url,
+                data=data,
+                timeout=timeout,
+                proxy=proxy,
+                proxy_headers=proxy_headers,
+                headers=plain,
             ) as res:
                 return res.status, await res.read()
         except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors

@@ -5,6 +5,8 @@ left is sent again, one that may have arrived never is."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,7 +41,14 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
                 fields[part.name or ""] = (part.filename, body)  # type: ignore[union-attr]
         else:
             fields = dict(await request.post())
-        seen.append({"method": request.method, "type": request.content_type, "fields": fields})
+        seen.append(
+            {
+                "method": request.method,
+                "type": request.content_type,
+                "fields": fields,
+                "proxy_authorization": request.headers.get("Proxy-Authorization"),
+            }
+        )
         if request.path.endswith("/slow"):
             await asyncio.sleep(1)
         return web.json_response({"ok": True, "result": {"message_id": 7}})
@@ -179,3 +188,57 @@ async def test_no_proxy_hosts_are_reached_directly(
         answer = await request.post(f"{base}sendMessage", _data(chat_id=6))
     assert answer == {"message_id": 7}
     assert seen[-1]["fields"] == {"chat_id": "6"}
+
+
+def _only_proxy(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
+    for name in ("NO_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+async def test_a_proxys_password_never_reaches_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Errors become outbox rows and log lines: a proxy's user:password is sent as Basic auth,
+    never as part of a URL an error could print."""
+    _only_proxy(monkeypatch, HTTP_PROXY="http://desk:pa55word@127.0.0.1:9")  # nothing listens
+    async with opened() as request:
+        with pytest.raises(NetworkError) as caught:
+            await request.post(f"http://api.telegram.invalid{TOKEN_PATH}getMe", _data())
+    told = f"{caught.value} {caught.value.__cause__!r} {caught.value.__cause__}"
+    assert "pa55word" not in told and "desk:" not in told
+    assert "127.0.0.1:9" in told  # the error still says which proxy failed
+
+
+async def test_the_proxys_credentials_go_as_basic_auth(
+    server: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, seen = server
+    proxy = base.split("/bot", 1)[0].replace("http://", "http://desk:pa55word@")
+    _only_proxy(monkeypatch, HTTP_PROXY=proxy)
+    async with opened() as request:
+        answer = await request.post(
+            f"http://api.telegram.invalid{TOKEN_PATH}sendMessage", _data(chat_id=8)
+        )
+    assert answer == {"message_id": 7}
+    expected = "Basic " + base64.b64encode(b"desk:pa55word").decode()
+    assert seen[-1]["proxy_authorization"] == expected
+
+
+async def test_a_socks_proxy_the_bot_cannot_speak_is_skipped_with_a_warning(
+    server: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """aiohttp speaks only HTTP to a proxy: sending Bot API requests to a SOCKS one would lose
+    them (its answer reads as a reply that may have arrived). The bot connects directly and
+    says why, without the setting's value."""
+    base, seen = server
+    _only_proxy(monkeypatch, ALL_PROXY="socks5://desk:pa55word@127.0.0.1:9")
+    with caplog.at_level(logging.WARNING, logger="bot.request"):
+        async with opened() as request:
+            answer = await request.post(f"{base}sendMessage", _data(chat_id=9))
+    assert answer == {"message_id": 7}
+    assert seen[-1]["fields"] == {"chat_id": "9"}
+    assert any("all_proxy names a socks5 proxy" in r.getMessage() for r in caplog.records)
+    assert "pa55word" not in caplog.text
