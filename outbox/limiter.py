@@ -21,11 +21,13 @@ Counting happens when the request is about to leave (`note`), not when it was qu
 Telegram counts arrivals, and requests arrive a little earlier or later than they left: the
 window is a second plus a *margin* for that jitter, measured rather than guessed. A request's
 arrival can be off by no more than the spread of recent round trips (slowest less fastest of
-the last `ROUND_TRIPS` answered calls, each counted from the moment it was counted), so that
-spread is the margin, at least `MIN_MARGIN` and at most `MAX_MARGIN`; before enough calls were
-answered, `FIRST_MARGIN` (the fixed margin this replaced). A 429 on a paced call says Telegram
-counted more than the bot did: the margin then gets `WIDEN` more, an extra that halves every
-`WIDEN_HALF_LIFE` seconds.
+the last `ROUND_TRIPS` answered calls without a file, each counted from the moment it was
+counted), so that spread is the margin, from `MIN_MARGIN` up to `FIRST_MARGIN` (the fixed
+margin this replaced, and the one used until enough calls were answered): a network shown to
+be steady gets a tighter window, a jittery one never a wider one than before on that account.
+A 429 on a paced call says Telegram counted more than the bot did: the margin then gets
+`WIDEN` more (once for the calls refused together), an extra that halves every
+`WIDEN_HALF_LIFE` seconds, up to `MAX_MARGIN` in all.
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ from domain.pacing import ChatPacer, SlidingWindow, TokenBucket, burst_for
 
 # The window: a second plus a margin for the jitter between leaving and arriving (module doc).
 SECOND = 1.0
-FIRST_MARGIN = 0.02  # until `MIN_ROUND_TRIPS` calls were answered
+FIRST_MARGIN = 0.02  # until `MIN_ROUND_TRIPS` calls were answered; the most a spread gives
 MIN_MARGIN = 0.002
 MAX_MARGIN = 0.1
 WIDEN = 0.01  # more margin after a paced call's 429 ...
 WIDEN_HALF_LIFE = 600.0  # ... halving every ten minutes
+WIDEN_EPISODE = 1.0  # 429s within this many seconds of one that widened are the same refusal
 ROUND_TRIPS = 64
 MIN_ROUND_TRIPS = 8
 FLOOD_MODE_SECONDS = 60.0  # replies paced after a 429 on one: the first while
@@ -78,7 +81,7 @@ class Limiter:
     waiting: int = 0  # proactive calls of the sender held back right now (they outrank broadcasts)
     round_trips: deque[float] = field(default_factory=lambda: deque(maxlen=ROUND_TRIPS))
     widened: float = 0.0  # extra margin after paced calls' 429s, as of `widened_at`
-    widened_at: float = 0.0
+    widened_at: float = -math.inf
 
     def __post_init__(self) -> None:
         self.window = SlidingWindow(max(1, math.floor(self.rate)), SECOND + FIRST_MARGIN)
@@ -93,7 +96,7 @@ class Limiter:
         what 429s added (fading), within `MIN_MARGIN`..`MAX_MARGIN`."""
         trips = self.round_trips
         spread = max(trips) - min(trips) if len(trips) >= MIN_ROUND_TRIPS else FIRST_MARGIN
-        return min(MAX_MARGIN, max(MIN_MARGIN, spread) + self._widened(now))
+        return min(MAX_MARGIN, min(FIRST_MARGIN, max(MIN_MARGIN, spread)) + self._widened(now))
 
     def _widened(self, now: float) -> float:
         return self.widened * 0.5 ** (max(0.0, now - self.widened_at) / WIDEN_HALF_LIFE)
@@ -191,7 +194,8 @@ class Limiter:
         """Telegram answered 429 with `retry_after` seconds for a call to `chat_id`. Telegram
         then refuses more than that chat, so the lane waits too."""
         self.flood_count += 1
-        if proactive or (self.paced(proactive=False, now=now) and not self.probing(now)):
+        paced = proactive or (self.paced(proactive=False, now=now) and not self.probing(now))
+        if paced and now - self.widened_at >= WIDEN_EPISODE:
             # a paced call was refused: Telegram counted more in its second than the bot did
             self.widened, self.widened_at = self._widened(now) + WIDEN, now
             self.window.span = SECOND + self.margin(now)

@@ -403,8 +403,9 @@ class Sender:
             await self._depart(item)
             left = self._mono()
             result = await self._call(item)
-            answered = self._mono()
-            self.limiter.note_round_trip(answered - left, now=answered)
+            if item.file is None:  # an upload's time says nothing of the network's jitter
+                answered = self._mono()
+                self.limiter.note_round_trip(answered - left, now=answered)
             message_id = result.get("message_id") if isinstance(result, dict) else None
             outcome = Outcome(item.id, OutStatus.SENT, message_id=message_id)
             self.sent_count += 1

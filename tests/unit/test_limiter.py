@@ -104,12 +104,12 @@ def test_the_window_outlasts_a_second_by_the_round_trips_spread() -> None:
     for _ in range(64):  # the old ones age out: a steady network, the smallest margin
         limiter.note_round_trip(0.012, now=2.0)
     assert limiter.window.span == 1 + MIN_MARGIN
-    limiter.note_round_trip(0.9, now=3.0)  # one stalled answer: never more than the ceiling
-    assert limiter.window.span == 1 + MAX_MARGIN
+    limiter.note_round_trip(0.9, now=3.0)  # a stalled answer: never wider than before
+    assert limiter.window.span == 1 + FIRST_MARGIN
     # departures are held to the window as it is now
     for _ in range(30):
         limiter.depart(paced=False, now=10.0)
-    assert abs(limiter.departure_wait(10.5) - (10.0 + 1 + MAX_MARGIN - 10.5)) < 1e-9
+    assert abs(limiter.departure_wait(10.5) - (10.0 + 1 + FIRST_MARGIN - 10.5)) < 1e-9
 
 
 def test_a_paced_calls_429_widens_the_margin_and_the_extra_fades() -> None:
@@ -119,10 +119,16 @@ def test_a_paced_calls_429_widens_the_margin_and_the_extra_fades() -> None:
     assert limiter.margin(0.0) == MIN_MARGIN
     limiter.flooded(7, 1.0, proactive=True, now=100.0)  # Telegram counted more than we did
     assert abs(limiter.window.span - (1 + MIN_MARGIN + WIDEN)) < 1e-9
+    for chat in range(30):  # the calls in flight refused with it: the same refusal
+        limiter.flooded(chat, 1.0, proactive=True, now=100.2)
+    assert abs(limiter.window.span - (1 + MIN_MARGIN + WIDEN)) < 1e-9
     later = 100.0 + WIDEN_HALF_LIFE
     assert abs(limiter.margin(later) - (MIN_MARGIN + WIDEN / 2)) < 1e-9
     limiter.flooded(7, 1.0, proactive=True, now=later)  # the extra adds up
     assert abs(limiter.margin(later) - (MIN_MARGIN + WIDEN * 1.5)) < 1e-9
+    for k in range(20):  # refusal after refusal: never past the ceiling
+        limiter.flooded(7, 1.0, proactive=True, now=later + 2 * (k + 1))
+    assert limiter.margin(later + 40) == MAX_MARGIN
 
 
 def test_an_unpaced_or_probing_replys_429_leaves_the_margin_alone() -> None:
