@@ -19,7 +19,7 @@ from storage import sms as sms_repo
 from storage import sms_queue
 from storage.models import Checkin, SmsInbound, SmsOutbound
 from tests.conftest import FakeClock
-from tests.e2e.conftest import Desk, open_desk
+from tests.e2e.conftest import SETTLE_SECONDS, Desk, open_desk
 from tests.fakebot import FakeUser
 from tests.smsgateway import FakeGateway, GatewayPhone
 
@@ -34,7 +34,7 @@ class SmsDesk:
     phone: GatewayPhone
     service: SmsService
 
-    async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def settle(self, timeout: float = SETTLE_SECONDS) -> None:  # noqa: ASYNC109
         """Wait until stored SMS are processed and every due answer the pace allows is sent."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
