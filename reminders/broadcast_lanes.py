@@ -9,8 +9,13 @@
   not count these against the bulk cap, so the limiter's bulk window does not see them; the
   per-chat pacing (about 1 a second per chat) still applies.
 
-Each lane spaces its requests evenly and never lets more than its rate leave in any window of
-`BROADCAST_WINDOW_SPAN` seconds, counted when a request leaves (Telegram counts arrivals).
+Each lane spaces its requests evenly and never lets more than its rate reach Telegram in any
+second, whatever happens between a request leaving and arriving (Telegram counts arrivals):
+a request is counted from the moment it leaves (the earliest it can arrive) until one second
+after its answer came back (the latest it can have arrived). So for any two requests 25 apart
+in a lane of 25 a second, the later left at least a second after the earlier was answered,
+and no second at Telegram holds 26, not even when the process stalls (a garbage-collector
+pause, a starved CPU) between counting a request and its arrival, and then catches up.
 """
 
 from __future__ import annotations
@@ -21,42 +26,55 @@ from dataclasses import dataclass, field
 
 from domain.pacing import SlidingWindow, TokenBucket, burst_for
 
-# A broadcast's pace counted over 1.1 s: its requests leave evenly, but arrive with the
-# network's and the event loop's jitter, and Telegram counts arrivals.
-BROADCAST_WINDOW_SPAN = 1.1
+# Telegram's second. Exact, not widened: a request is counted until a second after its answer
+# (see the module docstring), so the network's and the event loop's jitter cannot bunch 26.
+BROADCAST_WINDOW_SPAN = 1.0
 CATCH_UP = 2  # sends a late departure may make up at once
 
 
 @dataclass
 class Lane:
-    """One pace: `rate` messages a second (monotonic seconds throughout)."""
+    """One pace: `rate` messages a second (monotonic seconds throughout).
+
+    A send goes through `pick` (taken from the stock), `left` (its request leaves: counted
+    as in flight) and `answered` (Telegram's answer, or the failure, came back: counted in
+    the window for `BROADCAST_WINDOW_SPAN` from then); `withdrawn` for one that left this
+    lane but was never sent through it.
+    """
 
     rate: float
     paid: bool = False
     bucket: TokenBucket = field(init=False)
-    window: SlidingWindow = field(init=False)
+    window: SlidingWindow = field(init=False)  # answer times of the lane's sends
     spacing: float = field(init=False)
     next_departure: float = 0.0
     reserved: int = 0  # sends picked whose request has not left yet
+    in_flight: int = 0  # requests left and not answered: they may arrive at any moment
     departures: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.bucket = TokenBucket(self.rate, burst_for(self.rate))
         self.window = SlidingWindow(max(1, math.floor(self.rate)), BROADCAST_WINDOW_SPAN)
-        # Evenly spaced within the window: a window filled in a burst lets a stalled arrival
-        # land in the next second beside a whole window's worth (26 in a second, seen under load).
+        # Evenly spaced within the window: a window filled in a burst would leave nothing
+        # for the rest of the second, and the pace would come in bursts.
         self.spacing = BROADCAST_WINDOW_SPAN / self.window.limit
 
-    def room(self, now: float) -> float:
-        """Seconds until the window has room for one more beside the picked ones."""
-        self.window.wait_time(now)  # drops what left the window
-        taken = len(self.window.times) + self.reserved
+    def _free_in(self, now: float, taken: int) -> float:
+        """Seconds until the window has room for one more beside `taken` counted sends."""
         if taken < self.window.limit:
             return 0.0
         index = taken - self.window.limit
         if index >= len(self.window.times):
-            return 1.0 / self.rate
+            return self.spacing  # only an answer still on its way frees room: look again
         return self.window.times[index] + self.window.span - now
+
+    def _counted(self, now: float) -> int:
+        self.window.wait_time(now)  # drops what left the window
+        return len(self.window.times) + self.in_flight
+
+    def room(self, now: float) -> float:
+        """Seconds until the window has room for one more beside the picked ones."""
+        return self._free_in(now, self._counted(now) + self.reserved)
 
     def pick_wait(self, now: float) -> float:
         """Seconds until this lane may pick one more send (0: now)."""
@@ -69,7 +87,7 @@ class Lane:
 
     def departure_wait(self, now: float) -> float:
         """Seconds the next picked send must still wait before its request leaves."""
-        return max(self.window.wait_time(now), self.next_departure - now)
+        return max(self._free_in(now, self._counted(now)), self.next_departure - now)
 
     def left(self, now: float) -> None:
         """Count a request leaving now, spaced from when the previous one was due (not from
@@ -78,5 +96,15 @@ class Lane:
         caps any second."""
         earliest = now - CATCH_UP * self.spacing
         self.next_departure = max(self.next_departure, earliest) + self.spacing
-        self.window.note(now)
+        self.in_flight += 1
         self.reserved = max(0, self.reserved - 1)
+
+    def answered(self, now: float) -> None:
+        """The answer to a request that `left` came back (or it failed): from now it counts
+        for one window, the latest Telegram can have counted it."""
+        self.in_flight = max(0, self.in_flight - 1)
+        self.window.note(now)
+
+    def withdrawn(self) -> None:
+        """A request counted by `left` that never went out through this lane."""
+        self.in_flight = max(0, self.in_flight - 1)

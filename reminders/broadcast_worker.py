@@ -281,13 +281,17 @@ class DeliveryWorker:
         if lane.paid and not self._lane(b.id).paid:
             # The Stars ran out while it waited at the paid pace: it goes free, so it leaves
             # at the free pace and under the bulk cap like every free send (not 900 a second).
+            lane.withdrawn()
             lane = self._free
             lane.pick(self._mono())
             await self._depart(due.telegram_id, lane)
         paid = lane.paid
         self._paid_in_flight += paid
         try:
-            message = await send_content(self.bot, due.telegram_id, b, with_ack=True, paid=paid)
+            try:
+                message = await send_content(self.bot, due.telegram_id, b, with_ack=True, paid=paid)
+            finally:
+                lane.answered(self._mono())  # counted until a second from now
             outcome = Outcome(due.id, DeliveryStatus.SENT, message_id=message.message_id, paid=paid)
             self._paid_in_flight -= paid
             if paid:

@@ -128,6 +128,30 @@ async def test_the_default_pace_keeps_within_telegrams_own_limits(
             assert any("Desk Pemilu Bot" in t for t in texts), texts
 
 
+async def test_a_stalled_process_does_not_bunch_a_second_over_the_pace(
+    db_url: str, clock: FakeClock
+) -> None:
+    """The process stops for 0.2 s twice while a send is on its way (a garbage-collector
+    pause, a starved CPU): that send reaches Telegram late and the bot wakes up behind. With
+    the pace counted only when requests leave, the send counted late and the bot catching up
+    put 26 in one second at the server; counted until a second after each answer, never."""
+    async with open_desk(db_url, clock, api_options={"flood_limits": True}) as desk:
+        officers = await add_officers(desk, 90)
+        admin = await _admin(desk)
+        bid, summary = await compose(desk, admin, "Jeda proses", "all", gap=GAP)
+        await asyncio.sleep(GAP)
+        desk.api.freeze_on("sendMessage", 0.2, nth=30)
+        desk.api.freeze_on("sendMessage", 0.25, nth=60)
+        await send_now(desk, admin, summary, bid)
+        final = await wait_done(desk, bid, timeout=30)
+
+        assert desk.api.pending_freezes == 0  # both stalls happened during the broadcast
+        assert desk.api.rate_limited_count == 0
+        assert deliveries_of(desk, bid, ok_only=False) == dict.fromkeys(officers, 1)
+        assert "Terkirim: 90 dari 90" in final
+        assert desk.api.peak_sends(proactive_only=True) <= 25
+
+
 async def test_a_429_in_the_middle_waits_it_out_and_reaches_everyone_once(
     db_url: str, clock: FakeClock
 ) -> None:

@@ -4,6 +4,7 @@
   connection. An injected 429 always carries ``parameters.retry_after`` of at least 1
   (Telegram never sends 0) and, like Telegram, the fake then refuses every further call
   of the bot (or of that chat, ``flood_scope="chat"``) with 429 until it has passed.
+* ``freeze_on``: the process stops for a moment while a call is on its way (a GC pause).
 * ``outage``/``outage_start``/``outage_end``: every call, getUpdates included, fails with
   502 (or another status, or ``"network"``: the connection drops) until the outage ends.
   A long poll pending when the outage starts is answered with the failure at once.
@@ -63,6 +64,7 @@ class FaultsMixin:
 
     state: FakeState
     _failures: list[FailureSpec]
+    _freezes: list[list]  # [method, calls to go, seconds]
     _outage_until: float | None
     _outage_status: Status
 
@@ -105,6 +107,33 @@ class FaultsMixin:
                 flood_scope,
             )
         )
+
+    def freeze_on(self, method: str, seconds: float, *, nth: int = 1) -> None:
+        """When the ``nth`` call of ``method`` from now arrives, stop the whole process for
+        ``seconds`` before Telegram counts the call.
+
+        What a garbage-collector pause or a starved CPU does to a bot and this in-process
+        fake alike: a request the bot has already counted as sent reaches Telegram's
+        counters late, and the bot wakes up behind its pace (seen with six test workers on
+        two cores: a broadcast at 25 a second counted 26 in one second).
+        """
+        if nth < 1 or seconds <= 0:
+            raise ValueError("nth must be at least 1 and seconds positive")
+        self._freezes.append([method.lower(), nth, seconds])
+
+    @property
+    def pending_freezes(self) -> int:
+        """Freezes set by ``freeze_on`` that have not happened yet."""
+        return len(self._freezes)
+
+    def _freeze_if_due(self, method: str) -> None:
+        for freeze in list(self._freezes):
+            if freeze[0] == method.lower():
+                freeze[1] -= 1
+                if freeze[1] == 0:
+                    self._freezes.remove(freeze)
+                    # Blocking on purpose: the whole process stops, not just this call.
+                    time.sleep(freeze[2])
 
     def outage(self, seconds: float, status: Status = 502) -> None:
         """Every call fails with ``status`` for ``seconds`` from now, then recovers."""

@@ -118,6 +118,7 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         self._record_event = asyncio.Event()
         self._seq = itertools.count(1)
         self._failures: list[FailureSpec] = []
+        self._freezes: list[list] = []
         self._latency = 0.0
         self._inflight = 0
         self._last_activity = time.monotonic()
@@ -238,6 +239,7 @@ class FakeBotApi(FaultsMixin, ActorsMixin, InspectionMixin):
         if failure is not None and not failure.execute:
             return self._fail_injected(request, record, failure)
         call = Call(method, record.params, record.files)
+        self._freeze_if_due(method)
         status, answer = await self._call(call)
         record.flood = call.flood if status == 200 else None
         outage = self._outage_status_now()  # began during the call: the answer is lost

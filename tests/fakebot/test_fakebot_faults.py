@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from telegram import Bot
@@ -184,3 +185,31 @@ async def test_paid_broadcasts_skip_the_bot_cap_and_cost_a_tenth_of_a_star_each(
         await bot.send_message(chats[17], "free")
         with pytest.raises(RetryAfter):
             await bot.send_message(chats[18], "free")
+
+
+async def test_a_freeze_stops_the_process_before_the_call_is_counted(
+    fake_api: FakeBotApi, fake_bot: Bot
+) -> None:
+    fake_api.add_chat(USER_ID)
+    fake_api.freeze_on("sendMessage", 0.2, nth=2)
+    assert fake_api.pending_freezes == 1
+    await fake_bot.send_message(USER_ID, "a")
+    assert fake_api.pending_freezes == 1  # the first call went through untouched
+    before = time.monotonic()
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticking = asyncio.create_task(ticker())
+    await fake_bot.send_message(USER_ID, "b")
+    ticking.cancel()
+    records = [r for r in fake_api.requests if r.method == "sendMessage"]
+    assert fake_api.pending_freezes == 0
+    assert records[-1].flood is not None and records[-1].flood.at - before >= 0.2
+    assert ticks <= 5  # the whole loop stopped, not only this call
+    with pytest.raises(ValueError, match="nth"):
+        fake_api.freeze_on("sendMessage", 0.1, nth=0)
