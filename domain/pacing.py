@@ -71,11 +71,17 @@ class SlidingWindow:
 
 @dataclass
 class ChatPacer:
-    """At most one message a second per private chat, 20 a minute per group."""
+    """At most one message a second per private chat, 20 a minute per group.
+
+    Also remembers, per chat, when the message before the last one was picked (`previous`),
+    so that a 429 can be told apart: a chat that just got several messages may have met
+    Telegram's per-chat limit, a quiet one cannot have (`busy`).
+    """
 
     private_interval: float = 1.0
     group_interval: float = 3.0
     last: dict[int, float] = field(default_factory=dict)
+    previous: dict[int, float] = field(default_factory=dict)
 
     def wait_time(self, chat_id: int, now: float) -> float:
         before = self.last.get(chat_id)
@@ -85,10 +91,30 @@ class ChatPacer:
         return max(0.0, before + interval - now)
 
     def note(self, chat_id: int, now: float) -> None:
+        before = self.last.get(chat_id)
+        if before is not None:
+            self.previous[chat_id] = before
         self.last[chat_id] = now
         if len(self.last) > 10_000:
             horizon = now - max(self.private_interval, self.group_interval)
             self.last = {c: t for c, t in self.last.items() if t > horizon}
+        if len(self.previous) > 10_000:
+            horizon = now - max(BUSY_PRIVATE_SECONDS, BUSY_GROUP_SECONDS)
+            self.previous = {c: t for c, t in self.previous.items() if t > horizon}
+
+    def busy(self, chat_id: int, now: float) -> bool:
+        """Whether the chat got two or more messages lately (the last `BUSY_PRIVATE_SECONDS`,
+        a group `BUSY_GROUP_SECONDS`): then a 429 for it may be Telegram's per-chat limit
+        (about 1 a second per private chat with short bursts, 20 a minute per group: Bot FAQ,
+        https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this)."""
+        before = self.previous.get(chat_id)
+        span = BUSY_GROUP_SECONDS if chat_id < 0 else BUSY_PRIVATE_SECONDS
+        return before is not None and before > now - span
+
+
+# How far back a chat's messages count toward `ChatPacer.busy`.
+BUSY_PRIVATE_SECONDS = 10.0
+BUSY_GROUP_SECONDS = 60.0
 
 
 def retry_delay(attempts: int, *, cap: float = 300) -> float:

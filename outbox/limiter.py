@@ -4,7 +4,9 @@ Telegram (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-a
 about 30 messages a second per bot for bulk sends, about 1 a second per private chat, 20 a
 minute per group. Replies to what a person just sent are not held to the bulk cap (grammY's
 maintainers report so; Telegram publishes no figure), so they go at once and are held back only
-when Telegram answers 429. After a 429 on a reply, replies too are paced for a while: whatever
+when Telegram answers 429. After a 429 on a reply to a quiet chat, replies too are paced for a while
+(a 429 for a chat that just got several messages may be Telegram's per-chat limit: only that
+chat waits, and an officer tapping fast does not slow everyone's receipts): whatever
 Telegram's real limit for replies is, the bot then stays under it. When that while ends, replies
 *probe* for `PROBE_SECONDS` at twice the cap before going unpaced: if Telegram does hold replies
 to the cap, the probe meets one 429, not one per request in flight, and the next paced while is
@@ -78,6 +80,7 @@ class Limiter:
     flood_mode_seconds: float = FLOOD_MODE_SECONDS  # the next paced while after a reply's 429
     reserved: int = 0  # picked, not yet left
     flood_count: int = 0
+    chat_flood_count: int = 0  # replies' 429s put down to a busy chat (`ChatPacer.busy`)
     waiting: int = 0  # proactive calls of the sender held back right now (they outrank broadcasts)
     round_trips: deque[float] = field(default_factory=lambda: deque(maxlen=ROUND_TRIPS))
     widened: float = 0.0  # extra margin after paced calls' 429s, as of `widened_at`
@@ -194,8 +197,12 @@ class Limiter:
         """Telegram answered 429 with `retry_after` seconds for a call to `chat_id`. Telegram
         then refuses more than that chat, so the lane waits too."""
         self.flood_count += 1
+        # A reply to a chat that just got several messages: Telegram's per-chat limit may be
+        # what refused it, so only that chat waits. Were it the bulk cap, the next reply to a
+        # quiet chat meets a 429 too, and replies are paced from there.
+        chat_scope = not proactive and self.chats.busy(chat_id, now)
         paced = proactive or (self.paced(proactive=False, now=now) and not self.probing(now))
-        if paced and now - self.widened_at >= WIDEN_EPISODE:
+        if paced and not chat_scope and now - self.widened_at >= WIDEN_EPISODE:
             # a paced call was refused: Telegram counted more in its second than the bot did
             self.widened, self.widened_at = self._widened(now) + WIDEN, now
             self.window.span = SECOND + self.margin(now)
@@ -203,6 +210,8 @@ class Limiter:
         self.blocked[chat_id] = max(self.blocked.get(chat_id, 0.0), until)
         if proactive:
             self.bulk_paused_until = max(self.bulk_paused_until, until)
+        elif chat_scope:
+            self.chat_flood_count += 1
         else:
             self.replies_paused_until = max(self.replies_paused_until, until)
             if self.replies_paced_until <= now < self.replies_paced_until + PROBE_SECONDS:

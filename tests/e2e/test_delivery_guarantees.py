@@ -8,6 +8,7 @@ once, nothing sent twice, nothing refused for length.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -313,3 +314,44 @@ async def test_a_quiet_receipt_commits_claimed_with_its_checkin_and_leaves_once(
     assert sender.preclaimed_count == preclaimed  # replies paced after the 429: no shortcut
     assert len(receipts_to(desk, siti)) == 2 and len(receipts_to(desk, budi)) == 1
     assert await outbox_statuses(desk) == {OutStatus.SENT.value: 3}
+
+
+async def test_one_officer_tapping_fast_does_not_slow_everyone_elses_receipts(
+    db_url: str, clock: FakeClock
+) -> None:
+    """Telegram's limits as published (replies not held to the bulk cap, about one message a
+    second per chat with short bursts) and a bulk cap of 5 a second: one officer sends 13
+    lines in a row and meets the per-chat limit. Only that chat waits: 30 officers filing
+    next get their receipts at once, not at 5 a second for a minute; the fast one gets all
+    13, once each."""
+    async with open_desk(
+        db_url, clock, send_rate=5, api_options=dict(TELEGRAM_DEFAULT_LIMITS)
+    ) as desk:
+        fast, *others = await officers(desk, 31)
+        now = clock().timestamp()
+        for n in range(13):
+            fast.send_text(f"SIAP 06:{10 + n} 7", date=now)
+        for _ in range(200):
+            if desk.api.count_429("sendMessage", chat_id=fast.id):
+                break
+            await asyncio.sleep(0.05)
+        assert desk.api.count_429("sendMessage", chat_id=fast.id) >= 1
+        mark = desk.api.mark()
+        for user in others:
+            user.send_text(LINE, date=now)
+        await desk.settle(timeout=60)
+
+        assert [len(receipts_to(desk, u)) for u in others] == [1] * 30
+        quick = [
+            r.flood.at
+            for r in desk.api.requests
+            if r.seq > mark and r.flood is not None and r.flood.chat_id != fast.id
+        ]
+        # at 5 a second the 30 would take 6 s; unpaced, they leave as they are stored
+        assert max(quick) - min(quick) < 3.0, max(quick) - min(quick)
+        assert len(receipts_to(desk, fast)) == 13
+        assert len(set(receipts_to(desk, fast))) == 13
+        assert desk.api.count_429() == desk.api.count_429(chat_id=fast.id)
+        limiter = desk.running.services.out.limiter
+        assert limiter.chat_flood_count >= 1
+        assert not limiter.paced(proactive=False, now=time.monotonic())

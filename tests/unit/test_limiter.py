@@ -147,3 +147,39 @@ def test_an_unpaced_or_probing_replys_429_leaves_the_margin_alone() -> None:
     assert limiter.paced(proactive=False, now=paced) and not limiter.probing(paced)
     limiter.flooded(1, 1.0, proactive=False, now=paced)
     assert abs(limiter.margin(paced) - (MIN_MARGIN + WIDEN)) < 1e-9
+
+
+def test_a_reply_429_for_a_chat_that_just_got_several_messages_holds_only_that_chat() -> None:
+    """Telegram's per-chat limit (about one a second, short bursts) may be what refused it:
+    that chat waits `retry_after`; other chats' replies go at once and stay unpaced, and the
+    margin is not widened (the bulk window was not at fault)."""
+    limiter = Limiter(rate=2)
+    for moment in (0.0, 0.3, 0.6):
+        assert not limiter.reserve(5, proactive=False, now=moment)
+        limiter.depart(paced=False, now=moment)
+    margin = limiter.margin(0.7)
+    limiter.flooded(5, 3.0, proactive=False, now=0.7)
+    assert limiter.chat_flood_count == 1
+    assert limiter.wait_time(5, proactive=False, now=1.0) >= 2.5
+    assert limiter.wait_time(6, proactive=False, now=1.0) == 0
+    assert not limiter.paced(proactive=False, now=1.0)
+    assert limiter.margin(1.0) == margin
+    # Were it the bulk cap, the next reply to a quiet chat meets a 429 too: paced from there.
+    assert not limiter.reserve(6, proactive=False, now=1.0)
+    limiter.flooded(6, 1.0, proactive=False, now=1.1)
+    assert limiter.paced(proactive=False, now=2.5)
+    assert limiter.chat_flood_count == 1
+
+
+def test_a_chat_is_busy_for_ten_seconds_and_a_group_for_a_minute() -> None:
+    from domain.pacing import BUSY_GROUP_SECONDS, BUSY_PRIVATE_SECONDS, ChatPacer
+
+    pacer = ChatPacer()
+    pacer.note(5, 0.0)
+    assert not pacer.busy(5, 0.5)  # one message is no burst
+    pacer.note(5, 1.0)
+    assert pacer.busy(5, 1.0) and pacer.busy(5, BUSY_PRIVATE_SECONDS - 0.1)
+    assert not pacer.busy(5, BUSY_PRIVATE_SECONDS + 0.1)
+    pacer.note(-100, 0.0)
+    pacer.note(-100, 3.0)
+    assert pacer.busy(-100, BUSY_GROUP_SECONDS - 1) and not pacer.busy(-100, BUSY_GROUP_SECONDS)
