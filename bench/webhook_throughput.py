@@ -24,6 +24,7 @@ import aiohttp
 from bot import runner
 from bot.config import Settings
 from bot.health import Role
+from bot.serve import serve
 from tests.fakebot import FakeBotApi
 
 SECRET = "bench-secret"
@@ -57,7 +58,7 @@ async def main() -> None:
         )
         stop = asyncio.Event()
         box: list[runner.Running] = []
-        task = asyncio.create_task(runner.serve(settings, stop, on_running=box.append))
+        task = asyncio.create_task(serve(settings, stop, on_running=box.append))
         while not box or box[0].health.role is not Role.ACTIVE:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         updates = [

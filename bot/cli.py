@@ -275,7 +275,7 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings) -> int:
-    from bot.runner import serve
+    from bot.serve import EXIT_LOST_LEADERSHIP, serve
 
     settings.token()
     settings.check_webhook()
@@ -290,7 +290,7 @@ def _run(settings: Settings) -> int:
             loop.add_signal_handler(sig, stop_event.set)
 
         def on_lost() -> None:
-            loop.call_later(LOST_GRACE_SECONDS, _exit_now, 3)
+            loop.call_later(LOST_GRACE_SECONDS, _exit_now, EXIT_LOST_LEADERSHIP)
 
         return await serve(settings, stop_event, on_lost=on_lost)
 

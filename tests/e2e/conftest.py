@@ -1,5 +1,5 @@
-"""End-to-end harness: the real application, started by `bot.runner.start` (the code behind
-`deskbot run`), long-polling the fake Bot API server over HTTP, on a real database."""
+"""End-to-end harness: the real application, started by `bot.runner.start` (the phases
+`deskbot run` goes through, `bot.serve`), long-polling the fake Bot API server over HTTP, on a real database."""
 
 from __future__ import annotations
 

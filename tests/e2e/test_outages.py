@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from bot import runner
 from bot.config import Settings
 from bot.health import Role
+from bot.serve import serve
 from tests.e2e.processes import free_port
 from tests.fakebot import FakeBotApi
 
@@ -23,8 +24,8 @@ async def _waits_then_stops(
     settings: Settings, caplog: pytest.LogCaptureFixture, what: str
 ) -> None:
     stop = asyncio.Event()
-    with caplog.at_level(logging.WARNING, logger="bot.runner"):
-        task = asyncio.create_task(runner.serve(settings, stop))
+    with caplog.at_level(logging.WARNING, logger="bot.serve"):
+        task = asyncio.create_task(serve(settings, stop))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 15
         while f"{what} unreachable" not in caplog.text:
@@ -85,8 +86,8 @@ async def _answers_after_coming_back(
 ) -> None:
     stop = asyncio.Event()
     box: list[runner.Running] = []
-    with caplog.at_level(logging.WARNING, logger="bot.runner"):
-        task = asyncio.create_task(runner.serve(settings, stop, on_running=box.append))
+    with caplog.at_level(logging.WARNING, logger="bot.serve"):
+        task = asyncio.create_task(serve(settings, stop, on_running=box.append))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 30
         while f"{what} unreachable" not in caplog.text:

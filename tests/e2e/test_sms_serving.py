@@ -1,4 +1,4 @@
-"""`deskbot run`'s path (`runner.serve`): the SMS webhook on the Telegram webhook's server in
+"""`deskbot run`'s path (`bot.serve.serve`): the SMS webhook on the Telegram webhook's server in
 webhook mode, on a port of its own in long-polling mode; 503 until the instance is active."""
 
 from __future__ import annotations

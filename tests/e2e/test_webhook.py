@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot import runner
 from bot.config import Settings
 from bot.health import Role
+from bot.serve import serve
 from storage.models import InboxUpdate
 from tests.fakebot import FakeBotApi
 
@@ -63,7 +64,7 @@ class Served:
         self.running: runner.Running | None = None
         self.lost = 0
         self.task = asyncio.create_task(
-            runner.serve(settings, self.stop, on_lost=self._lost, on_running=self._set)
+            serve(settings, self.stop, on_lost=self._lost, on_running=self._set)
         )
 
     def _set(self, running: runner.Running) -> None:
@@ -226,7 +227,7 @@ async def test_half_a_webhook_configuration_is_refused(api: FakeBotApi, db_url: 
     from bot.config import ConfigError
 
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET is not"):
-        await runner.serve(settings, asyncio.Event())
+        await serve(settings, asyncio.Event())
 
 
 async def test_a_plain_http_webhook_is_refused_unless_allowed(api: FakeBotApi, db_url: str) -> None:
