@@ -82,6 +82,7 @@ class ChatPacer:
     group_interval: float = 3.0
     last: dict[int, float] = field(default_factory=dict)
     previous: dict[int, float] = field(default_factory=dict)
+    _previous_cap: int = 10_000
 
     def wait_time(self, chat_id: int, now: float) -> float:
         before = self.last.get(chat_id)
@@ -98,23 +99,27 @@ class ChatPacer:
         if len(self.last) > 10_000:
             horizon = now - max(self.private_interval, self.group_interval)
             self.last = {c: t for c, t in self.last.items() if t > horizon}
-        if len(self.previous) > 10_000:
-            horizon = now - max(BUSY_PRIVATE_SECONDS, BUSY_GROUP_SECONDS)
-            self.previous = {c: t for c, t in self.previous.items() if t > horizon}
+        if len(self.previous) > self._previous_cap:
+            self.previous = {c: t for c, t in self.previous.items() if self.busy(c, now)}
+            # Amortised: the next prune only after the dict doubled again (an election
+            # morning's many chats must not rebuild it on every message).
+            self._previous_cap = max(10_000, 2 * len(self.previous))
 
     def busy(self, chat_id: int, now: float) -> bool:
-        """Whether the chat got two or more messages lately (the last `BUSY_PRIVATE_SECONDS`,
-        a group `BUSY_GROUP_SECONDS`): then a 429 for it may be Telegram's per-chat limit
-        (about 1 a second per private chat with short bursts, 20 a minute per group: Bot FAQ,
+        """Whether the chat got two or more messages close together just now (the one before
+        the last within `BUSY_PRIVATE_SECONDS`, a group's within `BUSY_GROUP_SECONDS`): only
+        then can a 429 for it be Telegram's per-chat limit (about 1 a second per private chat
+        with short bursts, 20 a minute per group: Bot FAQ,
         https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this)."""
         before = self.previous.get(chat_id)
         span = BUSY_GROUP_SECONDS if chat_id < 0 else BUSY_PRIVATE_SECONDS
         return before is not None and before > now - span
 
 
-# How far back a chat's messages count toward `ChatPacer.busy`.
-BUSY_PRIVATE_SECONDS = 10.0
-BUSY_GROUP_SECONDS = 60.0
+# How far back the message before the last counts toward `ChatPacer.busy`: faster than
+# Telegram's per-chat pace (1 a second private, 1 in 3 s a group), with the round trip.
+BUSY_PRIVATE_SECONDS = 3.0
+BUSY_GROUP_SECONDS = 10.0
 
 
 def retry_delay(attempts: int, *, cap: float = 300) -> float:

@@ -200,7 +200,13 @@ class Limiter:
         # A reply to a chat that just got several messages: Telegram's per-chat limit may be
         # what refused it, so only that chat waits. Were it the bulk cap, the next reply to a
         # quiet chat meets a 429 too, and replies are paced from there.
-        chat_scope = not proactive and self.chats.busy(chat_id, now)
+        # While replies are paced or probing, a reply's 429 is the bulk cap's, as before: the
+        # probe's refusal must double the paced while whichever chat it fell on.
+        chat_scope = (
+            not proactive
+            and not self.paced(proactive=False, now=now)
+            and self.chats.busy(chat_id, now)
+        )
         paced = proactive or (self.paced(proactive=False, now=now) and not self.probing(now))
         if paced and not chat_scope and now - self.widened_at >= WIDEN_EPISODE:
             # a paced call was refused: Telegram counted more in its second than the bot did

@@ -103,7 +103,8 @@ class DeliveryWorker:
         # each with its own idea of when): the first bot's rows include those with no bot.
         self.shows_progress = bots is None or None in bots
         self._mono, self._wall = monotonic, wall
-        # Counted when a request leaves (`_depart`): Telegram counts arrivals.
+        # Counted from when a request leaves (`_depart`) until a second after its answer
+        # (`_deliver`): Telegram counts arrivals, somewhere in between.
         self._free = Lane(pace.rate)
         self._paid = Lane(pace.paid_rate, paid=True)
         self._stars_out: set[int] = set()  # paid broadcasts whose Stars ran out: free lane now
@@ -206,10 +207,11 @@ class DeliveryWorker:
         return self._free_depth
 
     async def _depart(self, chat_id: int, lane: Lane) -> None:
-        """Wait until this send may leave, then count it against its lane and (free sends)
-        the bot's one limiter as it leaves (not when it was picked: the issue's 26-28 a
-        second). Paid sends are not held to the bulk cap (Telegram: "ignoring broadcasting
-        limits"), so only their chat is noted in the limiter."""
+        """Wait until this send may leave, then count it against its lane (until a second
+        after its answer, `Lane.answered`) and (free sends) the bot's one limiter as it leaves
+        (not when it was picked: the issue's 26-28 a second). Paid sends are not held to the
+        bulk cap (Telegram: "ignoring broadcasting limits"), so only their chat is noted in
+        the limiter."""
         async with lane.departures:
             while True:
                 now = self._mono()

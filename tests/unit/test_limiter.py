@@ -171,7 +171,7 @@ def test_a_reply_429_for_a_chat_that_just_got_several_messages_holds_only_that_c
     assert limiter.chat_flood_count == 1
 
 
-def test_a_chat_is_busy_for_ten_seconds_and_a_group_for_a_minute() -> None:
+def test_a_chat_is_busy_while_its_last_two_messages_are_recent() -> None:
     from domain.pacing import BUSY_GROUP_SECONDS, BUSY_PRIVATE_SECONDS, ChatPacer
 
     pacer = ChatPacer()
@@ -183,3 +183,32 @@ def test_a_chat_is_busy_for_ten_seconds_and_a_group_for_a_minute() -> None:
     pacer.note(-100, 0.0)
     pacer.note(-100, 3.0)
     assert pacer.busy(-100, BUSY_GROUP_SECONDS - 1) and not pacer.busy(-100, BUSY_GROUP_SECONDS)
+
+
+def test_while_replies_are_paced_or_probing_a_busy_chats_429_is_the_bulk_caps() -> None:
+    """The probe's refusal says Telegram still holds replies: it doubles the paced while
+    even when it fell on a chat that just got several messages."""
+    limiter = Limiter(rate=2)
+    limiter.flooded(1, 1.0, proactive=False, now=0.0)  # a quiet chat: replies paced
+    end = FLOOD_MODE_SECONDS
+    for moment in (end + 0.5, end + 1.0):  # the probe: one chat gets two replies
+        limiter.reserve(9, proactive=False, now=moment)
+        limiter.depart(paced=True, now=moment)
+    limiter.flooded(9, 1.0, proactive=False, now=end + 1.2)
+    assert limiter.chat_flood_count == 0
+    assert limiter.replies_paced_until == end + 1.2 + 2 * FLOOD_MODE_SECONDS
+
+
+def test_remembering_busy_chats_stays_bounded() -> None:
+    """With tens of thousands of chats getting two messages a minute, the memory of the one
+    before the last is pruned to the busy ones."""
+    from domain.pacing import ChatPacer
+
+    pacer = ChatPacer()
+    now = 0.0
+    for chat in range(60_000):
+        now = chat * 0.004  # 250 chats a second, each twice
+        pacer.note(chat, now)
+        pacer.note(chat, now)
+    assert len(pacer.previous) <= 20_000
+    assert all(pacer.busy(c, now) or t <= now - 3.0 for c, t in pacer.previous.items())
