@@ -64,14 +64,35 @@ class PaidEstimate:
         return max(0, self.free_seconds - self.paid_seconds)
 
 
+def lane_rate(rate: float, round_trip: float, max_in_flight: int | None = None) -> float:
+    """Messages a second a broadcast lane of `rate` sends when Telegram takes `round_trip`
+    seconds to answer a send: the lane counts a request until a second after its answer
+    (`reminders.broadcast_lanes`), so floor(rate) per (1 s + round trip), and no more than
+    `max_in_flight` requests wait for their answers at once (`Pace.max_in_flight`); at most
+    `rate`. E.g. 25 at 0.25 s: 20 a second; 900 with 64 in flight at 0.25 s: 256."""
+    trip = max(0.0, round_trip)
+    achieved = min(rate, max(1, math.floor(rate)) / (1.0 + trip))
+    if max_in_flight is not None and trip > 0:
+        achieved = min(achieved, max_in_flight / trip)
+    return achieved
+
+
 def paid_estimate(
-    recipients: int, *, free_rate: float, paid_rate: float = PAID_RATE
+    recipients: int,
+    *,
+    free_rate: float,
+    paid_rate: float = PAID_RATE,
+    round_trip: float = 0.0,
+    max_in_flight: int | None = None,
 ) -> PaidEstimate:
     """Cost and times of a broadcast to `recipients` people: rates in messages a second,
-    times rounded up to whole seconds (at least 1 when anyone is sent to)."""
+    `round_trip` the seconds Telegram takes to answer a send and `max_in_flight` the sends
+    awaiting answers at once (`lane_rate`), times rounded up to whole seconds (at least 1
+    when anyone is sent to)."""
 
     def seconds(rate: float) -> int:
-        return 0 if recipients <= 0 else max(1, math.ceil(recipients / rate))
+        achieved = lane_rate(rate, round_trip, max_in_flight)
+        return 0 if recipients <= 0 else max(1, math.ceil(recipients / achieved))
 
     return PaidEstimate(
         recipients=recipients,

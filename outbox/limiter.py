@@ -104,6 +104,13 @@ class Limiter:
     def _widened(self, now: float) -> float:
         return self.widened * 0.5 ** (max(0.0, now - self.widened_at) / WIDEN_HALF_LIFE)
 
+    def typical_round_trip(self) -> float:
+        """The median of the recent round trips (`note_round_trip`), seconds; 0 before any."""
+        if not self.round_trips:
+            return 0.0
+        ordered = sorted(self.round_trips)
+        return ordered[len(ordered) // 2]
+
     def note_round_trip(self, seconds: float, *, now: float) -> None:
         """A call answered `seconds` after it was counted (`depart`): the window follows."""
         self.round_trips.append(seconds)

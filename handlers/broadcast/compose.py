@@ -181,6 +181,12 @@ async def preview(
     paid = None
     if services.paid_broadcasts:
         pace = services.broadcast_pace
-        paid = paid_estimate(count, free_rate=pace.rate, paid_rate=pace.paid_rate)
+        paid = paid_estimate(
+            count,
+            free_rate=pace.rate,
+            paid_rate=pace.paid_rate,
+            round_trip=services.out.limiter.typical_round_trip(),
+            max_in_flight=pace.max_in_flight,
+        )
     body = views.summary(lang, draft, label, count, paid)
     return body, keyboards.confirm(lang, draft.id, count, paid)

@@ -212,3 +212,11 @@ def test_remembering_busy_chats_stays_bounded() -> None:
         pacer.note(chat, now)
     assert len(pacer.previous) <= 20_000
     assert all(pacer.busy(c, now) or t <= now - 3.0 for c, t in pacer.previous.items())
+
+
+def test_the_typical_round_trip_is_the_median_of_the_recent_ones() -> None:
+    limiter = Limiter(rate=30)
+    assert limiter.typical_round_trip() == 0.0
+    for seconds in (0.2, 0.25, 0.3, 2.0, 0.22):
+        limiter.note_round_trip(seconds, now=0.0)
+    assert limiter.typical_round_trip() == 0.25
