@@ -66,15 +66,14 @@ class PaidEstimate:
 
 def lane_rate(rate: float, round_trip: float, max_in_flight: int | None = None) -> float:
     """Messages a second a broadcast lane of `rate` sends when Telegram takes `round_trip`
-    seconds to answer a send: the lane counts a request until a second after its answer
-    (`reminders.broadcast_lanes`), so floor(rate) per (1 s + round trip), and no more than
-    `max_in_flight` requests wait for their answers at once (`Pace.max_in_flight`); at most
-    `rate`. E.g. 25 at 0.25 s: 20 a second; 900 with 64 in flight at 0.25 s: 256."""
+    seconds to answer a send: its pace, unless `max_in_flight` requests awaiting their
+    answers at once (`Pace.max_in_flight`) cannot carry it. E.g. 900 with 64 in flight at
+    0.25 s: 256. (A lane counts the jitter of round trips against its pace, not their
+    length: `reminders.broadcast_lanes`.)"""
     trip = max(0.0, round_trip)
-    achieved = min(rate, max(1, math.floor(rate)) / (1.0 + trip))
     if max_in_flight is not None and trip > 0:
-        achieved = min(achieved, max_in_flight / trip)
-    return achieved
+        return min(rate, max_in_flight / trip)
+    return rate
 
 
 def paid_estimate(

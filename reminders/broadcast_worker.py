@@ -103,8 +103,8 @@ class DeliveryWorker:
         # each with its own idea of when): the first bot's rows include those with no bot.
         self.shows_progress = bots is None or None in bots
         self._mono, self._wall = monotonic, wall
-        # Counted from when a request leaves (`_depart`) until a second after its answer
-        # (`_deliver`): Telegram counts arrivals, somewhere in between.
+        # Counted from when a request leaves (`_depart`) until a second after the latest it
+        # can have arrived, known from its answer (`_deliver`): Telegram counts arrivals.
         self._free = Lane(pace.rate)
         self._paid = Lane(pace.paid_rate, paid=True)
         self._stars_out: set[int] = set()  # paid broadcasts whose Stars ran out: free lane now
@@ -206,12 +206,12 @@ class DeliveryWorker:
             return self._paid_depth
         return self._free_depth
 
-    async def _depart(self, chat_id: int, lane: Lane) -> None:
+    async def _depart(self, chat_id: int, lane: Lane) -> float:
         """Wait until this send may leave, then count it against its lane (until a second
-        after its answer, `Lane.answered`) and (free sends) the bot's one limiter as it leaves
-        (not when it was picked: the issue's 26-28 a second). Paid sends are not held to the
-        bulk cap (Telegram: "ignoring broadcasting limits"), so only their chat is noted in
-        the limiter."""
+        after the latest it can have arrived, `Lane.answered`) and (free sends) the bot's one
+        limiter as it leaves (not when it was picked: the issue's 26-28 a second); returns
+        when it left. Paid sends are not held to the bulk cap (Telegram: "ignoring
+        broadcasting limits"), so only their chat is noted in the limiter."""
         async with lane.departures:
             while True:
                 now = self._mono()
@@ -221,11 +221,12 @@ class DeliveryWorker:
                 if wait <= 0:
                     break
                 await asyncio.sleep(wait)
-            lane.left(now)
+            left_at = lane.left(now)
             if lane.paid:
                 self._limiter.chats.note(chat_id, now)
             else:
                 self._limiter.note(chat_id, proactive=True, now=now)
+            return left_at
 
     def _pause(self, seconds: float) -> None:
         log.warning("Telegram asked to wait %.0f s; broadcast delivery pauses", seconds)
@@ -279,21 +280,21 @@ class DeliveryWorker:
         return None
 
     async def _deliver(self, due: Due, b: BroadcastView, lane: Lane) -> None:
-        await self._depart(due.telegram_id, lane)
+        left_at = await self._depart(due.telegram_id, lane)
         if lane.paid and not self._lane(b.id).paid:
             # The Stars ran out while it waited at the paid pace: it goes free, so it leaves
             # at the free pace and under the bulk cap like every free send (not 900 a second).
             lane.withdrawn()
             lane = self._free
             lane.pick(self._mono())
-            await self._depart(due.telegram_id, lane)
+            left_at = await self._depart(due.telegram_id, lane)
         paid = lane.paid
         self._paid_in_flight += paid
         try:
             try:
                 message = await send_content(self.bot, due.telegram_id, b, with_ack=True, paid=paid)
             finally:
-                lane.answered(self._mono())  # counted until a second from now
+                lane.answered(self._mono(), left_at)
             outcome = Outcome(due.id, DeliveryStatus.SENT, message_id=message.message_id, paid=paid)
             self._paid_in_flight -= paid
             if paid:

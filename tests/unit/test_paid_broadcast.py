@@ -28,15 +28,14 @@ def test_saved_time_is_the_difference() -> None:
     assert paid_estimate(3_000, free_rate=25).saved_seconds == 116
 
 
-def test_the_estimate_counts_telegrams_round_trip_as_the_lanes_do() -> None:
-    """A lane counts each send until a second after its answer: at 0.25 s a round trip the
-    free pace of 25 sends 20 a second, and the paid pace is held by the 64 sends that may
-    await answers at once (256 a second, not 900)."""
+def test_the_estimate_counts_the_sends_awaiting_answers() -> None:
+    """At 0.25 s a round trip the free pace of 25 holds, and the paid pace is held by the
+    64 sends that may await answers at once (256 a second, not 900)."""
     assert lane_rate(25, 0.0) == 25
-    assert lane_rate(25, 0.25) == 20
+    assert lane_rate(25, 0.25, 64) == 25
     assert lane_rate(900, 0.25, 64) == 256
     far = paid_estimate(3_000, free_rate=25, round_trip=0.25, max_in_flight=64)
-    assert (far.free_seconds, far.paid_seconds) == (150, 12)
+    assert (far.free_seconds, far.paid_seconds) == (120, 12)
     assert far.star_tenths == 3_000
 
 
