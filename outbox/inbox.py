@@ -21,7 +21,7 @@ import logging
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
@@ -38,6 +38,16 @@ SET_ASIDE = Counter("deskbot_updates_set_aside_total", "Updates set aside after 
 
 MAX_ATTEMPTS = 3
 FLUSH_SECONDS = 0.1
+# How long a handled update is kept. Telegram keeps an update it has not delivered for at most
+# 24 hours (Bot API, "Getting updates"), so a redelivery of one already handled comes within a
+# day. Kept longer, a row only keeps what people typed (invite codes in `/start` included) and
+# could swallow a new update whose id Telegram reused: after a week without updates it picks
+# the next id at random.
+KEEP_HANDLED = timedelta(days=2)
+KEEP_SET_ASIDE = timedelta(days=14)  # shown by /gagal until then
+PRUNE_EVERY = 3600.0  # seconds; the first a minute after start
+PRUNE_FIRST = 60.0
+PRUNE_BATCH = 5_000
 
 
 @dataclass
@@ -190,12 +200,41 @@ class Inbox:
         await self.flush()
 
     async def _flush_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_prune = loop.time() + PRUNE_FIRST
         while not self._stopping:
             await asyncio.sleep(FLUSH_SECONDS)
             try:
                 await self.flush()
+                if loop.time() >= next_prune:
+                    next_prune = loop.time() + PRUNE_EVERY
+                    await self.prune()
             except Exception:
                 log.exception("inbox: marking updates handled failed; trying again")
+
+    async def prune(self) -> int:
+        """Delete handled updates older than `KEEP_HANDLED` and set-aside ones older than
+        `KEEP_SET_ASIDE`, in batches of `PRUNE_BATCH` (each its own short transaction, so a
+        first prune of a large inbox never holds SQLite's one writer for long); return how
+        many. Pending updates are never deleted."""
+        total = 0
+        while not self._stopping:
+            now = self.clock()
+            async with self.sessions() as session, session.begin():
+                deleted = await rows.prune(
+                    session,
+                    self.bot_id,
+                    handled_before=now - KEEP_HANDLED,
+                    set_aside_before=now - KEEP_SET_ASIDE,
+                    limit=PRUNE_BATCH,
+                )
+            total += deleted
+            if deleted < PRUNE_BATCH:
+                break
+            await asyncio.sleep(0.05)
+        if total:
+            log.info("inbox: %d updates handled long ago deleted", total)
+        return total
 
     async def flush(self) -> None:
         if not self._done:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -169,3 +169,28 @@ async def set_aside(session: AsyncSession, *, limit: int = 50) -> tuple[int, lis
         for u in (await session.execute(stmt)).scalars()
     ]
     return int(count), found
+
+
+async def prune(
+    session: AsyncSession,
+    bot_id: int,
+    *,
+    handled_before: datetime,
+    set_aside_before: datetime,
+    limit: int = 5_000,
+) -> int:
+    """Delete at most `limit` of the bot's updates handled before `handled_before` or set
+    aside before `set_aside_before`; return how many. Pending updates are never deleted."""
+    doomed = (
+        select(InboxUpdate.id)
+        .where(
+            InboxUpdate.bot_id == bot_id,
+            or_(
+                and_(InboxUpdate.status == DONE, InboxUpdate.handled_at < handled_before),
+                and_(InboxUpdate.status == FAILED, InboxUpdate.handled_at < set_aside_before),
+            ),
+        )
+        .limit(limit)
+    )
+    result = await session.execute(delete(InboxUpdate).where(InboxUpdate.id.in_(doomed)))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -86,3 +86,33 @@ async def test_a_failing_update_is_tried_again_then_set_aside_without_blocking(
     assert count == 1 and aside[0].update_id == 1 and aside[0].attempts == 3
     assert "handler failed" in aside[0].error
     assert [u["update_id"] for u in await inbox.pending()] == []
+
+
+async def test_updates_handled_long_ago_are_deleted_and_their_ids_are_new_again(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    """Telegram redelivers an update within a day at most; after two days a handled one is
+    deleted (what people typed goes with it), a set-aside one after fourteen (/gagal shows
+    it until then), a pending one never. An id Telegram uses again after that is a new
+    update, handled, not swallowed as a redelivery."""
+    from datetime import timedelta
+
+    from outbox.inbox import KEEP_HANDLED, KEEP_SET_ASIDE
+
+    inbox = Inbox(sessions, bot_id=7, clock=clock)
+    await inbox.take([raw_update(n, 10, f"/start kode{n}") for n in (1, 2, 3, 4)])
+    inbox.handled(1)
+    await inbox.flush()
+    await inbox.failed(2, raw_update(2, 10, "x"), RuntimeError("boom"))  # no resubmit: aside
+    clock.advance(seconds=(KEEP_HANDLED + timedelta(minutes=1)).total_seconds())
+    inbox.handled(3)  # handled just now: kept
+    await inbox.flush()
+    assert await inbox.prune() == 1  # update 1
+    assert not await inbox.take_one(raw_update(3, 10, "again"))  # a redelivery: not new
+    clock.advance(seconds=KEEP_SET_ASIDE.total_seconds())
+    assert await inbox.prune() == 2  # update 2 (set aside), update 3
+    assert [u["update_id"] for u in await inbox.pending()] == [4]  # pending: never deleted
+    assert await inbox.take_one(raw_update(1, 11, "an id used again"))
+    async with sessions() as session:
+        count, _ = await rows.set_aside(session)
+    assert count == 0
