@@ -14,6 +14,7 @@ from bot.metrics import CountingRequest
 from bot.processor import PerPersonProcessor
 from domain.bots import bot_id_of
 from handlers.fallback import apologise
+from handlers.group_notices import tell_admins_group_gone
 from handlers.setup import register_all
 from outbox.backlog import Backlog
 from outbox.inbox import Inbox
@@ -112,10 +113,12 @@ def attach_outbox(
     the sender joins the desk's post (created with the first bot)."""
 
     async def unreachable(chat_id: int, reason: str) -> None:
+        gone = False
         async with services.transaction() as session:
             if chat_id > 0:
                 await people.set_reachable(session, chat_id, False, services.clock())
             elif group_gone(reason) and await desk_groups.unregister_group(session, chat_id):
+                gone = True
                 # Removed or deleted while no update said so: stop sending there (audited).
                 await people.audit(
                     session,
@@ -126,6 +129,8 @@ def attach_outbox(
                     now=services.clock(),
                 )
                 log.warning("desk group %s is unreachable (%s): no longer sent to", chat_id, reason)
+        if gone:
+            await tell_admins_group_gone(services, chat_id, why=reason)
 
     async def moved(old_chat_id: int, new_chat_id: int) -> None:
         async with services.transaction() as session:

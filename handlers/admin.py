@@ -16,6 +16,7 @@ from domain.schedule import desk_time
 from handlers.commands import CommandSpec, add_commands
 from handlers.common import is_private, registered, reply, scope_label
 from handlers.context import DeskApplication, DeskContext
+from handlers.group_notices import tell_admins_group_gone
 from storage import desk_groups, digest, people, regions
 from views.texts import role_name, text
 
@@ -219,7 +220,8 @@ async def bot_membership_changed(update: Update, context: DeskContext) -> None:
         return
     if change.new_chat_member.status in ("left", "kicked"):
         async with context.services.transaction() as session:
-            if await desk_groups.unregister_group(session, change.chat.id):
+            gone = await desk_groups.unregister_group(session, change.chat.id)
+            if gone:
                 await people.audit(
                     session,
                     actor_id=None,
@@ -229,6 +231,8 @@ async def bot_membership_changed(update: Update, context: DeskContext) -> None:
                     detail={"chat_id": change.chat.id},
                 )
         log.info("bot removed from group %s", change.chat.id)
+        if gone:
+            await tell_admins_group_gone(context.services, change.chat.id, why=None)
 
 
 def register(app: DeskApplication) -> None:

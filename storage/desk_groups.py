@@ -58,6 +58,12 @@ async def unregister_group(session: AsyncSession, chat_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
+async def title_of(session: AsyncSession, chat_id: int) -> str | None:
+    """The desk group's title as registered (active or not); None for an unknown chat."""
+    group = await session.get(DeskGroup, chat_id)
+    return group.title if group is not None else None
+
+
 async def is_desk_group(session: AsyncSession, chat_id: int) -> bool:
     group = await session.get(DeskGroup, chat_id)
     return bool(group and group.active)

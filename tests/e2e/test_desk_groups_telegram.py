@@ -285,3 +285,12 @@ async def test_a_desk_group_telegram_refuses_for_good_is_no_longer_sent_to(
     assert [a.detail["chat_id"] for a in audited] == ([-100_324] if gone else [])
     assert status_of_rekap == "unreachable"  # not tried again either way
     assert desk.api.count("sendMessage", chat_id=-100_324) == 2  # the /daftargrup answer, one try
+    # The admins are told, once, in their own chat: digests and alerts reach no group now.
+    await desk.settle()
+    told = [t for t in desk.texts_to(admin.id) if "Desk Cilegon" in t]
+    if gone:
+        assert len(told) == 1, told
+        assert description in told[0] and "/daftargrup" in told[0]
+        assert "tidak sampai ke grup mana pun" in told[0]
+    else:
+        assert told == []

@@ -189,8 +189,15 @@ async def test_removing_the_bot_from_a_desk_group_stops_sending_there(desk: Desk
     await desk.settle()
     async with desk.sessions.begin() as session:
         assert await desk_groups.is_desk_group(session, -100777)
+    other = desk.api.group(-100778, "Desk Serang")
+    other.send_text(admin, "/daftargrup")
+    await desk.settle()
     desk.api.add_member_update(group, admin, status="kicked", old_status="member")
     await desk.settle()
     async with desk.sessions.begin() as session:
         assert not await desk_groups.is_desk_group(session, -100777)
         assert await people.audit_entries(session, action="group_removed")
+    # The admin is told in their own chat; another desk group still gets the desk's messages.
+    (told,) = [t for t in desk.texts_to(admin.id) if "Desk Banten" in t]
+    assert "dikeluarkan" in told and "/daftargrup" in told
+    assert "grup mana pun" not in told
