@@ -24,7 +24,7 @@ from domain.schedule import (
 from domain.slots import next_fire, slots
 from handlers.common import registered, reply
 from handlers.context import DeskContext
-from storage import digest, people, schedules, tpslists
+from storage import desk_groups, digest, people, schedules, tpslists
 from storage.schedules import SlotRecord
 from views import desk as render
 from views.texts import Html, text
@@ -122,6 +122,7 @@ async def _show(update: Update, context: DeskContext, member: Member) -> None:
         setup = await digest.desk_setup(session)
         missed, records = await schedules.slots_by_status(session, "missed", limit=3)
         lists = await tpslists.loaded_lists(session, setup.scope)
+        groups = await desk_groups.desk_groups(session)
     lines = schedule_lines(
         member.language,
         setup,
@@ -140,6 +141,8 @@ async def _show(update: Update, context: DeskContext, member: Member) -> None:
                 loaded=render.local_when(item.loaded_at, setup.zone),
             )
         )
+    if not groups:  # digests and alerts would reach nobody: say so where the schedule is
+        lines += ["", text(member.language, "digest.schedule_no_group")]
     if member.role is Role.ADMIN:
         lines += ["", text(member.language, "digest.schedule_help")]
     await reply(update, "\n".join(lines))

@@ -9,7 +9,7 @@ import pytest
 from domain.roles import Role
 from outbox.limiter import Limiter
 from reminders.scheduler import tick
-from storage import schedules
+from storage import desk_groups, schedules
 from tests.e2e.conftest import DISTRICT, Desk
 from tests.e2e.digest_support import GROUP, file, register_group, restart, run_tick, sdesk, tps_in
 
@@ -146,6 +146,14 @@ async def test_slots_due_while_down_are_sent_within_grace_and_missed_beyond(
     shown = desk.last_text(admin.id)
     assert "Terlewat" in shown and "pengingat Logistik 13/02 15:00 WIB" in shown
     assert "reminder:" not in shown
+    assert "Belum ada grup Desk aktif" not in shown
+    # Without a desk group the schedule says that its digests and alerts reach nobody.
+    async with desk.sessions.begin() as session:
+        for chat_id, _, _ in await desk_groups.desk_groups(session):
+            await desk_groups.unregister_group(session, chat_id)
+    await desk.say(admin, "/tenggat")
+    shown = desk.last_text(admin.id)
+    assert "Belum ada grup Desk aktif" in shown and "/daftargrup" in shown
 
 
 async def test_a_past_election_day_is_one_missed_line_in_the_desks_zone(
