@@ -14,6 +14,7 @@ run had stored) are handed over as bare placeholders too: they are handled from 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 class LenientExtBot(ExtBot[None]):
     _inbox: Inbox | None = None
     _backlog: Backlog | None = None
+    _receiving_failed_at: float | None = None  # monotonic; set while getUpdates keeps failing
 
     def use_inbox(self, inbox: Inbox, backlog: Backlog | None = None) -> None:
         """Commit every `getUpdates` answer to `inbox` before handing it over; with a
@@ -53,8 +55,20 @@ class LenientExtBot(ExtBot[None]):
             # No more than there is room for (Telegram sends up to `limit`, 1-100, a call).
             asked = int((data or {}).get("limit") or 100)
             data = {**(data or {}), "limit": max(1, min(asked, self._backlog.free()))}
-        result = await super()._post(endpoint, data, **kwargs)
-        if endpoint != "getUpdates" or not isinstance(result, list):
+        if endpoint != "getUpdates":
+            return await super()._post(endpoint, data, **kwargs)
+        try:
+            result = await super()._post(endpoint, data, **kwargs)
+        except NetworkError:
+            if self._receiving_failed_at is None:
+                self._receiving_failed_at = time.monotonic()
+            raise
+        if self._receiving_failed_at is not None:
+            # `bot.runner.polling_problem` said it was unreachable: say when it is back.
+            down = time.monotonic() - self._receiving_failed_at
+            self._receiving_failed_at = None
+            log.info("Telegram reachable again: receiving updates (down %.0f s)", down)
+        if not isinstance(result, list):
             return result
         handed = await self._checked(result)
         if self._backlog is not None and isinstance(handed, list):

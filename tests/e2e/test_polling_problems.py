@@ -26,6 +26,9 @@ async def test_an_outage_while_polling_is_one_line_per_try_and_no_traceback(
     assert "belum terdaftar" in desk.last_text(siti.id)
     said = [r.getMessage() for r in caplog.records if r.name == "bot.runner"]
     assert any("Telegram unreachable while receiving" in m for m in said), said
+    # ... and one line when it is back, so an operator can tell when it recovered
+    back = [r.getMessage() for r in caplog.records if r.name == "bot.lenient"]
+    assert len([m for m in back if "Telegram reachable again" in m]) == 1, back
     assert _tracebacks(caplog) == []
 
 
