@@ -273,6 +273,10 @@ async def invite(settings: Settings, args: argparse.Namespace) -> int:
     header += ["expires_at", "phone"]
     rows = [[*row, expires.isoformat(), ""] for row in rows]
     if args.out:
+        # Each link lets one person in: readable by the desk's own account only (0600), as
+        # a file holding secrets should be on a shared server.
+        args.out.touch(mode=0o600)  # created private, before any link is written to it
+        args.out.chmod(0o600)  # an existing file kept its mode
         with args.out.open("w", newline="", encoding="utf-8") as handle:
             _write_csv(handle, header, rows)
         print(f"wrote {len(rows)} invite(s) to {args.out}")

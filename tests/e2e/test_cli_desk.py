@@ -83,6 +83,7 @@ async def test_a_new_election_list_replaces_the_region_and_keeps_what_was_used(
             "--bot-username", "desk_bot", env=env, cwd=tmp_path,
         )  # fmt: skip
         assert code == 0, err
+        assert (tmp_path / "inv.csv").stat().st_mode & 0o777 == 0o600  # single-use links: private
         with (tmp_path / "inv.csv").open(encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         async with sessions() as session:
