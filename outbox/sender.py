@@ -40,12 +40,14 @@ from typing import Any
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InputFile
+from telegram.error import TelegramError
 from telegram.warnings import PTBUserWarning
 
 from domain.outbox import Outgoing, OutStatus
 from outbox.judge import Fate, judge
 from outbox.limiter import Limiter
 from outbox.outcomes import Result, outcome_of
+from outbox.recovery import PROBE_EVERY, PROBE_TIMEOUT, Recovery
 from storage import outbox as rows
 from storage.outbox import Outcome, Queued
 
@@ -111,6 +113,7 @@ class Sender:
         self._mono = monotonic
         self._ready: list[_Entry] = []
         self._later: list[tuple[float, int, Queued]] = []  # (ready at, seq, row): retries
+        self.recovery = Recovery()  # retries after a passing fault go once Telegram is back
         self._known: set[int] = set()
         self._busy: set[int] = set()  # chats with a call in flight
         self._paced: set[int] = set()  # picked rows counted under the bulk cap when they leave
@@ -122,6 +125,7 @@ class Sender:
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         self._poll = asyncio.Event()
+        self._halt = asyncio.Event()  # set by `stop`
         self._loops: list[asyncio.Task[None]] = []
         self._stopping = False
         self.sent_count = 0
@@ -217,16 +221,19 @@ class Sender:
         if cut_off:
             log.warning("%d call(s) were cut off mid-send by a stop; not resending them", cut_off)
         self._stopping = False
+        self._halt.clear()
         self._loops = [
             asyncio.create_task(self._guard(self._dispatch_turn), name="sender-dispatch"),
             asyncio.create_task(self._guard(self._poll_turn), name="sender-poll"),
             asyncio.create_task(self._guard(self._flush_turn), name="sender-flush"),
+            asyncio.create_task(self._guard(self._recovery_turn), name="sender-recovery"),
         ]
         self._poll.set()
 
     async def stop(self, timeout: float = 15.0) -> None:  # noqa: ASYNC109
         """Finish and record the calls in flight; the rest stays queued for the next start."""
         self._stopping = True
+        self._halt.set()
         self._wake.set()
         self._poll.set()
         # Let each loop finish its turn (cancelling one inside a transaction can leave SQLite's
@@ -409,6 +416,8 @@ class Sender:
             message_id = result.get("message_id") if isinstance(result, dict) else None
             outcome = Outcome(item.id, OutStatus.SENT, message_id=message_id)
             self.sent_count += 1
+            if self.recovery.faulted:
+                self._telegram_answers()
         except Exception as exc:
             outcome, retry_in = await self._judge(item, exc, attempts)
         finally:
@@ -428,6 +437,7 @@ class Sender:
             heapq.heappush(self._later, (ready, next(self._seq), item))
         else:
             self._known.discard(item.id)
+            self.recovery.done(item.id)
         future = self._waiters.pop(item.id, None)
         if future is not None and not future.done():
             future.set_result(Result(outcome.status, outcome.message_id, result))
@@ -439,6 +449,7 @@ class Sender:
         """Act on a failed call (pause for a 429, move a group, mark a chat unreachable) and
         say what to record and in how many seconds to try again (None: never)."""
         verdict = judge(exc, attempts, give_up_after=None, cap=RETRY_CAP_SECONDS)
+        self.recovery.note(item.id, passing_fault=verdict.fate is Fate.RETRY)
         if verdict.fate is Fate.FLOOD:
             self.flood_count += 1
             self.limiter.flooded(
@@ -452,6 +463,28 @@ class Sender:
         return outcome_of(item, verdict, now=self.clock())
 
     # -- background ---------------------------------------------------------------------------
+
+    def _telegram_answers(self) -> None:
+        """Telegram answered: calls waiting after a passing fault go now (`outbox.recovery`)."""
+        moved = self.recovery.pull_forward(self._later, self._mono() + FLUSH_SECONDS * 3)
+        if moved:
+            log.info("Telegram answers again: %d call(s) waiting after a fault go now", moved)
+            self._wake.set()
+
+    async def _recovery_turn(self) -> None:
+        """While calls wait after a passing fault, ask Telegram (`getMe`) every few seconds
+        whether it answers again."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._halt.wait(), PROBE_EVERY)  # a stop ends the wait
+        now = self._mono()
+        if self._stopping or not self.recovery.wants_probe(self._later, now):
+            return
+        self.recovery.probed_at = now
+        try:
+            await asyncio.wait_for(self.bot.get_me(), PROBE_TIMEOUT)
+        except (TelegramError, TimeoutError, OSError):
+            return
+        self._telegram_answers()
 
     async def _poll_turn(self) -> None:
         """Keep a stock of due rows in memory (proactive ones, and any left from before)."""

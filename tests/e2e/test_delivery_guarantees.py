@@ -358,3 +358,32 @@ async def test_one_officer_tapping_fast_does_not_slow_everyone_elses_receipts(
         limiter = desk.running.services.out.limiter
         assert limiter.chat_flood_count >= 1
         assert not limiter.paced(proactive=False, now=time.monotonic())
+
+
+async def test_a_receipt_waiting_out_an_outage_goes_as_soon_as_telegram_is_back(
+    desk: Desk,
+) -> None:
+    """The receipt is refused (502), then Telegram is down for 18 s: its back-off would have
+    it wait until about 30 s. The sender asks Telegram every 2 s whether it answers again and
+    sends it at once when it does: once, within a few seconds of the end."""
+    siti = desk.new_user("Siti")
+    await desk.member(siti, Role.TPS, TPS)
+    desk.api.fail_next("sendMessage", status=502)
+    siti.send_text(LINE, date=desk.clock().timestamp())
+    for _ in range(200):
+        if desk.api.count("sendMessage", chat_id=siti.id):
+            break
+        await asyncio.sleep(0.02)
+    desk.api.outage(18.0, status=502)
+    back_at = time.monotonic() + 18.0
+    for _ in range(600):
+        if receipts_to(desk, siti):
+            break
+        await asyncio.sleep(0.1)
+    arrived = time.monotonic()
+    await desk.settle(timeout=30)
+    (receipt,) = receipts_to(desk, siti)
+    assert "#1" in receipt and desk.texts_to(siti.id) == [receipt]
+    assert await checkin_count(desk) == 1
+    assert arrived - back_at < 4.0, arrived - back_at  # not at the back-off's next step
+    assert desk.running.services.sender.recovery.pulled >= 1
